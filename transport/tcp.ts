@@ -1,0 +1,3 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Placeholder: filled in by the transport work.
+export {};
