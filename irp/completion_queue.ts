@@ -1,0 +1,178 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * The completion queue: one FIFO of work that must run "later, at
+ * DISPATCH_LEVEL", like the DPCs through which Windows completes network I/O.
+ * A WSK provider never completes an IRP inside the call that received it; it
+ * queues the completion here, and it runs on a microtask after the caller
+ * returns.
+ *
+ * A bug check in queued work has no caller to throw to. It goes to
+ * {@linkcode onBugCheck} listeners and {@linkcode nextBugCheck} waiters, or,
+ * when there are none, is thrown as an uncaught error, which stops the program
+ * (or fails the test) as a real bug check halts the machine.
+ *
+ * @module
+ */
+import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
+import { callAtDispatchLevel } from "./irql.ts";
+
+/** A queued item: the work and a name for messages. */
+interface Work {
+  run(): void;
+  what: string;
+}
+
+const queue: Work[] = [];
+let draining = false;
+const idleWaiters: (() => void)[] = [];
+const listeners = new Set<(error: BugCheckError) => void>();
+let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
+
+// The code MSVC raises for a thrown C++ exception: the closest kernel-mode
+// analogue of a JavaScript exception nobody caught.
+const THROWN_EXCEPTION_CODE = 0xE06D7363;
+
+/** Turns whatever queued work threw into the bug check it stands for. */
+function asBugCheck(error: unknown, work: Work): BugCheckError {
+  if (error instanceof BugCheckError) return error;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new BugCheckError(
+    KMODE_EXCEPTION_NOT_HANDLED,
+    [THROWN_EXCEPTION_CODE, objectAddress(work.run), 0, 0],
+    `${work.what} threw an exception nobody handled: ${text}`,
+    { cause: error },
+  );
+}
+
+/** Delivers a bug check from queued work to whoever asked, or makes it uncaught. */
+function raise(error: BugCheckError): void {
+  const waiters = bugCheckWaiters;
+  bugCheckWaiters = [];
+  for (const resolve of waiters) resolve(error);
+  for (const listener of [...listeners]) {
+    try {
+      listener(error);
+    } catch (listenerError) {
+      queueMicrotask(() => {
+        throw listenerError;
+      });
+    }
+  }
+  if (waiters.length === 0 && listeners.size === 0) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+function drain(): void {
+  // Items queued while draining join the end of this same drain.
+  for (let work = queue.shift(); work !== undefined; work = queue.shift()) {
+    try {
+      work.run();
+    } catch (error) {
+      raise(asBugCheck(error, work));
+    }
+  }
+  draining = false;
+  for (const resolve of idleWaiters.splice(0)) resolve();
+}
+
+function enqueue(work: Work): void {
+  queue.push(work);
+  if (!draining) {
+    draining = true;
+    queueMicrotask(drain);
+  }
+}
+
+/**
+ * Queues `routine` to run after the current call returns, at DISPATCH_LEVEL,
+ * in FIFO order with every other queued item (DPCs and IRP completions). The
+ * routine must not wait (see `callAtDispatchLevel`). If it throws, the other
+ * items still run, and the error is raised as a bug check (a non-bug-check
+ * exception becomes KMODE_EXCEPTION_NOT_HANDLED, 0x1E, with the original as
+ * `cause`): see {@linkcode onBugCheck}.
+ *
+ * @example Usage
+ * ```ts
+ * import { completionQueueIdle, KeGetCurrentIrql, queueDpc, DISPATCH_LEVEL } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const order: string[] = [];
+ * queueDpc(() => order.push(`dpc at IRQL ${KeGetCurrentIrql()}`));
+ * order.push("caller");
+ * await completionQueueIdle();
+ * assert.deepEqual(order, ["caller", `dpc at IRQL ${DISPATCH_LEVEL}`]);
+ * ```
+ */
+export function queueDpc(routine: () => void): void {
+  const what = `the DPC routine ${routine.name || "(anonymous)"}`;
+  enqueue({ run: () => callAtDispatchLevel(routine, what), what });
+}
+
+/**
+ * Resolves once the completion queue is empty: everything queued so far, and
+ * everything that work queued in turn, has run.
+ *
+ * @example Usage
+ * ```ts
+ * import { completionQueueIdle, queueDpc } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * let ran = 0;
+ * queueDpc(() => {
+ *   ran++;
+ *   queueDpc(() => ran++);
+ * });
+ * await completionQueueIdle();
+ * assert.equal(ran, 2);
+ * ```
+ */
+export function completionQueueIdle(): Promise<void> {
+  if (!draining) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+/**
+ * Subscribes to bug checks raised by queued work; returns the function that
+ * unsubscribes. While any listener (or {@linkcode nextBugCheck} waiter) exists,
+ * such bug checks are delivered instead of being thrown as uncaught errors.
+ *
+ * @example Usage
+ * ```ts
+ * import { completionQueueIdle, onBugCheck, queueDpc, KeBugCheckEx, type BugCheckError } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: BugCheckError[] = [];
+ * const unsubscribe = onBugCheck((error) => seen.push(error));
+ * queueDpc(() => KeBugCheckEx(0xC4, 0xFA, 0, 0, 0));
+ * await completionQueueIdle();
+ * unsubscribe();
+ * assert.equal(seen[0].BugCheckCode, 0xC4);
+ * ```
+ */
+export function onBugCheck(listener: (error: BugCheckError) => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+/**
+ * Resolves with the next bug check raised by queued work: how a test asserts
+ * that a driver bug is caught. Call it before the work runs (before awaiting).
+ *
+ * @example Usage
+ * ```ts
+ * import { nextBugCheck, queueDpc, KeBugCheckEx, MULTIPLE_IRP_COMPLETE_REQUESTS } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const bugCheck = nextBugCheck();
+ * queueDpc(() => KeBugCheckEx(MULTIPLE_IRP_COMPLETE_REQUESTS, 0, 0, 0, 0));
+ * assert.equal((await bugCheck).BugCheckCode, MULTIPLE_IRP_COMPLETE_REQUESTS);
+ * ```
+ */
+export function nextBugCheck(): Promise<BugCheckError> {
+  return new Promise((resolve) => bugCheckWaiters.push(resolve));
+}

@@ -1,0 +1,205 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Test helpers: a registered client, one-shot IRP calls that can be awaited,
+// MDL-backed buffers and connected sockets.
+import {
+  AF_INET,
+  AF_INET6,
+  IoAllocateIrp,
+  IoAllocateMdl,
+  IoFreeIrp,
+  IoSetCompletionRoutine,
+  IPPROTO_TCP,
+  type IRP,
+  MAKE_WSK_VERSION,
+  MmBuildMdlForNonPagedPool,
+  type NTSTATUS,
+  SOCK_STREAM,
+  sockaddr,
+  type SOCKADDR,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_SUCCESS,
+  type WSK_BUF,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_INFINITE_WAIT,
+  type WSK_PROVIDER_BASIC_DISPATCH,
+  type WSK_PROVIDER_CONNECTION_DISPATCH,
+  WSK_PROVIDER_NPI,
+  WSK_REGISTRATION,
+  type WSK_SOCKET,
+  WskCaptureProviderNPI,
+  WskDeregister,
+  WskRegister,
+  WskReleaseProviderNPI,
+} from "../mod.ts";
+import assert from "node:assert/strict";
+
+/** What a completed IRP reported. */
+export interface Completion {
+  /** What the WSK call returned. */
+  returned: NTSTATUS;
+  /** Irp.IoStatus.Status at completion. */
+  Status: NTSTATUS;
+  /** Irp.IoStatus.Information at completion. */
+  Information: unknown;
+}
+
+/** An IRP in flight and a promise of its completion. */
+export interface Call {
+  /** The IRP (already freed once `done` settles, unless `keep` was set). */
+  Irp: IRP;
+  /** What the WSK call returned. */
+  returned: NTSTATUS;
+  /** Settles when the completion routine ran. */
+  done: Promise<Completion>;
+}
+
+/** Starts a WSK call with a fresh IRP; `done` settles when its completion routine runs. */
+export function start(issue: (Irp: IRP) => NTSTATUS): Call {
+  const Irp = IoAllocateIrp(1, false)!;
+  let resolve!: (c: Completion) => void;
+  const done = new Promise<Completion>((r) => resolve = r);
+  let returned = 0;
+  IoSetCompletionRoutine(Irp, (_d, CompletedIrp) => {
+    resolve({ returned, Status: CompletedIrp.IoStatus.Status, Information: CompletedIrp.IoStatus.Information });
+    IoFreeIrp(CompletedIrp);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+  }, null, true, true, true);
+  returned = issue(Irp);
+  return { Irp, returned, done };
+}
+
+/** Issues a WSK call and waits for its completion. */
+export function call(issue: (Irp: IRP) => NTSTATUS): Promise<Completion> {
+  return start(issue).done;
+}
+
+/** A WSK_BUF over `bytes` (one locked MDL). */
+export function wskBuf(bytes: Uint8Array, Offset = 0, Length = bytes.length - Offset): WSK_BUF {
+  const Mdl = IoAllocateMdl(bytes, bytes.length, false, false, null)!;
+  MmBuildMdlForNonPagedPool(Mdl);
+  return { Mdl, Offset, Length };
+}
+
+/** A registered client with a captured NPI; `close()` releases and deregisters. */
+export class TestClient {
+  readonly registration = new WSK_REGISTRATION();
+  readonly npi = new WSK_PROVIDER_NPI();
+
+  constructor() {
+    const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
+    assert.equal(WskRegister({ ClientContext: null, Dispatch }, this.registration), STATUS_SUCCESS);
+    assert.equal(WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi), STATUS_SUCCESS);
+  }
+
+  /** WskSocket, expecting success. */
+  async socket(
+    family = AF_INET,
+    flags = WSK_FLAG_CONNECTION_SOCKET,
+    type = SOCK_STREAM,
+    protocol = IPPROTO_TCP,
+    context: unknown = null,
+    dispatch: unknown = null,
+  ): Promise<WSK_SOCKET> {
+    const c = await call((Irp) =>
+      this.npi.Dispatch!.WskSocket(this.npi.Client, family, type, protocol, flags, context, dispatch, null, null, null, Irp)
+    );
+    assert.equal(c.Status, STATUS_SUCCESS);
+    return c.Information as WSK_SOCKET;
+  }
+
+  /** A connection socket bound to the wildcard address and connected to host:port. */
+  async connected(host: string, port: number, context: unknown = null, dispatch: unknown = null): Promise<WSK_SOCKET> {
+    const family = host.includes(":") ? AF_INET6 : AF_INET;
+    const Socket = await this.socket(family, WSK_FLAG_CONNECTION_SOCKET, SOCK_STREAM, IPPROTO_TCP, context, dispatch);
+    const d = connDispatch(Socket);
+    const any = sockaddr(family === AF_INET ? "0.0.0.0" : "::", 0)!;
+    assert.equal((await call((Irp) => d.WskBind(Socket, any, 0, Irp))).Status, STATUS_SUCCESS);
+    const c = await call((Irp) => d.WskConnect(Socket, sockaddr(host, port)!, 0, Irp));
+    assert.equal(c.Status, STATUS_SUCCESS);
+    return Socket;
+  }
+
+  /** WskCloseSocket, expecting success. */
+  async closeSocket(Socket: WSK_SOCKET): Promise<void> {
+    const c = await call((Irp) => (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskCloseSocket(Socket, Irp));
+    assert.equal(c.Status, STATUS_SUCCESS);
+  }
+
+  /** Releases the NPI and deregisters (waits for every socket to be closed). */
+  async close(): Promise<void> {
+    WskReleaseProviderNPI(this.registration);
+    await WskDeregister(this.registration);
+  }
+}
+
+/** The connection dispatch table of a socket. */
+export function connDispatch(Socket: WSK_SOCKET): WSK_PROVIDER_CONNECTION_DISPATCH {
+  return Socket.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH;
+}
+
+/** A loopback listener and its port. */
+export function listen(hostname = "127.0.0.1"): Deno.TcpListener {
+  return Deno.listen({ hostname, port: 0 });
+}
+
+/** Reads exactly `n` bytes from a Deno connection. */
+export async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (at < n) {
+    const got = await conn.read(out.subarray(at));
+    if (got === null) throw new Error(`EOF after ${at} of ${n} bytes`);
+    at += got;
+  }
+  return out;
+}
+
+/** Reads until EOF. */
+export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+  }
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Writes all of `bytes`. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+}
+
+/** The SHA-256 of `bytes` as hex. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Deterministic pseudo-random bytes. */
+export function randomBytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Resolves a SOCKADDR for host:port or fails the test. */
+export function addr(host: string, port: number): SOCKADDR {
+  const a = sockaddr(host, port);
+  assert.ok(a, `${host} is an IP literal`);
+  return a;
+}

@@ -1,0 +1,62 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: the state behind one WskRegister: its captured NPIs, its sockets,
+// its static event callbacks, and the promise WskDeregister waits on.
+import { queueDpc } from "../irp/completion.ts";
+import type { PendingIrp } from "./_irp.ts";
+import type { WSK_CLIENT, WSK_CLIENT_NPI } from "./structures.ts";
+
+/** Something that belongs to a client and must be closed before deregistration ends. */
+export interface ClientResource {
+  /** True once the resource is gone. */
+  readonly closed: boolean;
+}
+
+/** One registered WSK client. Its object is what `WSK_PROVIDER_NPI.Client` holds. */
+export class WskClientState implements WSK_CLIENT {
+  readonly __wskClient = true as const;
+  /** Outstanding WskCaptureProviderNPI successes. */
+  captures = 0;
+  /** Open sockets (and other resources that deregistration waits for). */
+  readonly sockets = new Set<ClientResource>();
+  /** Events enabled with WSK_SET_STATIC_EVENT_CALLBACKS. */
+  staticEvents = 0;
+  /** A socket was ever created: static event callbacks can no longer be set. */
+  socketsCreated = false;
+  /** Pending WSK_TRANSPORT_LIST_CHANGE requests; WskDeregister cancels them. */
+  readonly listChanges: Set<PendingIrp> = new Set();
+  /** WskDeregister has started: captures fail from now on. */
+  deregistering = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(readonly npi: WSK_CLIENT_NPI) {}
+
+  /** True once no capture is held and no socket is open. */
+  get idle(): boolean {
+    return this.captures === 0 && this.sockets.size === 0;
+  }
+
+  /** A promise that settles when the client is idle. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * Forget a closed socket or released capture, then wake WskDeregister if that
+   * was the last one. The wake-up is queued behind the completions already
+   * queued, so a close's completion routine runs before deregistration ends.
+   */
+  released(resource?: ClientResource): void {
+    if (resource) this.sockets.delete(resource);
+    if (!this.idle || this.#waiters.length === 0) return;
+    queueDpc(() => {
+      if (!this.idle) return;
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+}
+
+/** The client state behind a `WSK_CLIENT`, or null for anything else. */
+export function clientOf(Client: unknown): WskClientState | null {
+  return Client instanceof WskClientState ? Client : null;
+}

@@ -1,0 +1,308 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: a connection-oriented socket over one real TCP stream — bind,
+// connect, send, receive, disconnect, addresses — with Windows' state rules.
+import { queueDpc, queueIrpCompletion } from "../irp/completion.ts";
+import type { IRP } from "../irp/irp.ts";
+import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
+import {
+  type NTSTATUS,
+  STATUS_CANCELLED,
+  STATUS_CONNECTION_ABORTED,
+  STATUS_CONNECTION_ACTIVE,
+  STATUS_INVALID_DEVICE_REQUEST,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../irp/ntstatus.ts";
+import type { Endpoint, TcpStream } from "../transport/types.ts";
+import { tcpTransport } from "../transport/tcp.ts";
+import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
+import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
+import { ReceiveQueue } from "./_receive.ts";
+import { SocketBase } from "./_socket.ts";
+import type { SOCKADDR } from "./address.ts";
+import type { IoctlResult } from "./_control.ts";
+import {
+  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+  SIO_WSK_QUERY_INSPECT_ID,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_EVENT_SEND_BACKLOG,
+  WSK_FLAG_ABORTIVE,
+  WSK_FLAG_AT_DISPATCH_LEVEL,
+  WSK_FLAG_NODELAY,
+} from "./constants.ts";
+import type { PFN_WSK_RECEIVE_EVENT, WSK_CLIENT_CONNECTION_DISPATCH } from "./dispatch_types.ts";
+import type { WSK_INSPECT_ID } from "./structures.ts";
+
+/** The send backlog WSK_EVENT_SEND_BACKLOG and SIO_WSK_QUERY_IDEAL_SEND_BACKLOG report. */
+export const IDEAL_SEND_BACKLOG = 256 * 1024;
+
+type State = "open" | "bound" | "connecting" | "connected";
+
+/** A connection-oriented socket. Listening and stream sockets reuse it for accepted connections. */
+export class ConnectionSocket extends SocketBase {
+  Dispatch: unknown = null;
+  state: State = "open";
+  local: Endpoint | null = null;
+  stream: TcpStream | null = null;
+  readonly receive: ReceiveQueue = new ReceiveQueue(this);
+  /** A graceful WskDisconnect was issued: no more sends. */
+  sendShutdown = false;
+  /** The connection is gone (local abort, peer reset): the status later calls get. */
+  broken: NTSTATUS = STATUS_SUCCESS;
+  /** Set on sockets accepted through conditional accept (SIO_WSK_QUERY_INSPECT_ID). */
+  inspectId: WSK_INSPECT_ID | null = null;
+  /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
+  onPeerGone: (() => void) | null = null;
+  #connectAbort: AbortController | null = null;
+  #disconnects: PendingIrp[] = [];
+
+  readonly eventBits: number = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
+
+  eventsAllowed(): boolean {
+    return this.state === "connected";
+  }
+
+  beforeBind(): boolean {
+    return this.state === "open";
+  }
+
+  eventsEnabled(bits: number): void {
+    if (bits & WSK_EVENT_RECEIVE) this.receive.kick();
+    if (bits & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
+  }
+
+  ioctl(code: number): IoctlResult | null {
+    if (code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG || code === SIO_WSK_QUERY_RECEIVE_BACKLOG) {
+      if (this.state !== "connected") return { status: STATUS_INVALID_DEVICE_STATE };
+      const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG ? IDEAL_SEND_BACKLOG : this.receive.backlog;
+      return { status: STATUS_SUCCESS, output };
+    }
+    if (code === SIO_WSK_QUERY_INSPECT_ID) {
+      if (!this.inspectId) return { status: STATUS_INVALID_DEVICE_REQUEST };
+      return { status: STATUS_SUCCESS, outputObject: { ...this.inspectId } };
+    }
+    return null;
+  }
+
+  get receiveLimit(): number {
+    return Math.max(this.options.receiveBuffer, 64 * 1024) * 4;
+  }
+
+  localEndpoint(): Endpoint | null {
+    return this.stream?.localAddress ?? this.local;
+  }
+
+  receiveEvent(): PFN_WSK_RECEIVE_EVENT | null {
+    if (!(this.eventMask & WSK_EVENT_RECEIVE)) return null;
+    return this.#events()?.WskReceiveEvent ?? null;
+  }
+
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
+  #events(): WSK_CLIENT_CONNECTION_DISPATCH | null {
+    return (this.clientDispatch as WSK_CLIENT_CONNECTION_DISPATCH | null) ?? null;
+  }
+
+  override applyOptions(): void {
+    this.stream?.setNoDelay(this.options.noDelay);
+    this.stream?.setKeepAlive(this.options.keepAlive);
+  }
+
+  bind(LocalAddress: SOCKADDR, Flags: number, Irp: IRP): NTSTATUS {
+    const local = sockaddrToEndpoint(LocalAddress);
+    if (Flags !== 0 || !local || sockaddrFamily(LocalAddress) !== this.family) {
+      return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    }
+    if (this.state !== "open") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    this.local = local;
+    this.state = "bound";
+    return succeedIrp(Irp);
+  }
+
+  connect(RemoteAddress: SOCKADDR, Flags: number, Irp: IRP, initial: WSK_BUF | null): NTSTATUS {
+    if (this.state === "open") {
+      // As observed on Windows: returned and also completed through the IRP.
+      takeIrp(Irp);
+      queueIrpCompletion(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+      return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (this.state === "connected") return failIrp(Irp, STATUS_CONNECTION_ACTIVE);
+    if (this.state === "connecting") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    const remote = sockaddrToEndpoint(RemoteAddress);
+    if (Flags !== 0 || !remote || sockaddrFamily(RemoteAddress) !== this.family) {
+      return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    }
+    const segments = initial && initial.Length > 0 ? wskBufSegments(initial) : [];
+    const abort = new AbortController();
+    const op = new PendingIrp(Irp, this.pending, () => abort.abort());
+    this.open(remote, abort, segments).then((status) => op.complete(status));
+    return STATUS_PENDING;
+  }
+
+  /**
+   * Connects the bound socket to `remote` (then sends `initial`, for
+   * WskConnectEx). Resolves with the status; an aborted attempt leaves the
+   * socket bound, as before the call.
+   */
+  async open(remote: Endpoint, abort: AbortController, initial: Uint8Array[]): Promise<NTSTATUS> {
+    this.#connectAbort = abort;
+    this.state = "connecting";
+    const local = isWildcard(this.local) ? undefined : this.local!;
+    const result = await tcpTransport.connect({ remote, local, signal: abort.signal });
+    if (this.#connectAbort === abort) this.#connectAbort = null;
+    if (abort.signal.aborted || this.closed) {
+      result.value?.abort();
+      if (!this.closed) this.state = "bound";
+      return STATUS_CANCELLED;
+    }
+    if (!result.value) {
+      this.state = "bound";
+      return result.status;
+    }
+    this.attach(result.value);
+    return initial.length ? await result.value.write(initial) : STATUS_SUCCESS;
+  }
+
+  /** Makes this socket the owner of a connected stream (after connect, or on accept). */
+  attach(stream: TcpStream): void {
+    this.stream = stream;
+    this.state = "connected";
+    this.applyOptions();
+    stream.receive({
+      data: (bytes) => this.receive.data(bytes),
+      end: () => {
+        this.onPeerGone?.();
+        this.receive.end();
+        this.#disconnected(0);
+      },
+      error: (status) => {
+        this.onPeerGone?.();
+        this.broken = status;
+        this.receive.fail(status);
+        this.#disconnected(WSK_FLAG_ABORTIVE);
+      },
+    });
+    if (this.eventMask & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
+  }
+
+  /** Tells the client the ideal send backlog (WskSendBacklogEvent), if it asked. */
+  sendBacklogChanged(): void {
+    const callback = this.#events()?.WskSendBacklogEvent;
+    if (!callback || !(this.eventMask & WSK_EVENT_SEND_BACKLOG)) return;
+    queueDpc(() => {
+      if (!this.closed) callback(this.context, IDEAL_SEND_BACKLOG);
+    });
+  }
+
+  /** The peer finished (FIN) or the connection broke: WskDisconnectEvent if enabled. */
+  #disconnected(flags: number): void {
+    const events = this.#events();
+    if (this.eventMask & WSK_EVENT_RECEIVE && events?.WskReceiveEvent) {
+      const callback = events.WskReceiveEvent;
+      queueDpc(() => {
+        if (!this.closed && this.eventMask & WSK_EVENT_RECEIVE) {
+          callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, 0, { value: 0 });
+        }
+      });
+    }
+    if (this.eventMask & WSK_EVENT_DISCONNECT && events?.WskDisconnectEvent) {
+      const callback = events.WskDisconnectEvent;
+      queueDpc(() => {
+        if (!this.closed && this.eventMask & WSK_EVENT_DISCONNECT) {
+          callback(this.context, flags | WSK_FLAG_AT_DISPATCH_LEVEL);
+        }
+      });
+    }
+  }
+
+  /** Why a data call cannot run now, or null when it can. */
+  #notConnected(): NTSTATUS | null {
+    if (this.state !== "connected" || !this.stream) return STATUS_INVALID_DEVICE_STATE;
+    return this.broken !== STATUS_SUCCESS ? this.broken : null;
+  }
+
+  send(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
+    const segments = wskBufSegments(Buffer);
+    const refused = this.#notConnected() ??
+      (this.sendShutdown ? STATUS_INVALID_DEVICE_STATE : null);
+    if (refused !== null) return failIrp(Irp, refused);
+    if (Flags & ~WSK_FLAG_NODELAY) return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    if (Buffer.Length === 0) return succeedIrp(Irp, 0);
+    const stream = this.stream!;
+    // Bytes already handed to TCP cannot be taken back: cancelling a send
+    // aborts the connection, so the peer never sees a silently shortened stream.
+    const op = new PendingIrp(Irp, this.pending, () => this.abortive(STATUS_CONNECTION_ABORTED));
+    const flush = (Flags & WSK_FLAG_NODELAY) !== 0 && !this.options.noDelay;
+    if (flush) stream.setNoDelay(true);
+    stream.write(segments).then((status) => {
+      if (flush && !this.closed) stream.setNoDelay(this.options.noDelay);
+      op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
+    });
+    return STATUS_PENDING;
+  }
+
+  receiveCall(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
+    if (this.state !== "connected") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    return this.receive.post(Buffer, Flags, Irp);
+  }
+
+  disconnect(Buffer: WSK_BUF | null, Flags: number, Irp: IRP): NTSTATUS {
+    if (Flags & ~WSK_FLAG_ABORTIVE) return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    const refused = this.#notConnected();
+    if (refused !== null) return failIrp(Irp, refused);
+    if (Flags & WSK_FLAG_ABORTIVE) {
+      if (Buffer) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+      this.abortive(STATUS_CONNECTION_ABORTED);
+      return succeedIrp(Irp);
+    }
+    if (this.sendShutdown) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
+    this.sendShutdown = true;
+    const stream = this.stream!;
+    const op = new PendingIrp(Irp, this.pending, () => this.abortive(STATUS_CONNECTION_ABORTED));
+    this.#disconnects.push(op);
+    const finalWrite = segments.length ? stream.write(segments) : Promise.resolve(STATUS_SUCCESS);
+    finalWrite.then((status) => status === STATUS_SUCCESS ? stream.shutdownWrite() : status)
+      .then((status) => op.complete(status));
+    return STATUS_PENDING;
+  }
+
+  /** Abortive disconnect: RST now; receives and a stalled graceful disconnect end with `status`. */
+  abortive(status: NTSTATUS): void {
+    if (this.broken !== STATUS_SUCCESS) return;
+    this.broken = status;
+    this.stream?.abort();
+    this.receive.fail(status);
+    for (const op of this.#disconnects.splice(0)) op.complete(status);
+  }
+
+  address(Out: SOCKADDR, which: "local" | "remote", Irp: IRP): NTSTATUS {
+    const ep = which === "local"
+      ? this.localEndpoint()
+      : (this.state === "connected" ? this.stream?.remoteAddress ?? null : null);
+    if (!ep || !Out) return failIrp(Irp, ep ? STATUS_INVALID_PARAMETER : STATUS_INVALID_DEVICE_STATE);
+    fillSockaddr(Out, ep, this.family);
+    return succeedIrp(Irp);
+  }
+
+  protected release(): void {
+    this.#connectAbort?.abort();
+    this.stream?.close();
+  }
+}
+
+function isWildcard(ep: Endpoint | null): boolean {
+  if (!ep) return true;
+  return ep.port === 0 && (ep.hostname === "0.0.0.0" || ep.hostname === "::");
+}

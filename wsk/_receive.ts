@@ -1,0 +1,304 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: the receive side of a connection socket. Bytes from the transport
+// go straight into pending WskReceive buffers, in posting order; what no IRP
+// takes is buffered (bounded: past the bound the transport is paused, so TCP
+// backpressure reaches the peer) or indicated to WskReceiveEvent. No byte is
+// ever dropped or reordered, even when a receive is cancelled.
+import { queueDpc } from "../irp/completion.ts";
+import { IoAllocateMdl, MmBuildMdlForNonPagedPool, wskBufSegments } from "../irp/mdl.ts";
+import type { IRP } from "../irp/irp.ts";
+import type { WSK_BUF } from "../irp/mdl.ts";
+import {
+  type NTSTATUS,
+  STATUS_DATA_NOT_ACCEPTED,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../irp/ntstatus.ts";
+import { failIrp, PendingIrp } from "./_irp.ts";
+import { WSK_FLAG_AT_DISPATCH_LEVEL, WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from "./constants.ts";
+import type { PFN_WSK_RECEIVE_EVENT } from "./dispatch_types.ts";
+import type { WSK_DATA_INDICATION } from "./structures.ts";
+
+/** What the receive queue needs from its socket. */
+export interface ReceiveHost {
+  /** The socket was closed: no more completions or callbacks. */
+  readonly closed: boolean;
+  /** The socket's pending-IRP set. */
+  readonly pending: Set<PendingIrp>;
+  /** The socket context passed to callbacks. */
+  readonly context: unknown;
+  /** Buffering bound in bytes (buffered + retained by the client). */
+  readonly receiveLimit: number;
+  /** The enabled WskReceiveEvent, or null. */
+  receiveEvent(): PFN_WSK_RECEIVE_EVENT | null;
+  /** Stop reading from the transport. */
+  pause(): void;
+  /** Resume reading from the transport. */
+  resume(): void;
+}
+
+interface ReceiveRequest {
+  op: PendingIrp;
+  segments: Uint8Array[];
+  length: number;
+  filled: number;
+  waitAll: boolean;
+  drain: boolean;
+}
+
+/** The receive state of one connection socket. */
+export class ReceiveQueue {
+  #requests: ReceiveRequest[] = [];
+  #buffered: Uint8Array[] = [];
+  #bufferedBytes = 0;
+  #retained = new Map<WSK_DATA_INDICATION, number>();
+  #retainedBytes = 0;
+  #ended = false;
+  #failure: NTSTATUS = STATUS_SUCCESS;
+  #paused = false;
+  /** Events stay off after a partial accept or STATUS_DATA_NOT_ACCEPTED until a receive completes. */
+  #eventsSuspended = false;
+  #indicationQueued = false;
+
+  constructor(readonly host: ReceiveHost) {}
+
+  /** Bytes received and not yet consumed by the client (SIO_WSK_QUERY_RECEIVE_BACKLOG). */
+  get backlog(): number {
+    return this.#bufferedBytes;
+  }
+
+  /** WskReceive. */
+  post(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
+    const waitAll = (Flags & WSK_FLAG_WAITALL) !== 0, drain = (Flags & WSK_FLAG_DRAIN) !== 0;
+    if ((Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    if (waitAll && drain) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    if (drain && Buffer?.Length !== 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    const segments = drain ? [] : wskBufSegments(Buffer);
+    const request: ReceiveRequest = {
+      op: new PendingIrp(Irp, this.host.pending, (op) => this.#cancelled(op)),
+      segments,
+      length: drain ? 0 : Buffer.Length,
+      filled: 0,
+      waitAll,
+      drain,
+    };
+    this.#requests.push(request);
+    this.#pump();
+    return STATUS_PENDING;
+  }
+
+  /** Transport data. Returns false to pause the transport (the bound is reached). */
+  data(bytes: Uint8Array): boolean {
+    let offset = 0;
+    if (this.#bufferedBytes === 0) {
+      while (offset < bytes.length && this.#requests.length > 0) {
+        const request = this.#requests[0]!;
+        if (request.drain) {
+          offset = bytes.length;
+          break;
+        }
+        offset += this.#fill(request, bytes.subarray(offset));
+        this.#settleHead();
+      }
+    }
+    if (offset < bytes.length) {
+      // The transport reuses its buffer: keep a copy of what no IRP took.
+      this.#buffered.push(bytes.slice(offset));
+      this.#bufferedBytes += bytes.length - offset;
+      if (this.#requests.length > 0) this.#pump();
+      else this.#maybeIndicate();
+    }
+    return this.#underLimit();
+  }
+
+  /** The peer sent FIN. */
+  end(): void {
+    this.#ended = true;
+    this.#pump();
+  }
+
+  /** The connection failed (reset, local abort): pending and later receives get `status`. */
+  fail(status: NTSTATUS): void {
+    if (this.#failure === STATUS_SUCCESS) this.#failure = status;
+    this.#pump();
+  }
+
+  /** WskRelease of a list retained by returning STATUS_PENDING from WskReceiveEvent. */
+  release(DataIndication: WSK_DATA_INDICATION | null): NTSTATUS {
+    const bytes = DataIndication ? this.#retained.get(DataIndication) : undefined;
+    if (bytes === undefined || !DataIndication) return STATUS_INVALID_PARAMETER;
+    this.#retained.delete(DataIndication);
+    this.#retainedBytes -= bytes;
+    this.#resumeIfRoom();
+    return STATUS_SUCCESS;
+  }
+
+  /** Serve pending receives from the buffer, then from the end-of-stream state. */
+  #pump(): void {
+    while (this.#requests.length > 0) {
+      const request = this.#requests[0]!;
+      if (request.drain) {
+        this.#buffered.length = 0;
+        this.#bufferedBytes = 0;
+      }
+      while (this.#bufferedBytes > 0 && request.filled < request.length) {
+        const chunk = this.#buffered[0]!;
+        const n = this.#fill(request, chunk);
+        this.#bufferedBytes -= n;
+        if (n === chunk.length) this.#buffered.shift();
+        else this.#buffered[0] = chunk.subarray(n);
+      }
+      if (!this.#settleHead()) break;
+    }
+    this.#resumeIfRoom();
+  }
+
+  /**
+   * Completes the head request if it is satisfied: any bytes (or a full buffer
+   * with WAITALL), a zero-length request once data is waiting, or the end of
+   * the stream. Returns whether it completed.
+   */
+  #settleHead(): boolean {
+    const r = this.#requests[0]!;
+    const finished = this.#ended || this.#failure !== STATUS_SUCCESS;
+    let status: NTSTATUS | null = null;
+    if (r.drain) status = finished ? (this.#ended ? STATUS_SUCCESS : this.#failure) : null;
+    else if (r.filled === r.length && (r.length > 0 || this.#bufferedBytes > 0)) {
+      status = STATUS_SUCCESS;
+    } else if (r.filled > 0 && (!r.waitAll || finished)) status = STATUS_SUCCESS;
+    else if (finished && this.#bufferedBytes === 0) {
+      status = this.#ended ? STATUS_SUCCESS : this.#failure;
+    }
+    if (status === null) return false;
+    this.#requests.shift();
+    r.op.complete(status, r.filled);
+    // A completed receive re-arms receive events that were held back.
+    this.#eventsSuspended = false;
+    this.#maybeIndicate();
+    return true;
+  }
+
+  /** Copies as much of `bytes` as fits into the request; returns the count. */
+  #fill(r: ReceiveRequest, bytes: Uint8Array): number {
+    let copied = 0, at = r.filled;
+    for (const segment of r.segments) {
+      if (at >= segment.length) {
+        at -= segment.length;
+        continue;
+      }
+      const n = Math.min(segment.length - at, bytes.length - copied);
+      segment.set(bytes.subarray(copied, copied + n), at);
+      copied += n;
+      at = 0;
+      if (copied === bytes.length) break;
+    }
+    r.filled += copied;
+    return copied;
+  }
+
+  /** A cancelled receive gives its bytes back to the front of the buffer. */
+  #cancelled(op: PendingIrp): void {
+    const index = this.#requests.findIndex((r) => r.op === op);
+    if (index < 0) return;
+    const [r] = this.#requests.splice(index, 1);
+    if (r && r.filled > 0) {
+      const back = new Uint8Array(r.filled);
+      let at = 0;
+      for (const segment of r.segments) {
+        const n = Math.min(segment.length, r.filled - at);
+        back.set(segment.subarray(0, n), at);
+        at += n;
+        if (at === r.filled) break;
+      }
+      this.#buffered.unshift(back);
+      this.#bufferedBytes += back.length;
+      queueMicrotask(() => this.#pump());
+    }
+  }
+
+  #underLimit(): boolean {
+    return this.#bufferedBytes + this.#retainedBytes < this.host.receiveLimit;
+  }
+
+  #resumeIfRoom(): void {
+    if (this.#paused && this.#underLimit()) {
+      this.#paused = false;
+      this.host.resume();
+    } else if (!this.#paused && !this.#underLimit()) {
+      this.#paused = true;
+      this.host.pause();
+    }
+  }
+
+  /** Receive events were enabled: indicate what is already buffered. */
+  kick(): void {
+    this.#maybeIndicate();
+  }
+
+  /** Schedules one WskReceiveEvent for everything buffered, if events are on. */
+  #maybeIndicate(): void {
+    if (this.#indicationQueued || this.#eventsSuspended || this.#requests.length > 0) return;
+    if (this.#bufferedBytes === 0 || !this.host.receiveEvent()) return;
+    this.#indicationQueued = true;
+    queueDpc(() => {
+      this.#indicationQueued = false;
+      this.#indicate();
+    });
+  }
+
+  #indicate(): void {
+    const callback = this.host.receiveEvent();
+    if (this.host.closed || !callback || this.#eventsSuspended || this.#bufferedBytes === 0) return;
+    if (this.#requests.length > 0) return; // pending IRPs take precedence
+    const chunks = this.#buffered.splice(0);
+    const total = this.#bufferedBytes;
+    this.#bufferedBytes = 0;
+    const head = indicationList(chunks);
+    const BytesAccepted = { value: total };
+    const status = callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head, total, BytesAccepted);
+    if (status === STATUS_PENDING) {
+      this.#retained.set(head, total);
+      this.#retainedBytes += total;
+    } else if (status === STATUS_DATA_NOT_ACCEPTED) {
+      this.#buffered.unshift(...chunks);
+      this.#bufferedBytes += total;
+      this.#eventsSuspended = true;
+    } else if (BytesAccepted.value < total) {
+      // Partial accept: the rest waits for WskReceive; events pause until one completes.
+      const rest = concatTail(chunks, Math.max(0, BytesAccepted.value));
+      this.#buffered.unshift(rest);
+      this.#bufferedBytes += rest.length;
+      this.#eventsSuspended = true;
+    }
+    this.#resumeIfRoom();
+    this.#maybeIndicate();
+  }
+}
+
+/** Builds a WSK_DATA_INDICATION chain, one element (and MDL) per chunk. */
+function indicationList(chunks: Uint8Array[]): WSK_DATA_INDICATION {
+  let head: WSK_DATA_INDICATION | null = null;
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const chunk = chunks[i]!;
+    const Mdl = IoAllocateMdl(chunk, chunk.length, false, false, null);
+    if (Mdl) MmBuildMdlForNonPagedPool(Mdl);
+    head = { Next: head, Buffer: { Mdl, Offset: 0, Length: chunk.length } };
+  }
+  return head!;
+}
+
+/** The bytes of `chunks` after the first `skip`, as one array. */
+function concatTail(chunks: Uint8Array[], skip: number): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(Math.max(0, total - skip));
+  let at = 0, skipped = 0;
+  for (const c of chunks) {
+    const from = Math.min(c.length, Math.max(0, skip - skipped));
+    skipped += from;
+    out.set(c.subarray(from), at);
+    at += c.length - from;
+  }
+  return out;
+}

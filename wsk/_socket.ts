@@ -1,0 +1,127 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: what every WSK socket has — its owner, its pending IRPs, its
+// options and enabled events — and the close that never fails.
+import type { IRP } from "../irp/irp.ts";
+import { queueIrpCompletion } from "../irp/completion.ts";
+import {
+  type NTSTATUS,
+  STATUS_FILE_FORCED_CLOSED,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../irp/ntstatus.ts";
+import type { Endpoint } from "../transport/types.ts";
+import type { ClientResource, WskClientState } from "./_client.ts";
+import { failIrp, type PendingIrp, takeIrp } from "./_irp.ts";
+import { AF_INET6 } from "./constants.ts";
+import type { WSK_SOCKET } from "./structures.ts";
+
+/** Socket options as recorded; the transport applies what it can. */
+export class SocketOptions {
+  /** SO_KEEPALIVE. */
+  keepAlive = false;
+  /** TCP_NODELAY. */
+  noDelay = false;
+  /** SO_REUSEADDR. */
+  reuseAddress = false;
+  /** SO_EXCLUSIVEADDRUSE. */
+  exclusive = false;
+  /** SO_RCVBUF: recorded and reported back; it also sizes the receive buffering bound. */
+  receiveBuffer = 64 * 1024;
+  /** SO_SNDBUF: recorded and reported back. */
+  sendBuffer = 64 * 1024;
+  /** IPV6_V6ONLY: on Windows an AF_INET6 socket is IPv6-only until set to 0. */
+  v6Only: boolean;
+  /** SO_BROADCAST. */
+  broadcast = false;
+  /** SO_CONDITIONAL_ACCEPT. */
+  conditionalAccept = false;
+
+  constructor(family: number) {
+    this.v6Only = family === AF_INET6;
+  }
+}
+
+/** The base of every socket category. The object itself is the client's `WSK_SOCKET`. */
+export abstract class SocketBase implements WSK_SOCKET, ClientResource {
+  /** The provider dispatch table of the category. */
+  abstract readonly Dispatch: unknown;
+  /** IRPs this socket holds, in posting order. */
+  readonly pending: Set<PendingIrp> = new Set();
+  /** WskCloseSocket was called: no completion or callback runs after this. */
+  closed = false;
+  /** Recorded options. */
+  options: SocketOptions;
+  /** Events enabled with SO_WSK_EVENT_CALLBACK or statically. */
+  eventMask = 0;
+  /** A callback of this socket is running (used for STATUS_EVENT_PENDING). */
+  runningEvent = 0;
+
+  constructor(
+    readonly client: WskClientState,
+    readonly family: number,
+    readonly socketType: number,
+    readonly protocol: number,
+    public context: unknown,
+    public clientDispatch: unknown,
+  ) {
+    this.options = new SocketOptions(family);
+    client.sockets.add(this);
+  }
+
+  /** The bound local endpoint, if any. */
+  abstract localEndpoint(): Endpoint | null;
+
+  /** Release the transport; called once, after every pending IRP was cancelled. */
+  protected abstract release(): void;
+
+  /** Apply an option that was just recorded (e.g. keep-alive on a live stream). */
+  applyOptions(): void {}
+
+  /**
+   * WskCloseSocket: cancel every pending IRP (in posting order, each with
+   * STATUS_CANCELLED), release the transport, then complete the close IRP
+   * after them. Never fails.
+   */
+  close(Irp: IRP): NTSTATUS {
+    takeIrp(Irp);
+    this.#teardown();
+    queueIrpCompletion(Irp, STATUS_SUCCESS, 0);
+    this.client.released(this);
+    return STATUS_PENDING;
+  }
+
+  /** Close without an IRP: sockets the client never saw, or a stream socket's inner socket. */
+  shutdown(): void {
+    if (this.closed) return;
+    this.#teardown();
+    this.client.released(this);
+  }
+
+  #teardown(): void {
+    this.closed = true;
+    for (const op of [...this.pending]) op.cancel();
+    this.release();
+  }
+}
+
+/** A socket-level call's common checks; `body` runs only for a live socket of `kind`. */
+export function socketCall<T extends SocketBase>(
+  Socket: unknown,
+  Irp: IRP | null,
+  // deno-lint-ignore no-explicit-any
+  kind: abstract new (...args: any[]) => T,
+  body: (socket: T, Irp: IRP) => NTSTATUS,
+): NTSTATUS {
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  if (!(Socket instanceof SocketBase)) return failIrp(Irp, STATUS_INVALID_HANDLE);
+  if (Socket.closed) return failIrp(Irp, STATUS_FILE_FORCED_CLOSED);
+  if (!(Socket instanceof kind)) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+  return body(Socket, Irp);
+}
+
+/** WskCloseSocket for every category (it is in the Basic table). */
+export function WskCloseSocket(Socket: WSK_SOCKET, Irp: IRP | null): NTSTATUS {
+  return socketCall(Socket, Irp, SocketBase, (s, irp) => s.close(irp));
+}

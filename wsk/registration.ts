@@ -1,0 +1,179 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * Registering a WSK application: WskRegister, WskCaptureProviderNPI,
+ * WskReleaseProviderNPI, WskQueryProviderCharacteristics and WskDeregister.
+ *
+ * @module
+ */
+import {
+  type NTSTATUS,
+  STATUS_DEVICE_NOT_READY,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOINTERFACE,
+  STATUS_SUCCESS,
+} from "../irp/ntstatus.ts";
+import { WskClientState } from "./_client.ts";
+import { MAKE_WSK_VERSION, WSK_MAJOR_VERSION } from "./constants.ts";
+import { WskProviderDispatch } from "./provider.ts";
+import type {
+  WSK_CLIENT_NPI,
+  WSK_PROVIDER_CHARACTERISTICS,
+  WSK_PROVIDER_NPI,
+  WSK_REGISTRATION,
+} from "./structures.ts";
+
+const clients = new WeakMap<WSK_REGISTRATION, WskClientState>();
+
+/** The only WSK version this provider implements: 1.0. */
+const PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
+
+/**
+ * Registers a WSK application. Call WskDeregister once for every success.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   MAKE_WSK_VERSION, STATUS_SUCCESS, WskDeregister, WskRegister, WSK_REGISTRATION,
+ * } from "@wskemu/wsk";
+ * import assert from "node:assert/strict";
+ *
+ * const WskRegistration = new WSK_REGISTRATION();
+ * const Status = WskRegister(
+ *   { ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } },
+ *   WskRegistration,
+ * );
+ * assert.equal(Status, STATUS_SUCCESS);
+ * await WskDeregister(WskRegistration);
+ * ```
+ */
+export function WskRegister(
+  WskClientNpi: WSK_CLIENT_NPI | null,
+  WskRegistration: WSK_REGISTRATION | null,
+): NTSTATUS {
+  if (!WskClientNpi?.Dispatch || !WskRegistration) return STATUS_INVALID_PARAMETER;
+  if (clients.has(WskRegistration)) return STATUS_INVALID_PARAMETER;
+  const client = new WskClientState(WskClientNpi);
+  clients.set(WskRegistration, client);
+  WskRegistration.ReservedRegistrationContext = client;
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Captures the provider NPI. The emulated provider is ready at once, so
+ * `WaitTimeout` (WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds) never has to
+ * be waited out. Returns STATUS_DEVICE_NOT_READY once WskDeregister has started
+ * and STATUS_NOINTERFACE when the client asked for a major version other than 1.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   MAKE_WSK_VERSION, STATUS_SUCCESS, WSK_INFINITE_WAIT, WSK_PROVIDER_NPI, WSK_REGISTRATION,
+ *   WskCaptureProviderNPI, WskDeregister, WskRegister, WskReleaseProviderNPI,
+ * } from "@wskemu/wsk";
+ * import assert from "node:assert/strict";
+ *
+ * const reg = new WSK_REGISTRATION();
+ * WskRegister({ ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, reg);
+ * const npi = new WSK_PROVIDER_NPI();
+ * assert.equal(WskCaptureProviderNPI(reg, WSK_INFINITE_WAIT, npi), STATUS_SUCCESS);
+ * assert.equal(npi.Dispatch!.Version, MAKE_WSK_VERSION(1, 0));
+ * WskReleaseProviderNPI(reg);
+ * await WskDeregister(reg);
+ * ```
+ */
+export function WskCaptureProviderNPI(
+  WskRegistration: WSK_REGISTRATION | null,
+  WaitTimeout: number,
+  WskProviderNpi: WSK_PROVIDER_NPI | null,
+): NTSTATUS {
+  void WaitTimeout;
+  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
+  if (!client || !WskProviderNpi) return STATUS_INVALID_PARAMETER;
+  if (client.deregistering) return STATUS_DEVICE_NOT_READY;
+  if (WSK_MAJOR_VERSION(client.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(PROVIDER_VERSION)) {
+    return STATUS_NOINTERFACE;
+  }
+  client.captures++;
+  WskProviderNpi.Client = client;
+  WskProviderNpi.Dispatch = WskProviderDispatch;
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Releases one captured provider NPI.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   MAKE_WSK_VERSION, WSK_NO_WAIT, WSK_PROVIDER_NPI, WSK_REGISTRATION,
+ *   WskCaptureProviderNPI, WskDeregister, WskRegister, WskReleaseProviderNPI,
+ * } from "@wskemu/wsk";
+ *
+ * const reg = new WSK_REGISTRATION();
+ * WskRegister({ ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, reg);
+ * WskCaptureProviderNPI(reg, WSK_NO_WAIT, new WSK_PROVIDER_NPI());
+ * WskReleaseProviderNPI(reg);
+ * await WskDeregister(reg);
+ * ```
+ */
+export function WskReleaseProviderNPI(WskRegistration: WSK_REGISTRATION | null): void {
+  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
+  if (!client || client.captures === 0) return;
+  client.captures--;
+  client.released();
+}
+
+/**
+ * Reports the WSK versions the provider supports: 1.0 only.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   MAKE_WSK_VERSION, STATUS_SUCCESS, WSK_REGISTRATION, WskDeregister,
+ *   WskQueryProviderCharacteristics, WskRegister, type WSK_PROVIDER_CHARACTERISTICS,
+ * } from "@wskemu/wsk";
+ * import assert from "node:assert/strict";
+ *
+ * const reg = new WSK_REGISTRATION();
+ * WskRegister({ ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, reg);
+ * const c = {} as WSK_PROVIDER_CHARACTERISTICS;
+ * assert.equal(WskQueryProviderCharacteristics(reg, c), STATUS_SUCCESS);
+ * assert.equal(c.HighestVersion, MAKE_WSK_VERSION(1, 0));
+ * await WskDeregister(reg);
+ * ```
+ */
+export function WskQueryProviderCharacteristics(
+  WskRegistration: WSK_REGISTRATION | null,
+  WskProviderCharacteristics: WSK_PROVIDER_CHARACTERISTICS | null,
+): NTSTATUS {
+  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
+  if (!client || !WskProviderCharacteristics) return STATUS_INVALID_PARAMETER;
+  if (client.deregistering) return STATUS_DEVICE_NOT_READY;
+  WskProviderCharacteristics.HighestVersion = PROVIDER_VERSION;
+  WskProviderCharacteristics.LowestVersion = PROVIDER_VERSION;
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Deregisters. As on Windows it waits until every captured NPI is released and
+ * every socket is closed; in TypeScript that wait is the returned promise.
+ * Captures fail with STATUS_DEVICE_NOT_READY from the moment it is called.
+ *
+ * @example Usage
+ * ```ts
+ * import { MAKE_WSK_VERSION, WSK_REGISTRATION, WskDeregister, WskRegister } from "@wskemu/wsk";
+ *
+ * const reg = new WSK_REGISTRATION();
+ * WskRegister({ ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, reg);
+ * await WskDeregister(reg);
+ * ```
+ */
+export async function WskDeregister(WskRegistration: WSK_REGISTRATION | null): Promise<void> {
+  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
+  if (!client || !WskRegistration) return;
+  client.deregistering = true;
+  for (const op of [...client.listChanges]) op.cancel();
+  await client.whenIdle();
+  clients.delete(WskRegistration);
+  WskRegistration.ReservedRegistrationContext = null;
+}
