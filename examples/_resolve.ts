@@ -9,8 +9,8 @@ import {
   IoSetCompletionRoutine,
   KeInitializeEvent,
   KeSetEvent,
-  KeWaitForSingleObject,
   KEVENT,
+  KeWaitForSingleObject,
   NS_ALL,
   RtlInitUnicodeString,
   type SOCKADDR,
@@ -34,16 +34,34 @@ export async function resolveHost(
   const CompletionEvent = new KEVENT();
   KeInitializeEvent(CompletionEvent, SynchronizationEvent, false);
   const Irp = IoAllocateIrp(1, false)!;
-  IoSetCompletionRoutine(Irp, (_d, _i, Context) => {
-    KeSetEvent(Context as KEVENT, 2, false);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-  }, CompletionEvent, true, true, true);
+  IoSetCompletionRoutine(
+    Irp,
+    (_d, _i, Context) => {
+      KeSetEvent(Context as KEVENT, 2, false);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    CompletionEvent,
+    true,
+    true,
+    true,
+  );
   const Results: { value: ADDRINFOEXW | null } = { value: null };
-  npi.Dispatch!.WskGetAddressInfo(npi.Client, NodeName, null, NS_ALL, null, null, Results, null, null, Irp);
+  npi.Dispatch!.WskGetAddressInfo(
+    npi.Client,
+    NodeName,
+    null,
+    NS_ALL,
+    null,
+    null,
+    Results,
+    null,
+    null,
+    Irp,
+  );
   await KeWaitForSingleObject(CompletionEvent, 0, 0, false, null);
   const Status = Irp.IoStatus.Status;
   IoFreeIrp(Irp);
-  say(`WskGetAddressInfo(${host})`.padEnd(46) + `completed ${formatNtStatus(Status)}`);
+  say(`${`WskGetAddressInfo(${host})`.padEnd(47)} completed ${formatNtStatus(Status)}`);
   if (Status !== STATUS_SUCCESS || !Results.value?.ai_addr) {
     console.error(`cannot resolve ${host}: ${formatNtStatus(Status)}`);
     return null;

@@ -1,6 +1,19 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Shared by the example servers: the worker that runs deferred work (what the
-// samples' system worker thread does) and the --port argument.
+// samples' system worker thread does), the synchronous-call pattern, and --port.
+import {
+  IoReuseIrp,
+  IoSetCompletionRoutine,
+  type IRP,
+  KeInitializeEvent,
+  KeSetEvent,
+  KEVENT,
+  KeWaitForSingleObject,
+  type NTSTATUS,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_UNSUCCESSFUL,
+  SynchronizationEvent,
+} from "../mod.ts";
 
 /**
  * A FIFO of work items run one after another at PASSIVE_LEVEL, outside any
@@ -34,6 +47,33 @@ export function parsePort(args: string[], fallback: number, script: string): num
   if (args.length === 2 && flag === "--port" && /^\d+$/.test(value!) && Number(value) < 65536) {
     return Number(value);
   }
-  console.error(`usage: deno run -A ${script} [--port N]   (default ${fallback}; 0 picks a free port)`);
+  console.error(
+    `usage: deno run -A ${script} [--port N]   (default ${fallback}; 0 picks a free port)`,
+  );
   return null;
+}
+
+/**
+ * Issues one WSK call on a reused IRP and waits for its completion, the
+ * samples' synchronous pattern: IoReuseIrp, a completion routine that sets an
+ * event and returns STATUS_MORE_PROCESSING_REQUIRED, KeWaitForSingleObject.
+ */
+export async function syncCall(Irp: IRP, issue: (Irp: IRP) => NTSTATUS): Promise<NTSTATUS> {
+  const CompletionEvent = new KEVENT();
+  KeInitializeEvent(CompletionEvent, SynchronizationEvent, false);
+  IoReuseIrp(Irp, STATUS_UNSUCCESSFUL);
+  IoSetCompletionRoutine(
+    Irp,
+    (_DeviceObject, _Irp, Context) => {
+      KeSetEvent(Context as KEVENT, 0, false);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    CompletionEvent,
+    true,
+    true,
+    true,
+  );
+  issue(Irp);
+  await KeWaitForSingleObject(CompletionEvent, 0, 0, false, null);
+  return Irp.IoStatus.Status;
 }

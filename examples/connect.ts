@@ -27,8 +27,8 @@ import {
   type IRP,
   KeInitializeEvent,
   KeSetEvent,
-  KeWaitForSingleObject,
   KEVENT,
+  KeWaitForSingleObject,
   MAKE_WSK_VERSION,
   MmBuildMdlForNonPagedPool,
   NotificationEvent,
@@ -36,9 +36,9 @@ import {
   type NTSTATUS,
   SOCK_STREAM,
   type SOCKADDR,
+  sockaddr,
   type SOCKADDR_IN,
   type SOCKADDR_IN6,
-  sockaddr,
   sockaddrToString,
   STATUS_INSUFFICIENT_RESOURCES,
   STATUS_MORE_PROCESSING_REQUIRED,
@@ -72,8 +72,17 @@ function irpName(Irp: IRP): string {
   return `IRP#${irpIds.get(Irp)}`;
 }
 
+/** One timeline line: the call, its IRP (if any), what happened, and the status by name. */
+function event(call: string, Irp: IRP | null, what: string, Status: NTSTATUS, more = ""): void {
+  say(
+    `${call.padEnd(40)} ${(Irp ? irpName(Irp) : "").padEnd(6)} ${what.padEnd(9)} ${
+      formatNtStatus(Status)
+    }${more}`,
+  );
+}
+
 function returned(call: string, Irp: IRP, Status: NTSTATUS): NTSTATUS {
-  say(`${call.padEnd(44)} ${irpName(Irp)}  returned  ${formatNtStatus(Status)}`);
+  event(call, Irp, "returned", Status);
   return Status;
 }
 
@@ -113,7 +122,7 @@ function ConnectComplete(
   Context: unknown,
 ): NTSTATUS {
   ConnectStatus = Irp.IoStatus.Status;
-  say(`${"  ConnectComplete".padEnd(44)} ${irpName(Irp)}  completed ${formatNtStatus(ConnectStatus)}`);
+  event("  ConnectComplete", Irp, "completed", ConnectStatus);
 
   // Check the result of the connect operation
   if (Irp.IoStatus.Status === STATUS_SUCCESS) {
@@ -146,18 +155,21 @@ async function callAndWait(
   KeInitializeEvent(Event, NotificationEvent, false);
   const Irp = IoAllocateIrp(1, false);
   if (!Irp) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
-  IoSetCompletionRoutine(Irp, (_DeviceObject, CompletedIrp) => {
-    const info = typeof CompletedIrp.IoStatus.Information === "number"
-      ? `, Information ${CompletedIrp.IoStatus.Information}`
-      : "";
-    say(
-      `${"  completion".padEnd(44)} ${irpName(CompletedIrp)}  completed ${
-        formatNtStatus(CompletedIrp.IoStatus.Status)
-      }${info}`,
-    );
-    KeSetEvent(Event, 0, false);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-  }, null, true, true, true);
+  IoSetCompletionRoutine(
+    Irp,
+    (_DeviceObject, CompletedIrp) => {
+      const info = typeof CompletedIrp.IoStatus.Information === "number"
+        ? `, Information ${CompletedIrp.IoStatus.Information}`
+        : ", Information = the new WSK_SOCKET";
+      event("  completion routine", CompletedIrp, "completed", CompletedIrp.IoStatus.Status, info);
+      KeSetEvent(Event, 0, false);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
   returned(call, Irp, issue(Irp));
   await KeWaitForSingleObject(Event, 0, 0, false, null);
   const result = { Status: Irp.IoStatus.Status, Information: Irp.IoStatus.Information };
@@ -206,7 +218,7 @@ async function main(): Promise<number> {
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       () => new Response("hello from the loopback host\n"),
     );
-    target = { host: "127.0.0.1", port: server.addr.port };
+    target = { host: "127.0.0.1", port: (server.addr as Deno.NetAddr).port };
     say(`local HTTP host listening on 127.0.0.1:${target.port}`);
   } else target = parsed;
   try {
@@ -220,11 +232,11 @@ async function run(host: string, port: number): Promise<number> {
   const WskRegistration = new WSK_REGISTRATION();
   const WskAppDispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
   let Status = WskRegister({ ClientContext: null, Dispatch: WskAppDispatch }, WskRegistration);
-  say(`WskRegister                                   returned  ${formatNtStatus(Status)}`);
+  event("WskRegister", null, "returned", Status);
   if (!NT_SUCCESS(Status)) return 1;
   const npi = new WSK_PROVIDER_NPI();
   Status = WskCaptureProviderNPI(WskRegistration, WSK_INFINITE_WAIT, npi);
-  say(`WskCaptureProviderNPI                         returned  ${formatNtStatus(Status)}`);
+  event("WskCaptureProviderNPI", null, "returned", Status);
   if (!NT_SUCCESS(Status)) return 1;
   let exitCode = 1;
   try {
@@ -234,7 +246,7 @@ async function run(host: string, port: number): Promise<number> {
   } finally {
     WskReleaseProviderNPI(WskRegistration);
     await WskDeregister(WskRegistration);
-    say("WskDeregister                                 done: every socket closed");
+    say(`${"WskDeregister".padEnd(47)} returned  (every socket closed, every NPI released)`);
   }
   return exitCode;
 }
@@ -284,7 +296,8 @@ async function session(npi: WSK_PROVIDER_NPI, RemoteAddress: SOCKADDR, host: str
     const requestMdl = mdlFor(request);
     const sent = await callAndWait(
       `WskSend(${request.length} bytes: HEAD /)`,
-      (Irp) => Dispatch.WskSend(Socket, { Mdl: requestMdl, Offset: 0, Length: request.length }, 0, Irp),
+      (Irp) =>
+        Dispatch.WskSend(Socket, { Mdl: requestMdl, Offset: 0, Length: request.length }, 0, Irp),
     );
     IoFreeMdl(requestMdl);
     if (sent.Status !== STATUS_SUCCESS) return fail("WskSend", sent.Status);
@@ -293,7 +306,8 @@ async function session(npi: WSK_PROVIDER_NPI, RemoteAddress: SOCKADDR, host: str
     const replyMdl = mdlFor(reply);
     const received = await callAndWait(
       "WskReceive(4096-byte buffer)",
-      (Irp) => Dispatch.WskReceive(Socket, { Mdl: replyMdl, Offset: 0, Length: reply.length }, 0, Irp),
+      (Irp) =>
+        Dispatch.WskReceive(Socket, { Mdl: replyMdl, Offset: 0, Length: reply.length }, 0, Irp),
     );
     IoFreeMdl(replyMdl);
     if (received.Status !== STATUS_SUCCESS) return fail("WskReceive", received.Status);

@@ -29,10 +29,6 @@ import {
   IPPROTO_TCP,
   IPV6_V6ONLY,
   type IRP,
-  KeInitializeEvent,
-  KeSetEvent,
-  KeWaitForSingleObject,
-  KEVENT,
   MAKE_WSK_VERSION,
   type MDL,
   MmBuildMdlForNonPagedPool,
@@ -51,7 +47,6 @@ import {
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
-  SynchronizationEvent,
   type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_EVENT_ACCEPT,
@@ -69,7 +64,7 @@ import {
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../mod.ts";
-import { parsePort, WorkQueue } from "./_server.ts";
+import { parsePort, syncCall, WorkQueue } from "./_server.ts";
 
 const WSKSAMPLE_OP_COUNT = 2;
 const WSKSAMPLE_DATA_BUFFER_LENGTH = 2048;
@@ -98,7 +93,11 @@ interface WSKSAMPLE_SOCKET_CONTEXT {
 
 const WskSampleRegistration = new WSK_REGISTRATION();
 const WskSampleProviderNpi = new WSK_PROVIDER_NPI();
-const WskSampleClientDispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
+const WskSampleClientDispatch = {
+  Version: MAKE_WSK_VERSION(1, 0),
+  Reserved: 0,
+  WskClientEvent: null,
+};
 const WskSampleClientListenDispatch: WSK_CLIENT_LISTEN_DISPATCH = {
   WskAcceptEvent: WskSampleAcceptEvent,
   WskInspectEvent: null,
@@ -174,7 +173,9 @@ function WskSampleAcceptEvent(
   const SocketContext = WskSampleAllocateSocketContext(WSKSAMPLE_OP_COUNT);
   if (!SocketContext) return STATUS_REQUEST_NOT_ACCEPTED;
   SocketContext.Socket = AcceptSocket;
-  for (const Op of SocketContext.OpContext) WskSampleWorkQueue.enqueue(() => WskSampleOpStartReceive(Op));
+  for (const Op of SocketContext.OpContext) {
+    WskSampleWorkQueue.enqueue(() => WskSampleOpStartReceive(Op));
+  }
   // No callbacks on the accepted socket: data and disconnects come through receive IRPs.
   AcceptSocketContext.value = null;
   AcceptSocketDispatch.value = null;
@@ -241,8 +242,9 @@ function WskSampleSendIrpCompletionRoutine(
   Context: unknown,
 ): NTSTATUS {
   const Op = Context as WSKSAMPLE_SOCKET_OP_CONTEXT;
-  if (NT_SUCCESS(Irp.IoStatus.Status)) WskSampleWorkQueue.enqueue(() => WskSampleOpStartReceive(Op));
-  else WskSampleWorkQueue.enqueue(() => WskSampleOpClose(Op));
+  if (NT_SUCCESS(Irp.IoStatus.Status)) {
+    WskSampleWorkQueue.enqueue(() => WskSampleOpStartReceive(Op));
+  } else WskSampleWorkQueue.enqueue(() => WskSampleOpClose(Op));
   return STATUS_MORE_PROCESSING_REQUIRED;
 }
 
@@ -294,22 +296,8 @@ function WskSampleCloseIrpCompletionRoutine(
 
 // ---- the listening socket, created synchronously from the worker -----------------------------
 
-/** Issues one call on a reused IRP and waits for it, as the sample's worker does. */
-async function WskSampleSyncIrp(
-  Irp: IRP,
-  issue: (Irp: IRP) => NTSTATUS,
-): Promise<NTSTATUS> {
-  const CompletionEvent = new KEVENT();
-  KeInitializeEvent(CompletionEvent, SynchronizationEvent, false);
-  IoReuseIrp(Irp, STATUS_UNSUCCESSFUL);
-  IoSetCompletionRoutine(Irp, (_D, _I, Context) => {
-    KeSetEvent(Context as KEVENT, 0, false);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-  }, CompletionEvent, true, true, true);
-  issue(Irp);
-  await KeWaitForSingleObject(CompletionEvent, 0, 0, false, null);
-  return Irp.IoStatus.Status;
-}
+/** The sample's synchronous pattern (event + IoReuseIrp), shared with echo_events.ts. */
+const WskSampleSyncIrp = syncCall;
 
 async function WskSampleStartListen(): Promise<NTSTATUS> {
   const SocketContext = WskSampleAllocateSocketContext(1);
@@ -399,8 +387,14 @@ async function DriverUnload(): Promise<void> {
   WskSampleListeningSocketContext = null;
   if (Listener?.Socket) {
     const Irp = Listener.OpContext[0]!.Irp;
-    await WskSampleSyncIrp(Irp, (Irp) =>
-      (Listener.Socket!.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH).WskCloseSocket(Listener.Socket!, Irp));
+    await WskSampleSyncIrp(
+      Irp,
+      (Irp) =>
+        (Listener.Socket!.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH).WskCloseSocket(
+          Listener.Socket!,
+          Irp,
+        ),
+    );
     WskSampleFreeSocketContext(Listener);
   }
   // A driver being unloaded must not leave connections behind: close those still open.
@@ -422,7 +416,10 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   console.log(`listening on [::]:${listenPort}`);
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return; // a second signal while unloading changes nothing
+    stopping = true;
     await DriverUnload();
     console.log(`stopped: ${outstandingIrps()} IRPs and ${liveSockets.size} sockets outstanding`);
     Deno.exit(outstandingIrps() === 0 && liveSockets.size === 0 ? 0 : 1);

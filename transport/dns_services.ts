@@ -130,19 +130,33 @@ export function parseServices(text: string): ServiceTable {
  * built-in table. Never throws.
  */
 export async function loadServices(path: string = SERVICES_PATH): Promise<ServiceTable> {
+  return (await readServices(path)).table;
+}
+
+/** A table, and whether it may be kept (false when only a permission was missing). */
+interface Loaded {
+  table: ServiceTable;
+  lasting: boolean;
+}
+
+async function readServices(path: string): Promise<Loaded> {
   try {
     const { state } = await Deno.permissions.query({ name: "read", path });
-    if (state !== "granted") return builtInServices();
-    return parseServices(await Deno.readTextFile(path));
+    // Not cached: the permission may be granted later in the process's life.
+    if (state !== "granted") return { table: builtInServices(), lasting: false };
+    return { table: parseServices(await Deno.readTextFile(path)), lasting: true };
   } catch {
-    return builtInServices();
+    // No such file (or not a file): that will not change.
+    return { table: builtInServices(), lasting: true };
   }
 }
 
-let system: Promise<ServiceTable> | undefined;
+let system: ServiceTable | undefined;
 
-/** The process-wide table, loaded once on first use. */
-export function systemServices(): Promise<ServiceTable> {
-  system ??= loadServices();
-  return system;
+/** The process-wide table, kept once loaded (the built-in one is not kept for lack of permission). */
+export async function systemServices(): Promise<ServiceTable> {
+  if (system) return system;
+  const { table, lasting } = await readServices(SERVICES_PATH);
+  if (lasting) system = table;
+  return table;
 }

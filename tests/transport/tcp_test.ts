@@ -501,7 +501,11 @@ Deno.test("TcpStream.write() stays pending while the peer does not read, and wri
 Deno.test("TcpStream.write() after shutdownWrite() reports STATUS_INVALID_DEVICE_STATE", async () => {
   await using pair = await connectedPair();
   const first = pair.client.shutdownWrite();
-  assert.equal(pair.client.shutdownWrite(), first, "a second shutdownWrite() is the same operation");
+  assert.equal(
+    pair.client.shutdownWrite(),
+    first,
+    "a second shutdownWrite() is the same operation",
+  );
   assert.equal(await pair.client.write([new Uint8Array(1)]), STATUS_INVALID_DEVICE_STATE);
   assert.equal(await first, STATUS_SUCCESS);
 });
