@@ -23,6 +23,16 @@ import type { KTHREAD } from "./thread_irp.ts";
 import { simulateLowResources } from "./verifier.ts";
 import { countAllocated, countFreed, irpState, outstandingCount } from "./_irp_state.ts";
 
+// Threaded IRPs live in their own file but are part of this module's surface.
+// (thread_irp.ts imports this file back; neither touches the other's bindings
+// at load time, so the cycle is harmless.)
+export {
+  IoBuildAsynchronousFsdRequest,
+  IoBuildSynchronousFsdRequest,
+  KTHREAD,
+  PsGetCurrentThread,
+} from "./thread_irp.ts";
+
 /** `IO_TYPE_IRP` (6): the `Type` of every IRP. */
 export const IO_TYPE_IRP: number = 6;
 
@@ -263,7 +273,7 @@ export function IoSizeOfIrp(StackSize: number): number {
  * ```
  */
 export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | null {
-  void ChargeQuota;
+  void ChargeQuota; // quotas are not modelled
   // StackSize is a CCHAR in C.
   if (!Number.isInteger(StackSize) || StackSize < 0 || StackSize > 127) return null;
   if (simulateLowResources()) return null;

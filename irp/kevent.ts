@@ -117,7 +117,7 @@ function release(waiter: Waiter, Status: NTSTATUS): void {
  * ```
  */
 export function KeSetEvent(Event: KEVENT, Increment: number, Wait: boolean): number {
-  void Increment, Wait;
+  void Increment, Wait; // no scheduler to boost, no atomic set-and-wait to honour
   const previous = Event.Header.SignalState;
   const list = waitersOf(Event);
   if (Event.Header.Type === SynchronizationEvent) {
@@ -226,7 +226,7 @@ export function KeWaitForSingleObject(
   Alertable: boolean,
   Timeout: LARGE_INTEGER | null,
 ): Promise<NTSTATUS> {
-  void WaitReason, WaitMode, Alertable;
+  void WaitReason, WaitMode, Alertable; // no APCs, no user-mode waits
   if (!(Object instanceof KEVENT)) {
     throw new TypeError("KeWaitForSingleObject: Object must be a KEVENT");
   }

@@ -127,7 +127,7 @@ export function IoAllocateMdl(
   ChargeQuota: boolean,
   Irp: IRP | null,
 ): MDL | null {
-  void ChargeQuota;
+  void ChargeQuota; // quotas are not modelled
   if (!Number.isInteger(Length) || Length < 0) return null;
   if (Length > VirtualAddress.byteLength) {
     KeBugCheckEx(
@@ -247,7 +247,7 @@ export function MmProbeAndLockPages(
   AccessMode: number,
   Operation: LOCK_OPERATION,
 ): void {
-  void AccessMode;
+  void AccessMode; // every buffer is kernel memory here
   MemoryDescriptorList.MdlFlags |= MDL_PAGES_LOCKED;
   if (Operation !== IoReadAccess) MemoryDescriptorList.MdlFlags |= MDL_WRITE_OPERATION;
 }
@@ -292,7 +292,7 @@ export function MmUnlockPages(MemoryDescriptorList: MDL): void {
  * ```
  */
 export function MmGetSystemAddressForMdlSafe(Mdl: MDL, Priority: number): Uint8Array | null {
-  void Priority;
+  void Priority; // mapping never competes for system PTEs here
   if ((Mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) === 0) {
     if (simulateLowResources()) return null;
     Mdl.MappedSystemVa = view(Mdl);

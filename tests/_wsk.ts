@@ -14,15 +14,18 @@ import {
   MmBuildMdlForNonPagedPool,
   type NTSTATUS,
   SOCK_STREAM,
-  sockaddr,
   type SOCKADDR,
+  sockaddr,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
   type WSK_BUF,
+  type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
   WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_PROVIDER_CONNECTION_DISPATCH,
+  type WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   type WSK_SOCKET,
@@ -30,6 +33,8 @@ import {
   WskDeregister,
   WskRegister,
   WskReleaseProviderNPI,
+  WskSetOption,
+  sockaddrToString,
 } from "../mod.ts";
 import assert from "node:assert/strict";
 
@@ -59,11 +64,22 @@ export function start(issue: (Irp: IRP) => NTSTATUS): Call {
   let resolve!: (c: Completion) => void;
   const done = new Promise<Completion>((r) => resolve = r);
   let returned = 0;
-  IoSetCompletionRoutine(Irp, (_d, CompletedIrp) => {
-    resolve({ returned, Status: CompletedIrp.IoStatus.Status, Information: CompletedIrp.IoStatus.Information });
-    IoFreeIrp(CompletedIrp);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-  }, null, true, true, true);
+  IoSetCompletionRoutine(
+    Irp,
+    (_d, CompletedIrp) => {
+      resolve({
+        returned,
+        Status: CompletedIrp.IoStatus.Status,
+        Information: CompletedIrp.IoStatus.Information,
+      });
+      IoFreeIrp(CompletedIrp);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
   returned = issue(Irp);
   return { Irp, returned, done };
 }
@@ -88,7 +104,10 @@ export class TestClient {
   constructor() {
     const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
     assert.equal(WskRegister({ ClientContext: null, Dispatch }, this.registration), STATUS_SUCCESS);
-    assert.equal(WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi), STATUS_SUCCESS);
+    assert.equal(
+      WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi),
+      STATUS_SUCCESS,
+    );
   }
 
   /** WskSocket, expecting success. */
@@ -101,16 +120,40 @@ export class TestClient {
     dispatch: unknown = null,
   ): Promise<WSK_SOCKET> {
     const c = await call((Irp) =>
-      this.npi.Dispatch!.WskSocket(this.npi.Client, family, type, protocol, flags, context, dispatch, null, null, null, Irp)
+      this.npi.Dispatch!.WskSocket(
+        this.npi.Client,
+        family,
+        type,
+        protocol,
+        flags,
+        context,
+        dispatch,
+        null,
+        null,
+        null,
+        Irp,
+      )
     );
     assert.equal(c.Status, STATUS_SUCCESS);
     return c.Information as WSK_SOCKET;
   }
 
   /** A connection socket bound to the wildcard address and connected to host:port. */
-  async connected(host: string, port: number, context: unknown = null, dispatch: unknown = null): Promise<WSK_SOCKET> {
+  async connected(
+    host: string,
+    port: number,
+    context: unknown = null,
+    dispatch: unknown = null,
+  ): Promise<WSK_SOCKET> {
     const family = host.includes(":") ? AF_INET6 : AF_INET;
-    const Socket = await this.socket(family, WSK_FLAG_CONNECTION_SOCKET, SOCK_STREAM, IPPROTO_TCP, context, dispatch);
+    const Socket = await this.socket(
+      family,
+      WSK_FLAG_CONNECTION_SOCKET,
+      SOCK_STREAM,
+      IPPROTO_TCP,
+      context,
+      dispatch,
+    );
     const d = connDispatch(Socket);
     const any = sockaddr(family === AF_INET ? "0.0.0.0" : "::", 0)!;
     assert.equal((await call((Irp) => d.WskBind(Socket, any, 0, Irp))).Status, STATUS_SUCCESS);
@@ -121,7 +164,9 @@ export class TestClient {
 
   /** WskCloseSocket, expecting success. */
   async closeSocket(Socket: WSK_SOCKET): Promise<void> {
-    const c = await call((Irp) => (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskCloseSocket(Socket, Irp));
+    const c = await call((Irp) =>
+      (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskCloseSocket(Socket, Irp)
+    );
     assert.equal(c.Status, STATUS_SUCCESS);
   }
 
@@ -180,7 +225,9 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
 
 /** The SHA-256 of `bytes` as hex. */
 export async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -203,3 +250,41 @@ export function addr(host: string, port: number): SOCKADDR {
   assert.ok(a, `${host} is an IP literal`);
   return a;
 }
+
+/** A listening socket bound to host:0 (with options set before bind); returns it and its port. */
+export async function listening(
+  client: TestClient,
+  host = "127.0.0.1",
+  options: [level: number, code: number, value: number][] = [],
+  context: unknown = null,
+  dispatch: WSK_CLIENT_LISTEN_DISPATCH | null = null,
+): Promise<{ Socket: WSK_SOCKET; d: WSK_PROVIDER_LISTEN_DISPATCH; port: number }> {
+  const family = host.includes(":") ? AF_INET6 : AF_INET;
+  const Socket = await client.socket(
+    family,
+    WSK_FLAG_LISTEN_SOCKET,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    context,
+    dispatch,
+  );
+  const d = Socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+  for (const [level, code, value] of options) {
+    const set = await call((Irp) =>
+      d.WskControlSocket(Socket, WskSetOption, code, level, 4, { value }, 0, null, null, Irp)
+    );
+    assert.equal(set.Status, STATUS_SUCCESS);
+  }
+  assert.equal(
+    (await call((Irp) => d.WskBind(Socket, addr(host, 0), 0, Irp))).Status,
+    STATUS_SUCCESS,
+  );
+  const local: SOCKADDR = {};
+  assert.equal(
+    (await call((Irp) => d.WskGetLocalAddress(Socket, local, Irp))).Status,
+    STATUS_SUCCESS,
+  );
+  const port = Number(sockaddrToString(local).split(":").at(-1));
+  return { Socket, d, port };
+}
+

@@ -144,6 +144,15 @@ const BY_CLASS: ReadonlyArray<readonly [ErrorClass, NTSTATUS]> = [
  * ```
  */
 export function statusFromError(error: unknown): NTSTATUS {
+  try {
+    return classify(error);
+  } catch {
+    // A getter or proxy trap that throws: nothing useful to read.
+    return STATUS_UNSUCCESSFUL;
+  }
+}
+
+function classify(error: unknown): NTSTATUS {
   if (error === null || typeof error !== "object") return STATUS_UNSUCCESSFUL;
   const { name, code } = error as { name?: unknown; code?: unknown };
   if (name === "AbortError") return STATUS_CANCELLED;

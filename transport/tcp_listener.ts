@@ -50,21 +50,36 @@ function rewrap(accepted: Socket, onread: OnReadOpts): Socket | null {
   return new Socket(options);
 }
 
+/**
+ * Whether `hostname` is an IPv4 peer seen through a dual-stack socket.
+ *
+ * Why: Deno 2.9.6's `node:net` ignores `ipv6Only` (its bind6 drops the
+ * IPV6_V6ONLY flag), so a `"::"` listener is always dual stack. IPv6-only is
+ * emulated by resetting such peers at accept: they see a connection reset
+ * rather than a refusal, and the IPv4 port stays taken.
+ */
+function isV4Mapped(hostname: string): boolean {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(hostname);
+}
+
 /** A listening socket. */
 class NodeTcpListener implements TcpListener {
   readonly #server: Server;
   readonly #local: Endpoint;
   readonly #maxHeld: number;
+  /** Reset IPv4 peers (see {@linkcode isV4Mapped}). */
+  readonly #ipv6Only: boolean;
   #accept: ((stream: TcpStream) => void) | null = null;
   /** Accepted before onConnection() or while earlier ones wait for delivery. */
   #held: NodeTcpStream[] = [];
   #draining = false;
   #closed = false;
 
-  constructor(server: Server, local: Endpoint, maxHeld: number) {
+  constructor(server: Server, local: Endpoint, maxHeld: number, ipv6Only: boolean) {
     this.#server = server;
     this.#local = local;
     this.#maxHeld = maxHeld;
+    this.#ipv6Only = ipv6Only && local.family === 6;
     server.on("connection", this.#onConnection);
     // Accept failures (EMFILE, …) are per-connection: the listener lives on.
     server.on("error", () => {});
@@ -96,8 +111,11 @@ class NodeTcpListener implements TcpListener {
     const socket = rewrap(accepted, stream.onread) ?? fallback(accepted, stream);
     const remote = endpointOr(socket.remoteAddress, socket.remotePort, this.#local);
     stream.attach(socket, endpointOr(socket.localAddress, socket.localPort, this.#local), remote);
-    if (this.#closed || this.#held.length >= this.#maxHeld) {
-      // The backlog is full: refuse the way a full kernel queue would not, with an RST.
+    if (
+      this.#closed || this.#held.length >= this.#maxHeld ||
+      (this.#ipv6Only && isV4Mapped(remote.hostname))
+    ) {
+      // Closed, backlog full, or an IPv4 peer on an IPv6-only listener: RST.
       stream.abort();
       return;
     }
@@ -147,6 +165,8 @@ export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
   return new Promise((resolve) => {
     const onError = (error: Error): void => {
+      // Keep a listener: an 'error' with none attached would be thrown.
+      server.on("error", () => {});
       server.close();
       resolve(failed(statusFromError(error)));
     };
@@ -159,7 +179,10 @@ export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener
           ? endpointOr(address.address, address.port, local)
           : local;
         const maxHeld = Math.max(1, backlog);
-        resolve({ status: STATUS_SUCCESS, value: new NodeTcpListener(server, bound, maxHeld) });
+        resolve({
+          status: STATUS_SUCCESS,
+          value: new NodeTcpListener(server, bound, maxHeld, ipv6Only),
+        });
       });
     } catch (error) {
       server.off("error", onError);

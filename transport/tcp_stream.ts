@@ -31,6 +31,7 @@ import {
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Endpoint, TcpReceiver, TcpStream } from "./types.ts";
+import { WriteQueue } from "./_write_queue.ts";
 
 /**
  * The reused receive buffer. 64 KiB matches what the kernel hands over per
@@ -76,13 +77,8 @@ export class NodeTcpStream implements TcpStream {
   #writeFinished = false;
   #shutdown: Promise<NTSTATUS> | null = null;
   #shutdownResolve: ((status: NTSTATUS) => void) | null = null;
-  /**
-   * Resolvers of pending writes, oldest first. `node:net` calls write
-   * callbacks in order, so one shared callback settles the head; only the
-   * last chunk of a write carries it.
-   */
-  #pending: ((status: NTSTATUS) => void)[] = [];
-  #pendingHead = 0;
+  /** Completions of pending writes; one shared callback settles them in order. */
+  readonly #writes = new WriteQueue();
 
   constructor() {
     this.onread = {
@@ -161,22 +157,30 @@ export class NodeTcpStream implements TcpStream {
       if (chunk.byteLength > 0) last = i;
     }
     const socket = this.#socket!;
-    const { promise, resolve } = Promise.withResolvers<NTSTATUS>();
-    this.#pending.push(resolve);
+    this.#writes.reserve();
     if (last <= 0) {
       // One chunk, or none: an empty write still takes its turn in the queue,
       // so it cannot complete before the writes ahead of it.
       socket.write(last === 0 ? chunks[0] : EMPTY, this.#onWritten);
-      return promise;
+    } else {
+      // Several chunks: cork so node:net hands them to one writev.
+      socket.cork();
+      for (let i = 0; i < last; i++) {
+        if (chunks[i].byteLength > 0) socket.write(chunks[i]);
+      }
+      socket.write(chunks[last], this.#onWritten);
+      socket.uncork();
     }
-    // Several chunks: cork so node:net hands them to one writev.
-    socket.cork();
-    for (let i = 0; i < last; i++) {
-      if (chunks[i].byteLength > 0) socket.write(chunks[i]);
+    // Nothing left in node:net and nothing older still waiting: every byte is
+    // in the kernel already. Say so now rather than a callback later (this
+    // halves the cost of small writes).
+    if (
+      this.#writes.idle && socket.writableLength === 0 && socket.errored === null &&
+      !socket.destroyed
+    ) {
+      return this.#writes.succeeded();
     }
-    socket.write(chunks[last], this.#onWritten);
-    socket.uncork();
-    return promise;
+    return this.#writes.wait();
   }
 
   /** FIN after the queued writes; resolves when it was sent. */
@@ -253,11 +257,7 @@ export class NodeTcpStream implements TcpStream {
   }
 
   #settleAll(status: NTSTATUS): void {
-    const pending = this.#pending;
-    const head = this.#pendingHead;
-    this.#pending = [];
-    this.#pendingHead = 0;
-    for (let i = head; i < pending.length; i++) pending[i](status);
+    this.#writes.settleAll(status);
     const resolve = this.#shutdownResolve;
     this.#shutdownResolve = null;
     resolve?.(status);
@@ -279,24 +279,12 @@ export class NodeTcpStream implements TcpStream {
   };
 
   #onWritten = (error?: Error | null): void => {
-    const pending = this.#pending;
-    // Settled already (abort, close, failure): the late callback is moot.
-    if (this.#pendingHead >= pending.length) return;
-    if (error) {
-      this.#failure ??= statusFromError(error);
-      this.#settleAll(this.#failure);
+    if (!error) {
+      this.#writes.complete(STATUS_SUCCESS);
       return;
     }
-    const resolve = pending[this.#pendingHead];
-    if (++this.#pendingHead === pending.length) {
-      this.#pending = [];
-      this.#pendingHead = 0;
-    } else if (this.#pendingHead >= 1024 && this.#pendingHead * 2 >= pending.length) {
-      // Keep a long-running queue from growing: drop the settled prefix.
-      this.#pending = pending.slice(this.#pendingHead);
-      this.#pendingHead = 0;
-    }
-    resolve(STATUS_SUCCESS);
+    this.#failure ??= statusFromError(error);
+    this.#settleAll(this.#failure);
   };
 
   #onShutdown = (error?: Error | null): void => {

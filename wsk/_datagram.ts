@@ -1,21 +1,258 @@
 // Copyright 2026 the wskemu authors. MIT license.
-// Internal: placeholder until this category lands.
-import type { Endpoint } from "../transport/types.ts";
-import { BasicDispatch } from "./_connection_dispatch.ts";
+// Internal: a datagram socket over one real UDP socket — bind, send (one
+// datagram or a list), receive, the fixed remote and destination addresses,
+// SO_BROADCAST — with Windows' state rules.
+//
+// Choices where the documentation is silent: WskSendTo, WskSendMessages and
+// WskReceiveFrom on a socket not bound yet complete STATUS_INVALID_DEVICE_STATE
+// (WSK never binds implicitly); non-zero Flags and control information on a
+// send complete STATUS_NOT_SUPPORTED (no ancillary data is emulated); a send
+// with no RemoteAddress and no fixed address completes STATUS_INVALID_PARAMETER.
+import type { IRP } from "../irp/irp.ts";
+import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
+import {
+  type NTSTATUS,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../irp/ntstatus.ts";
+import type { Datagram, Endpoint, UdpSocket } from "../transport/types.ts";
+import { udpTransport } from "../transport/udp.ts";
+import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
+import type { IoctlResult } from "./_control.ts";
+import { sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
+import { DatagramReceiver } from "./_datagram_receive.ts";
+import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { SocketBase } from "./_socket.ts";
+import type { SOCKADDR } from "./address.ts";
+import {
+  AF_INET6,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
+  WSK_EVENT_RECEIVE_FROM,
+} from "./constants.ts";
+import type {
+  Box,
+  PFN_WSK_RECEIVE_FROM_EVENT,
+  WSK_CLIENT_DATAGRAM_DISPATCH,
+} from "./dispatch_types.ts";
+import type { WSK_BUF_LIST } from "./structures.ts";
 
-/** Placeholder. */
+/** A datagram socket (WSK_FLAG_DATAGRAM_SOCKET). */
 export class DatagramSocket extends SocketBase {
-  readonly Dispatch: unknown = BasicDispatch;
-  readonly eventBits = 0;
+  Dispatch: unknown = null;
+  readonly eventBits: number = WSK_EVENT_RECEIVE_FROM;
+  state: "open" | "binding" | "bound" = "open";
+  /** The receive side: pending WskReceiveFrom IRPs, queued datagrams, indications. */
+  readonly receiver: DatagramReceiver = new DatagramReceiver(this);
+  #udp: UdpSocket | null = null;
+  /** SIO_WSK_SET_REMOTE_ADDRESS: the default destination, and the only accepted sender. */
+  #remote: Endpoint | null = null;
+  /** SIO_WSK_SET_SENDTO_ADDRESS: the default destination; inbound is not filtered. */
+  #sendTo: Endpoint | null = null;
+
   eventsAllowed(): boolean {
+    return this.state === "bound";
+  }
+
+  beforeBind(): boolean {
+    return this.state === "open";
+  }
+
+  eventsEnabled(bits: number): void {
+    if (bits & WSK_EVENT_RECEIVE_FROM) this.receiver.kick();
+  }
+
+  localEndpoint(): Endpoint | null {
+    return this.#udp?.localAddress ?? null;
+  }
+
+  override applyOptions(): void {
+    this.#udp?.setBroadcast(this.options.broadcast);
+  }
+
+  // ---- what the receive side asks of the socket ----
+
+  get receiveLimit(): number {
+    return this.options.receiveBuffer;
+  }
+
+  receiveFromEvent(): PFN_WSK_RECEIVE_FROM_EVENT | null {
+    if (!(this.eventMask & WSK_EVENT_RECEIVE_FROM)) return null;
+    return (this.clientDispatch as WSK_CLIENT_DATAGRAM_DISPATCH | null)?.WskReceiveFromEvent ??
+      null;
+  }
+
+  eventRefused(): boolean {
+    if (this.client.staticEvents & WSK_EVENT_RECEIVE_FROM) return true;
+    this.eventMask &= ~WSK_EVENT_RECEIVE_FROM;
     return false;
   }
-  beforeBind(): boolean {
-    return true;
+
+  eventRunning(running: boolean): void {
+    if (running) this.runningEvent |= WSK_EVENT_RECEIVE_FROM;
+    else this.runningEvent &= ~WSK_EVENT_RECEIVE_FROM;
   }
-  localEndpoint(): Endpoint | null {
+
+  // ---- socket I/O controls ----
+
+  /** SIO_WSK_SET_REMOTE_ADDRESS and SIO_WSK_SET_SENDTO_ADDRESS: after bind; InputSize 0 clears. */
+  ioctl(code: number, input: unknown, inputSize: number): IoctlResult | null {
+    if (code !== SIO_WSK_SET_REMOTE_ADDRESS && code !== SIO_WSK_SET_SENDTO_ADDRESS) return null;
+    if (this.state !== "bound") return { status: STATUS_INVALID_DEVICE_STATE };
+    let address: Endpoint | null = null;
+    if (inputSize !== 0) {
+      const sa = input as SOCKADDR | null;
+      address = sockaddrToEndpoint(sa);
+      if (!address || sockaddrFamily(sa) !== this.family || inputSize < sizeofSockaddr(this.family)) {
+        return { status: STATUS_INVALID_PARAMETER };
+      }
+    }
+    if (code === SIO_WSK_SET_REMOTE_ADDRESS) this.#remote = address;
+    else this.#sendTo = address;
+    return { status: STATUS_SUCCESS };
+  }
+
+  // ---- the dispatch functions ----
+
+  bind(LocalAddress: SOCKADDR, Flags: number, Irp: IRP): NTSTATUS {
+    const local = sockaddrToEndpoint(LocalAddress);
+    if (Flags !== 0 || !local || sockaddrFamily(LocalAddress) !== this.family) {
+      return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    }
+    if (this.state !== "open") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    this.state = "binding";
+    const op = new PendingIrp(Irp, this.pending, null, false);
+    udpTransport.bind({
+      local,
+      // SO_EXCLUSIVEADDRUSE wins over SO_REUSEADDR: nobody may share the port.
+      reuseAddress: this.options.reuseAddress && !this.options.exclusive,
+      ipv6Only: this.family === AF_INET6 && this.options.v6Only,
+    }).then((result) => {
+      if (this.closed) {
+        // WskCloseSocket already completed the bind with STATUS_CANCELLED.
+        result.value?.close();
+        return;
+      }
+      if (!result.value) {
+        this.state = "open";
+        op.complete(result.status);
+        return;
+      }
+      this.#udp = result.value;
+      this.state = "bound";
+      this.applyOptions();
+      result.value.receive((datagram) => this.#arrived(datagram));
+      op.complete(STATUS_SUCCESS);
+    });
+    return STATUS_PENDING;
+  }
+
+  sendTo(
+    Buffer: WSK_BUF,
+    Flags: number,
+    RemoteAddress: SOCKADDR | null,
+    ControlInfoLength: number,
+    Irp: IRP,
+  ): NTSTATUS {
+    const refused = this.#cannotSend(Flags, ControlInfoLength);
+    if (refused !== null) return failIrp(Irp, refused);
+    const to = this.#destination(RemoteAddress);
+    if (typeof to === "number") return failIrp(Irp, to);
+    const segments = wskBufSegments(Buffer);
+    // The datagram may already be on the wire when a cancel arrives: cancelling
+    // completes the IRP, it cannot recall the datagram.
+    const op = new PendingIrp(Irp, this.pending);
+    this.#udp!.send(segments, to).then((status) => {
+      op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
+    });
+    return STATUS_PENDING;
+  }
+
+  /** WskSendMessages: one datagram per element, in order; Information is the total on success. */
+  sendMessages(
+    BufferList: WSK_BUF_LIST | null,
+    Flags: number,
+    RemoteAddress: SOCKADDR | null,
+    ControlInfoLength: number,
+    Irp: IRP,
+  ): NTSTATUS {
+    const refused = this.#cannotSend(Flags, ControlInfoLength);
+    if (refused !== null) return failIrp(Irp, refused);
+    const to = this.#destination(RemoteAddress);
+    if (typeof to === "number") return failIrp(Irp, to);
+    const buffers: WSK_BUF[] = [];
+    for (let element = BufferList; element; element = element.Next) buffers.push(element.Buffer);
+    if (buffers.length === 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    const datagrams = buffers.map((buffer) => wskBufSegments(buffer));
+    const total = buffers.reduce((sum, buffer) => sum + buffer.Length, 0);
+    const op = new PendingIrp(Irp, this.pending);
+    // node:dgram sends in call order, so the datagrams leave in list order.
+    Promise.all(datagrams.map((segments) => this.#udp!.send(segments, to))).then((statuses) => {
+      const failed = statuses.find((status) => status !== STATUS_SUCCESS);
+      op.complete(failed ?? STATUS_SUCCESS, failed === undefined ? total : 0);
+    });
+    return STATUS_PENDING;
+  }
+
+  receiveFrom(
+    Buffer: WSK_BUF,
+    Flags: number,
+    RemoteAddress: SOCKADDR | null,
+    ControlLength: Box<number> | null,
+    ControlFlags: Box<number> | null,
+    Irp: IRP,
+  ): NTSTATUS {
+    if (this.state !== "bound") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    if (Flags !== 0) return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    const segments = wskBufSegments(Buffer);
+    return this.receiver.post(
+      segments,
+      Buffer.Length,
+      RemoteAddress,
+      ControlLength,
+      ControlFlags,
+      Irp,
+    );
+  }
+
+  address(Out: SOCKADDR, Irp: IRP): NTSTATUS {
+    const ep = this.localEndpoint();
+    if (!ep) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    if (!Out || typeof Out !== "object") return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    fillSockaddr(Out, ep, this.family);
+    return succeedIrp(Irp);
+  }
+
+  protected release(): void {
+    this.#udp?.close();
+    this.#udp = null;
+    this.receiver.close();
+  }
+
+  #arrived(datagram: Datagram): void {
+    if (this.#remote && !sameEndpoint(datagram.from, this.#remote)) {
+      this.receiver.stats.filtered++;
+      return;
+    }
+    this.receiver.arrived(datagram);
+  }
+
+  #cannotSend(Flags: number, ControlInfoLength: number): NTSTATUS | null {
+    if (this.state !== "bound" || !this.#udp) return STATUS_INVALID_DEVICE_STATE;
+    if (Flags !== 0 || ControlInfoLength !== 0) return STATUS_NOT_SUPPORTED;
     return null;
   }
-  protected release(): void {}
+
+  /** An explicit RemoteAddress overrides the fixed destination, as documented. */
+  #destination(RemoteAddress: SOCKADDR | null): Endpoint | NTSTATUS {
+    if (RemoteAddress) {
+      const to = sockaddrToEndpoint(RemoteAddress);
+      if (!to || sockaddrFamily(RemoteAddress) !== this.family) return STATUS_INVALID_PARAMETER;
+      return to;
+    }
+    return this.#sendTo ?? this.#remote ?? STATUS_INVALID_PARAMETER;
+  }
 }

@@ -110,7 +110,9 @@ export class ReceiveQueue {
       if (this.#requests.length > 0) this.#pump();
       else this.#maybeIndicate();
     }
-    return this.#underLimit();
+    // Returning false pauses the transport; remember it so that room resumes it.
+    if (!this.#underLimit()) this.#paused = true;
+    return !this.#paused;
   }
 
   /** The peer sent FIN. */

@@ -119,12 +119,18 @@ Deno.test("tcpTransport.connect() reports STATUS_ADDRESS_ALREADY_ASSOCIATED for 
   }
 });
 
-Deno.test("tcpTransport.connect() reports STATUS_INVALID_ADDRESS_COMPONENT for a non-local bind address", async () => {
+Deno.test("tcpTransport.connect() refuses a non-local bind address", async () => {
   const result = await tcpTransport.connect({
     remote: endpoint("127.0.0.1", 9),
     local: endpoint("192.0.2.1", 0),
   });
-  assert.equal(result.status, STATUS_INVALID_ADDRESS_COMPONENT);
+  // The kernel says EADDRNOTAVAIL; Deno 2.9.6's node:net reports EINVAL instead.
+  assert.ok(
+    result.status === STATUS_INVALID_ADDRESS_COMPONENT ||
+      result.status === STATUS_INVALID_PARAMETER,
+    result.status.toString(16),
+  );
+  assert.equal(result.value, null);
 });
 
 Deno.test("tcpTransport.connect() refuses names and malformed endpoints with STATUS_INVALID_PARAMETER", async () => {
@@ -226,15 +232,27 @@ Deno.test("tcpTransport.listen() on :: is dual stack: an IPv4 peer appears v4-ma
   listener.close();
 });
 
-Deno.test("tcpTransport.listen() on :: with ipv6Only refuses IPv4 peers", async () => {
+Deno.test("tcpTransport.listen() on :: with ipv6Only turns IPv4 peers away", async () => {
   const listening = await tcpTransport.listen({ local: endpoint("::", 0), ipv6Only: true });
   assert.equal(listening.status, STATUS_SUCCESS);
   const listener = listening.value!;
-  const { port } = listener.localAddress;
-  const v4 = await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) });
-  assert.equal(v4.status, STATUS_CONNECTION_REFUSED);
   const accepted = Promise.withResolvers<TcpStream>();
   listener.onConnection(accepted.resolve);
+  const { port } = listener.localAddress;
+  // Deno's node:net drops IPV6_V6ONLY, so the transport resets IPv4 peers at
+  // accept (a real IPv6-only socket would refuse them).
+  const v4 = await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) });
+  if (v4.status === STATUS_SUCCESS) {
+    const recorder = new Recorder();
+    v4.value!.receive(recorder);
+    assert.equal(await recorder.done, STATUS_CONNECTION_RESET);
+    v4.value!.close();
+  } else {
+    assert.ok(
+      v4.status === STATUS_CONNECTION_REFUSED || v4.status === STATUS_CONNECTION_RESET,
+      v4.status.toString(16),
+    );
+  }
   const v6 = await tcpTransport.connect({ remote: endpoint("::1", port) });
   assert.equal(v6.status, STATUS_SUCCESS);
   assert.equal((await accepted.promise).remoteAddress.hostname, "::1");
@@ -386,9 +404,11 @@ Deno.test("TcpStream delivers data then end() once on the peer's FIN, and can st
 });
 
 Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), then refuses writes with it", async () => {
+  // Reset once the client's first byte arrives: a reset at accept time can
+  // beat the client's connect completion (connect then reports the reset).
   const server = net.createServer((socket) => {
     socket.on("error", () => {});
-    socket.resetAndDestroy();
+    socket.once("data", () => socket.resetAndDestroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -396,6 +416,7 @@ Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), the
   const stream = connected.value!;
   const recorder = new Recorder();
   stream.receive(recorder);
+  assert.equal(await stream.write([new Uint8Array(1)]), STATUS_SUCCESS);
   assert.equal(await recorder.done, STATUS_CONNECTION_RESET);
   assert.equal(await stream.write([new Uint8Array(8)]), STATUS_CONNECTION_RESET);
   assert.equal(await stream.shutdownWrite(), STATUS_CONNECTION_RESET);
@@ -404,16 +425,24 @@ Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), the
 });
 
 Deno.test("TcpStream.receive() after a write met a reset reports the reset", async () => {
+  // Reset once the client's first byte arrives: a reset at accept time can
+  // beat the client's connect completion (connect then reports the reset).
+  const reset = Promise.withResolvers<void>();
   const server = net.createServer((socket) => {
     socket.on("error", () => {});
-    socket.resetAndDestroy();
+    socket.once("data", () => {
+      socket.resetAndDestroy();
+      reset.resolve();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
   const stream = (await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) })).value!;
+  assert.equal(await stream.write([new Uint8Array(1)]), STATUS_SUCCESS);
+  await reset.promise;
+  // The RST is in our kernel by now; a write may still be taken before it is seen.
   let status = STATUS_SUCCESS;
-  // The first writes may land in the kernel before the RST arrives.
-  for (let i = 0; i < 1000 && status === STATUS_SUCCESS; i++) {
+  for (let i = 0; i < 10 && status === STATUS_SUCCESS; i++) {
     status = await stream.write([new Uint8Array(1024)]);
   }
   assert.equal(status, STATUS_CONNECTION_RESET);
@@ -433,8 +462,8 @@ Deno.test("TcpStream backpressure: data() returning false stalls the peer; resum
   let calls = 0;
   recorder.onData = (bytes) => {
     check.next(bytes);
-    calls++;
-    recorder.accept = false;
+    // Refuse more after the first delivery only.
+    if (++calls === 1) recorder.accept = false;
   };
   stream.receive(recorder);
   let written = 0;

@@ -11,17 +11,18 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   MmBuildMdlForNonPagedPool,
+  NPI_WSK_INTERFACE_ID,
+  SO_WSK_EVENT_CALLBACK,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR_IN,
-  NPI_WSK_INTERFACE_ID,
-  SO_WSK_EVENT_CALLBACK,
+  sockaddrToString,
   SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ACTIVE,
-  STATUS_DATA_NOT_ACCEPTED,
   STATUS_CONNECTION_REFUSED,
   STATUS_CONNECTION_RESET,
+  STATUS_DATA_NOT_ACCEPTED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
@@ -29,11 +30,10 @@ import {
   STATUS_PENDING,
   STATUS_PROTOCOL_UNREACHABLE,
   STATUS_SUCCESS,
-  sockaddrToString,
+  WSK_EVENT_RECEIVE,
   WSK_FLAG_ABORTIVE,
   WSK_FLAG_CONNECTION_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
-  WSK_EVENT_RECEIVE,
   WSK_FLAG_WAITALL,
   WskSetOption,
 } from "../../mod.ts";
@@ -46,8 +46,8 @@ import {
   readExactly,
   start,
   TestClient,
-  wskBuf,
   writeAll,
+  wskBuf,
 } from "../_wsk.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -56,12 +56,36 @@ Deno.test("WskSocket() with a NULL IRP returns STATUS_INVALID_PARAMETER and comp
   const client = new TestClient();
   const d = client.npi.Dispatch!;
   assert.equal(
-    d.WskSocket(client.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, null, null, null, null, null, null),
+    d.WskSocket(
+      client.npi.Client,
+      AF_INET,
+      SOCK_STREAM,
+      IPPROTO_TCP,
+      WSK_FLAG_CONNECTION_SOCKET,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ),
     STATUS_INVALID_PARAMETER,
   );
   const Irp = IoAllocateIrp(1, false)!;
   assert.equal(
-    d.WskSocket(null, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, null, null, null, null, null, Irp),
+    d.WskSocket(
+      null,
+      AF_INET,
+      SOCK_STREAM,
+      IPPROTO_TCP,
+      WSK_FLAG_CONNECTION_SOCKET,
+      null,
+      null,
+      null,
+      null,
+      null,
+      Irp,
+    ),
     STATUS_INVALID_HANDLE,
   );
   assert.equal(Irp.CurrentLocation, 2, "the IRP was not touched");
@@ -72,11 +96,37 @@ Deno.test("WskSocket() refuses invalid combinations with the documented statuses
   const client = new TestClient();
   const d = client.npi.Dispatch!;
   const create = (family: number, type: number, protocol: number, flags: number) =>
-    call((Irp) => d.WskSocket(client.npi.Client, family, type, protocol, flags, null, null, null, null, null, Irp));
-  assert.equal((await create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_CONNECTION_SOCKET)).Status, STATUS_NOT_SUPPORTED);
-  assert.equal((await create(AF_INET, SOCK_STREAM, 0, WSK_FLAG_LISTEN_SOCKET)).Status, STATUS_PROTOCOL_UNREACHABLE);
-  assert.equal((await create(99, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET)).Status, STATUS_NOT_SUPPORTED);
-  assert.equal((await create(AF_INET, SOCK_STREAM, IPPROTO_TCP, 3)).Status, STATUS_INVALID_PARAMETER);
+    call((Irp) =>
+      d.WskSocket(
+        client.npi.Client,
+        family,
+        type,
+        protocol,
+        flags,
+        null,
+        null,
+        null,
+        null,
+        null,
+        Irp,
+      )
+    );
+  assert.equal(
+    (await create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_CONNECTION_SOCKET)).Status,
+    STATUS_NOT_SUPPORTED,
+  );
+  assert.equal(
+    (await create(AF_INET, SOCK_STREAM, 0, WSK_FLAG_LISTEN_SOCKET)).Status,
+    STATUS_PROTOCOL_UNREACHABLE,
+  );
+  assert.equal(
+    (await create(99, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET)).Status,
+    STATUS_NOT_SUPPORTED,
+  );
+  assert.equal(
+    (await create(AF_INET, SOCK_STREAM, IPPROTO_TCP, 3)).Status,
+    STATUS_INVALID_PARAMETER,
+  );
   const failed = await create(AF_INET, SOCK_STREAM, 0, WSK_FLAG_CONNECTION_SOCKET);
   assert.equal(failed.returned, STATUS_PENDING);
   assert.equal(failed.Information, 0);
@@ -86,7 +136,9 @@ Deno.test("WskSocket() refuses invalid combinations with the documented statuses
 Deno.test("WskConnect() on an unbound socket returns and completes STATUS_INVALID_DEVICE_STATE", async () => {
   const client = new TestClient();
   const Socket = await client.socket();
-  const c = await call((Irp) => connDispatch(Socket).WskConnect(Socket, addr("127.0.0.1", 9), 0, Irp));
+  const c = await call((Irp) =>
+    connDispatch(Socket).WskConnect(Socket, addr("127.0.0.1", 9), 0, Irp)
+  );
   assert.equal(c.returned, STATUS_INVALID_DEVICE_STATE);
   assert.equal(c.Status, STATUS_INVALID_DEVICE_STATE);
   assert.equal(c.Information, 0);
@@ -112,10 +164,17 @@ Deno.test("WskConnect() to a closed port completes with STATUS_CONNECTION_REFUSE
 Deno.test("a connected socket sends and receives, with byte counts in Information", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const sent = await call((Irp) => d.WskSend(Socket, wskBuf(text("ping")), 0, Irp));
-  assert.deepEqual([sent.returned, sent.Status, sent.Information], [STATUS_PENDING, STATUS_SUCCESS, 4]);
+  assert.deepEqual([sent.returned, sent.Status, sent.Information], [
+    STATUS_PENDING,
+    STATUS_SUCCESS,
+    4,
+  ]);
   assert.deepEqual(await readExactly(peer, 4), text("ping"));
   await writeAll(peer, text("pong!"));
   const buffer = new Uint8Array(100);
@@ -136,7 +195,10 @@ Deno.test("WskBind() to a specific local port is honoured: the connection leaves
   const client = new TestClient();
   const Socket = await client.socket();
   const d = connDispatch(Socket);
-  assert.equal((await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", localPort), 0, Irp))).Status, STATUS_SUCCESS);
+  assert.equal(
+    (await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", localPort), 0, Irp))).Status,
+    STATUS_SUCCESS,
+  );
   const [connected, peer] = await Promise.all([
     call((Irp) => d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp)),
     listener.accept(),
@@ -144,7 +206,10 @@ Deno.test("WskBind() to a specific local port is honoured: the connection leaves
   assert.equal(connected.Status, STATUS_SUCCESS);
   assert.equal((peer.remoteAddr as Deno.NetAddr).port, localPort);
   const local = {} as SOCKADDR_IN;
-  assert.equal((await call((Irp) => d.WskGetLocalAddress(Socket, local, Irp))).Status, STATUS_SUCCESS);
+  assert.equal(
+    (await call((Irp) => d.WskGetLocalAddress(Socket, local, Irp))).Status,
+    STATUS_SUCCESS,
+  );
   assert.equal(sockaddrToString(local), `127.0.0.1:${localPort}`);
   peer.close();
   await client.closeSocket(Socket);
@@ -155,9 +220,15 @@ Deno.test("WskBind() to a specific local port is honoured: the connection leaves
 Deno.test("IPv6 connections on [::1] report SOCKADDR_IN6 addresses", async () => {
   const listener = listen("::1");
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("::1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("::1", listener.addr.port),
+    listener.accept(),
+  ]);
   const remote = {};
-  assert.equal((await call((Irp) => connDispatch(Socket).WskGetRemoteAddress(Socket, remote, Irp))).Status, STATUS_SUCCESS);
+  assert.equal(
+    (await call((Irp) => connDispatch(Socket).WskGetRemoteAddress(Socket, remote, Irp))).Status,
+    STATUS_SUCCESS,
+  );
   assert.equal(sockaddrToString(remote), `[::1]:${listener.addr.port}`);
   assert.equal((remote as { sin6_family: number }).sin6_family, AF_INET6);
   peer.close();
@@ -172,17 +243,34 @@ Deno.test("state rules: no send or receive before connect, no second connect, no
   const Socket = await client.socket();
   const d = connDispatch(Socket);
   const buffer = new Uint8Array(4);
-  assert.equal((await call((Irp) => d.WskSend(Socket, wskBuf(buffer), 0, Irp))).Status, STATUS_INVALID_DEVICE_STATE);
-  assert.equal((await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), 0, Irp))).Status, STATUS_INVALID_DEVICE_STATE);
-  assert.equal((await call((Irp) => d.WskGetLocalAddress(Socket, {}, Irp))).Status, STATUS_INVALID_DEVICE_STATE);
-  assert.equal((await call((Irp) => d.WskGetRemoteAddress(Socket, {}, Irp))).Status, STATUS_INVALID_DEVICE_STATE);
+  assert.equal(
+    (await call((Irp) => d.WskSend(Socket, wskBuf(buffer), 0, Irp))).Status,
+    STATUS_INVALID_DEVICE_STATE,
+  );
+  assert.equal(
+    (await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), 0, Irp))).Status,
+    STATUS_INVALID_DEVICE_STATE,
+  );
+  assert.equal(
+    (await call((Irp) => d.WskGetLocalAddress(Socket, {}, Irp))).Status,
+    STATUS_INVALID_DEVICE_STATE,
+  );
+  assert.equal(
+    (await call((Irp) => d.WskGetRemoteAddress(Socket, {}, Irp))).Status,
+    STATUS_INVALID_DEVICE_STATE,
+  );
   await call((Irp) => d.WskBind(Socket, addr("0.0.0.0", 0), 0, Irp));
-  assert.equal((await call((Irp) => d.WskGetRemoteAddress(Socket, {}, Irp))).Status, STATUS_INVALID_DEVICE_STATE);
+  assert.equal(
+    (await call((Irp) => d.WskGetRemoteAddress(Socket, {}, Irp))).Status,
+    STATUS_INVALID_DEVICE_STATE,
+  );
   const [, peer] = await Promise.all([
     call((Irp) => d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp)),
     listener.accept(),
   ]);
-  const again = await call((Irp) => d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp));
+  const again = await call((Irp) =>
+    d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp)
+  );
   assert.equal(again.Status, STATUS_CONNECTION_ACTIVE);
   peer.close();
   await client.closeSocket(Socket);
@@ -193,8 +281,13 @@ Deno.test("state rules: no send or receive before connect, no second connect, no
 Deno.test("a graceful close by the peer completes a receive with STATUS_SUCCESS and 0 bytes", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
-  const pending = start((Irp) => connDispatch(Socket).WskReceive(Socket, wskBuf(new Uint8Array(10)), 0, Irp));
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
+  const pending = start((Irp) =>
+    connDispatch(Socket).WskReceive(Socket, wskBuf(new Uint8Array(10)), 0, Irp)
+  );
   peer.close();
   const c = await pending.done;
   assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 0]);
@@ -225,8 +318,13 @@ Deno.test("a reset mid-stream delivers the data first, then STATUS_CONNECTION_RE
 Deno.test("WskDisconnect(WSK_FLAG_ABORTIVE) sends a real RST that the peer sees as a reset", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
-  const c = await call((Irp) => connDispatch(Socket).WskDisconnect(Socket, null, WSK_FLAG_ABORTIVE, Irp));
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
+  const c = await call((Irp) =>
+    connDispatch(Socket).WskDisconnect(Socket, null, WSK_FLAG_ABORTIVE, Irp)
+  );
   assert.equal(c.Status, STATUS_SUCCESS);
   await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
   peer.close();
@@ -238,7 +336,10 @@ Deno.test("WskDisconnect(WSK_FLAG_ABORTIVE) sends a real RST that the peer sees 
 Deno.test("a graceful WskDisconnect sends its final buffer then FIN, and later sends are rejected", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const [c, all] = await Promise.all([
     call((Irp) => d.WskDisconnect(Socket, wskBuf(text("bye")), 0, Irp)),
@@ -262,7 +363,10 @@ Deno.test("a graceful WskDisconnect sends its final buffer then FIN, and later s
 Deno.test("WskCloseSocket() completes every pending IRP with STATUS_CANCELLED, in order, before itself", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const order: string[] = [];
   const receives = [0, 1, 2].map((i) =>
@@ -275,7 +379,9 @@ Deno.test("WskCloseSocket() completes every pending IRP with STATUS_CANCELLED, i
     order.push("close");
     return c;
   });
-  for (const c of await Promise.all(receives)) assert.deepEqual([c.Status, c.Information], [STATUS_CANCELLED, 0]);
+  for (const c of await Promise.all(receives)) {
+    assert.deepEqual([c.Status, c.Information], [STATUS_CANCELLED, 0]);
+  }
   assert.equal((await closed).Status, STATUS_SUCCESS);
   assert.deepEqual(order, ["receive 0", "receive 1", "receive 2", "close"]);
   // Later calls on the closed socket get a status, never an exception.
@@ -307,13 +413,26 @@ Deno.test("IoCancelIrp() on a pending receive completes it with STATUS_CANCELLED
   const d = connDispatch(Socket);
   const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
   assert.equal(
-    d.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, control, 0, null, null, null),
+    d.WskControlSocket(
+      Socket,
+      WskSetOption,
+      SO_WSK_EVENT_CALLBACK,
+      SOL_SOCKET,
+      8,
+      control,
+      0,
+      null,
+      null,
+      null,
+    ),
     STATUS_SUCCESS,
   );
   await writeAll(peer, text("abc"));
   await arrived;
   // The WAITALL receive takes "abc" and waits for 7 more bytes; then it is cancelled.
-  const waiting = start((Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(10)), WSK_FLAG_WAITALL, Irp));
+  const waiting = start((Irp) =>
+    d.WskReceive(Socket, wskBuf(new Uint8Array(10)), WSK_FLAG_WAITALL, Irp)
+  );
   assert.equal(IoCancelIrp(waiting.Irp), true);
   const cancelled = await waiting.done;
   assert.deepEqual([cancelled.Status, cancelled.Information], [STATUS_CANCELLED, 0]);
@@ -333,7 +452,9 @@ Deno.test("IoCancelIrp() on a pending connect completes it with STATUS_CANCELLED
   const Socket = await client.socket();
   const d = connDispatch(Socket);
   await call((Irp) => d.WskBind(Socket, addr("0.0.0.0", 0), 0, Irp));
-  const pending = start((Irp) => d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp));
+  const pending = start((Irp) =>
+    d.WskConnect(Socket, addr("127.0.0.1", listener.addr.port), 0, Irp)
+  );
   assert.equal(pending.returned, STATUS_PENDING);
   assert.equal(IoCancelIrp(pending.Irp), true);
   assert.equal((await pending.done).Status, STATUS_CANCELLED);
@@ -346,7 +467,10 @@ Deno.test("IoCancelIrp() on a pending connect completes it with STATUS_CANCELLED
 Deno.test("a WSK_BUF longer than its MDL chain is a bug check, as on Windows", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const bytes = new Uint8Array(8);
   const Mdl = IoAllocateMdl(bytes, 8, false, false, null)!;
   MmBuildMdlForNonPagedPool(Mdl);

@@ -1,0 +1,376 @@
+// Copyright 2026 the wskemu authors. MIT license.
+import assert from "node:assert/strict";
+import net from "node:net";
+import {
+  DISPATCH_LEVEL,
+  KeGetCurrentIrql,
+  MmGetSystemAddressForMdlSafe,
+  NormalPagePriority,
+  NPI_WSK_INTERFACE_ID,
+  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  SO_WSK_EVENT_CALLBACK,
+  SOL_SOCKET,
+  STATUS_DATA_NOT_ACCEPTED,
+  STATUS_PENDING,
+  STATUS_REQUEST_NOT_ACCEPTED,
+  STATUS_SUCCESS,
+  type WSK_CLIENT_CONNECTION_DISPATCH,
+  type WSK_CLIENT_LISTEN_DISPATCH,
+  type WSK_DATA_INDICATION,
+  WSK_EVENT_ACCEPT,
+  WSK_EVENT_DISABLE,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_EVENT_SEND_BACKLOG,
+  WSK_FLAG_ABORTIVE,
+  type WSK_SOCKET,
+  WskIoctl,
+  WskSetOption,
+} from "../../mod.ts";
+import { ListenSocket } from "../../wsk/_listen.ts";
+import { call, connDispatch, listen, listening, readAll, TestClient, wskBuf, writeAll } from "../_wsk.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** The bytes of an indication chain, concatenated. */
+function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let d = head; d; d = d.Next) {
+    const va = MmGetSystemAddressForMdlSafe(d.Buffer.Mdl!, NormalPagePriority)!;
+    parts.push(va.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function enable(Socket: WSK_SOCKET, EventMask: number): number {
+  return connDispatch(Socket).WskControlSocket(
+    Socket,
+    WskSetOption,
+    SO_WSK_EVENT_CALLBACK,
+    SOL_SOCKET,
+    8,
+    { NpiId: NPI_WSK_INTERFACE_ID, EventMask },
+    0,
+    null,
+    null,
+    null,
+  );
+}
+
+/** A connected socket whose connection callbacks are `events`, and its Deno peer. */
+async function connectedWithEvents(client: TestClient, events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>) {
+  const listener = listen();
+  const dispatch = { WskReceiveEvent: null, WskDisconnectEvent: null, WskSendBacklogEvent: null, ...events };
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port, "my context", dispatch),
+    listener.accept(),
+  ]);
+  listener.close();
+  return { Socket, peer };
+}
+
+Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, never inside the enabling call", async () => {
+  const client = new TestClient();
+  const got: Uint8Array[] = [];
+  let arrived!: () => void;
+  const done = new Promise<void>((r) => arrived = r);
+  let insideEnable = false;
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (ctx, _flags, data, bytes, _accepted) => {
+      assert.equal(insideEnable, false);
+      assert.equal(ctx, "my context");
+      assert.equal(KeGetCurrentIrql(), DISPATCH_LEVEL);
+      assert.equal(bytesOf(data).length, bytes);
+      got.push(bytesOf(data));
+      if (got.reduce((n, g) => n + g.length, 0) === 5) arrived();
+      return STATUS_SUCCESS;
+    },
+  });
+  await writeAll(peer, text("hello"));
+  insideEnable = true;
+  assert.equal(enable(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
+  insideEnable = false;
+  await done;
+  assert.deepEqual(new Uint8Array(got.flatMap((g) => [...g])), text("hello"));
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("WskReceiveEvent returning STATUS_PENDING keeps the list until WskRelease", async () => {
+  const client = new TestClient();
+  const held: WSK_DATA_INDICATION[] = [];
+  let arrived!: () => void;
+  const done = new Promise<void>((r) => arrived = r);
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data) => {
+      held.push(data!);
+      arrived();
+      return STATUS_PENDING;
+    },
+  });
+  enable(Socket, WSK_EVENT_RECEIVE);
+  await writeAll(peer, text("retained"));
+  await done;
+  assert.deepEqual(bytesOf(held[0]!), text("retained"));
+  assert.equal(connDispatch(Socket).WskRelease(Socket, held[0]!), STATUS_SUCCESS);
+  assert.notEqual(connDispatch(Socket).WskRelease(Socket, held[0]!), STATUS_SUCCESS, "released once only");
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("STATUS_DATA_NOT_ACCEPTED leaves the data for the next WskReceive, after which events resume", async () => {
+  const client = new TestClient();
+  const seen: string[] = [];
+  let signal!: () => void;
+  let next = new Promise<void>((r) => signal = r);
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data) => {
+      seen.push(new TextDecoder().decode(bytesOf(data)));
+      signal();
+      return seen.length === 1 ? STATUS_DATA_NOT_ACCEPTED : STATUS_SUCCESS;
+    },
+  });
+  enable(Socket, WSK_EVENT_RECEIVE);
+  await writeAll(peer, text("first"));
+  await next;
+  next = new Promise<void>((r) => signal = r);
+  const buffer = new Uint8Array(5);
+  const got = await call((Irp) => connDispatch(Socket).WskReceive(Socket, wskBuf(buffer), 2, Irp));
+  assert.equal(new TextDecoder().decode(buffer.subarray(0, got.Information as number)), "first");
+  await writeAll(peer, text("second"));
+  await next;
+  assert.deepEqual(seen, ["first", "second"]);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("receive events are delivered serially, in order, under a burst", async () => {
+  const client = new TestClient();
+  const total = 4 * 1024 * 1024;
+  let depth = 0, received = 0, expected = 0, inOrder = true;
+  let finished!: () => void;
+  const done = new Promise<void>((r) => finished = r);
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data) => {
+      assert.equal(++depth, 1, "never re-entered");
+      for (const b of bytesOf(data)) {
+        if (b !== (expected++ & 0xff)) inOrder = false;
+      }
+      received += bytesOf(data).length;
+      depth--;
+      if (received === total) finished();
+      return STATUS_SUCCESS;
+    },
+  });
+  enable(Socket, WSK_EVENT_RECEIVE);
+  const burst = new Uint8Array(total).map((_, i) => i & 0xff);
+  await writeAll(peer, burst);
+  await done;
+  assert.ok(inOrder);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("a client holding indications applies backpressure to the peer instead of buffering without bound", async () => {
+  const client = new TestClient();
+  const held: WSK_DATA_INDICATION[] = [];
+  let heldBytes = 0;
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data, bytes) => {
+      held.push(data!);
+      heldBytes += bytes;
+      return STATUS_PENDING;
+    },
+  });
+  enable(Socket, WSK_EVENT_RECEIVE);
+  // The peer tries to push 64 MiB; with every indication held, the writes must stall.
+  const chunk = new Uint8Array(1024 * 1024);
+  let written = 0;
+  const writer = (async () => {
+    try {
+      for (let i = 0; i < 64; i++) {
+        await writeAll(peer, chunk);
+        written += chunk.length;
+      }
+    } catch { /* reset at the end */ }
+  })();
+  let last = -1;
+  while (written !== last) {
+    last = written;
+    await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
+  }
+  assert.ok(written < 32 * 1024 * 1024, `peer wrote ${written} bytes`);
+  assert.ok(heldBytes <= 2 * 1024 * 1024, `held ${heldBytes} bytes`);
+  for (const d of held.splice(0)) connDispatch(Socket).WskRelease(Socket, d);
+  await client.closeSocket(Socket);
+  peer.close();
+  await writer;
+  await client.close();
+});
+
+Deno.test("WskDisconnectEvent fires for a FIN (flags 0) and for a reset (WSK_FLAG_ABORTIVE)", async () => {
+  const client = new TestClient();
+  for (const abortive of [false, true]) {
+    let fired!: (flags: number) => void;
+    const flags = new Promise<number>((r) => fired = r);
+    const server = net.createServer((s) => {
+      s.on("error", () => {}); // our close resets it
+      // Disconnect only once the client is ready (it sends one byte after enabling the event).
+      s.once("data", () => abortive ? s.resetAndDestroy() : s.end());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    const dispatch = {
+      WskReceiveEvent: null,
+      WskDisconnectEvent: (_c: unknown, f: number) => {
+        fired(f);
+        return STATUS_SUCCESS;
+      },
+      WskSendBacklogEvent: null,
+    };
+    const Socket = await client.connected("127.0.0.1", port, null, dispatch);
+    enable(Socket, WSK_EVENT_DISCONNECT);
+    await call((Irp) => connDispatch(Socket).WskSend(Socket, wskBuf(text("!")), 0, Irp));
+    assert.equal((await flags) & WSK_FLAG_ABORTIVE, abortive ? WSK_FLAG_ABORTIVE : 0);
+    await client.closeSocket(Socket);
+    await new Promise((r) => server.close(r));
+  }
+  await client.close();
+});
+
+Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send backlog and unread bytes", async () => {
+  const client = new TestClient();
+  let backlog!: (n: number) => void;
+  const ideal = new Promise<number>((r) => backlog = r);
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskSendBacklogEvent: (_c, size) => {
+      backlog(size);
+      return STATUS_SUCCESS;
+    },
+  });
+  enable(Socket, WSK_EVENT_SEND_BACKLOG);
+  const size = await ideal;
+  assert.ok(size > 0);
+  const out = { value: 0 };
+  const q = await call((Irp) =>
+    connDispatch(Socket).WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_IDEAL_SEND_BACKLOG, 0, 0, null, 8, out, null, Irp)
+  );
+  assert.equal(q.Status, STATUS_SUCCESS);
+  assert.equal(out.value, size);
+  const r = await call((Irp) =>
+    connDispatch(Socket).WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_RECEIVE_BACKLOG, 0, 0, null, 8, out, null, Irp)
+  );
+  assert.deepEqual([r.Status, out.value], [STATUS_SUCCESS, 0]);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("disabling an event with WSK_EVENT_DISABLE stops it", async () => {
+  const client = new TestClient();
+  let calls = 0;
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: () => {
+      calls++;
+      return STATUS_SUCCESS;
+    },
+  });
+  enable(Socket, WSK_EVENT_RECEIVE);
+  assert.equal(enable(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISABLE), STATUS_SUCCESS);
+  await writeAll(peer, text("quiet"));
+  const buffer = new Uint8Array(5);
+  await call((Irp) => connDispatch(Socket).WskReceive(Socket, wskBuf(buffer), 2, Irp));
+  assert.equal(calls, 0);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST_NOT_ACCEPTED closes it", async () => {
+  const client = new TestClient();
+  const accepted: WSK_SOCKET[] = [];
+  let decide = STATUS_SUCCESS;
+  let signal!: () => void;
+  let next = new Promise<void>((r) => signal = r);
+  const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
+    WskAcceptEvent: (ctx, _flags, _local, _remote, AcceptSocket, AcceptSocketContext, AcceptSocketDispatch) => {
+      assert.equal(ctx, "listener context");
+      if (decide === STATUS_SUCCESS) {
+        AcceptSocketContext.value = "accepted context";
+        AcceptSocketDispatch.value = null;
+        accepted.push(AcceptSocket!);
+      }
+      signal();
+      return decide;
+    },
+    WskInspectEvent: null,
+    WskAbortEvent: null,
+  };
+  const { Socket, d, port } = await listening(client, "127.0.0.1", [], "listener context", dispatch);
+  assert.equal(
+    d.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, {
+      NpiId: NPI_WSK_INTERFACE_ID,
+      EventMask: WSK_EVENT_ACCEPT,
+    }, 0, null, null, null),
+    STATUS_SUCCESS,
+  );
+  const p1 = await Deno.connect({ hostname: "127.0.0.1", port });
+  await next;
+  next = new Promise<void>((r) => signal = r);
+  await writeAll(p1, text("to accepted"));
+  const buffer = new Uint8Array(11);
+  await call((Irp) => connDispatch(accepted[0]!).WskReceive(accepted[0]!, wskBuf(buffer), 2, Irp));
+  assert.deepEqual(buffer, text("to accepted"));
+  decide = STATUS_REQUEST_NOT_ACCEPTED;
+  // The rejected peer sees a reset (possibly before its connect returns) or a close, never data.
+  const p2 = await Deno.connect({ hostname: "127.0.0.1", port }).catch((e) => e);
+  await next;
+  if (!(p2 instanceof Error)) {
+    const rejected = await readAll(p2).catch((e) => e);
+    assert.ok(rejected instanceof Deno.errors.ConnectionReset || rejected.length === 0);
+    p2.close();
+  }
+  p1.close();
+  await client.closeSocket(accepted[0]!);
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("WskAcceptEvent is called exactly once with a NULL AcceptSocket when the listener stops working", async () => {
+  const client = new TestClient();
+  const nulls: unknown[] = [];
+  let signal!: () => void;
+  const called = new Promise<void>((r) => signal = r);
+  const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
+    WskAcceptEvent: (_c, _f, _l, _r, AcceptSocket) => {
+      nulls.push(AcceptSocket);
+      signal();
+      return STATUS_REQUEST_NOT_ACCEPTED;
+    },
+    WskInspectEvent: null,
+    WskAbortEvent: null,
+  };
+  const { Socket, d } = await listening(client, "127.0.0.1", [], null, dispatch);
+  d.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, {
+    NpiId: NPI_WSK_INTERFACE_ID,
+    EventMask: WSK_EVENT_ACCEPT,
+  }, 0, null, null, null);
+  // The transport has no way to make a loopback listener fail; the fault is injected.
+  (Socket as unknown as ListenSocket).failed();
+  (Socket as unknown as ListenSocket).failed();
+  await called;
+  await client.closeSocket(Socket);
+  assert.deepEqual(nulls, [null]);
+  await client.close();
+});
