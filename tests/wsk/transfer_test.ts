@@ -1,0 +1,191 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Bulk transfer, ordering, flow control and permissions on real TCP peers.
+import assert from "node:assert/strict";
+import {
+  AF_INET,
+  IoAllocateMdl,
+  IPPROTO_TCP,
+  MmBuildMdlForNonPagedPool,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  SOCK_STREAM,
+  type SOCKADDR_IN,
+  sockaddrToString,
+  STATUS_ACCESS_DENIED,
+  STATUS_SUCCESS,
+  type WSK_SOCKET,
+  WSK_FLAG_WAITALL,
+  WskIoctl,
+} from "../../mod.ts";
+import {
+  addr,
+  call,
+  connDispatch,
+  listen,
+  randomBytes,
+  readExactly,
+  sha256,
+  start,
+  TestClient,
+  wskBuf,
+  writeAll,
+} from "../_wsk.ts";
+
+Deno.test("8 outstanding sends and 8 outstanding receives complete in posting order, bytes in order", async () => {
+  const listener = listen();
+  const client = new TestClient();
+  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const d = connDispatch(Socket);
+  const order: string[] = [];
+  const sends = Array.from({ length: 8 }, (_, i) =>
+    start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1000).fill(i)), 0, Irp)).done.then((c) => {
+      order.push(`send ${i}`);
+      return c;
+    }));
+  const echoed = await readExactly(peer, 8000);
+  for (let i = 0; i < 8; i++) assert.ok(echoed.subarray(i * 1000, (i + 1) * 1000).every((b) => b === i));
+  await Promise.all(sends);
+  const buffers = Array.from({ length: 8 }, () => new Uint8Array(100));
+  const receives = buffers.map((b, i) =>
+    start((Irp) => d.WskReceive(Socket, wskBuf(b), WSK_FLAG_WAITALL, Irp)).done.then((c) => {
+      order.push(`receive ${i}`);
+      return c;
+    })
+  );
+  await writeAll(peer, new Uint8Array(800).map((_, i) => Math.floor(i / 100)));
+  await Promise.all(receives);
+  buffers.forEach((b, i) => assert.ok(b.every((x) => x === i), `receive ${i} got its own 100 bytes`));
+  assert.deepEqual(order, [
+    ...Array.from({ length: 8 }, (_, i) => `send ${i}`),
+    ...Array.from({ length: 8 }, (_, i) => `receive ${i}`),
+  ]);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+  listener.close();
+});
+
+Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDLs on the send side", async () => {
+  const size = 64 * 1024 * 1024;
+  const listener = listen();
+  const client = new TestClient();
+  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const d = connDispatch(Socket);
+  const outbound = randomBytes(size, 7), inbound = randomBytes(size, 11);
+
+  // WSK → peer: 1 MiB sends, each a chain of two MDLs split at an odd offset.
+  const peerGot = new Uint8Array(size);
+  const peerReads = (async () => {
+    let at = 0;
+    while (at < size) at += (await peer.read(peerGot.subarray(at)))!;
+  })();
+  for (let at = 0; at < size; at += 1 << 20) {
+    const part = outbound.subarray(at, at + (1 << 20));
+    const first = IoAllocateMdl(part.subarray(0, 333_333), 333_333, false, false, null)!;
+    const second = IoAllocateMdl(part.subarray(333_333), part.length - 333_333, false, false, null)!;
+    MmBuildMdlForNonPagedPool(first);
+    MmBuildMdlForNonPagedPool(second);
+    first.Next = second;
+    const c = await call((Irp) => d.WskSend(Socket, { Mdl: first, Offset: 0, Length: part.length }, 0, Irp));
+    assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, part.length]);
+  }
+  await peerReads;
+  assert.equal(await sha256(peerGot), await sha256(outbound));
+
+  // peer → WSK: 256 KiB WAITALL receives.
+  const got = new Uint8Array(size);
+  const peerWrites = writeAll(peer, inbound);
+  for (let at = 0; at < size; at += 256 * 1024) {
+    const c = await call((Irp) => d.WskReceive(Socket, wskBuf(got, at, 256 * 1024), WSK_FLAG_WAITALL, Irp));
+    assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 256 * 1024]);
+  }
+  await peerWrites;
+  assert.equal(await sha256(got), await sha256(inbound));
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+  listener.close();
+});
+
+Deno.test("a peer flooding a socket with no receive posted is held back by TCP, not buffered without bound", async () => {
+  const listener = listen();
+  const client = new TestClient();
+  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const d = connDispatch(Socket);
+  const total = 64 * 1024 * 1024;
+  let written = 0;
+  const writer = (async () => {
+    const chunk = new Uint8Array(1024 * 1024);
+    while (written < total) written += await peer.write(chunk.subarray(0, Math.min(chunk.length, total - written)));
+  })();
+  let last = -1;
+  while (written !== last) {
+    last = written;
+    await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
+  }
+  const out = { value: 0 };
+  await call((Irp) => d.WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_RECEIVE_BACKLOG, 0, 0, null, 8, out, null, Irp));
+  assert.ok(written < total / 2, `the peer got ${written} bytes out before stalling`);
+  assert.ok(out.value <= 1024 * 1024, `wskemu buffered ${out.value} bytes`);
+  // Draining resumes the flow and every byte arrives.
+  const buffer = new Uint8Array(1024 * 1024);
+  let received = 0;
+  while (received < total) {
+    const c = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), 0, Irp));
+    received += c.Information as number;
+  }
+  await writer;
+  assert.equal(received, total);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+  listener.close();
+});
+
+Deno.test({
+  name: "a connect the Deno permissions deny completes with STATUS_ACCESS_DENIED",
+  permissions: { net: ["127.0.0.1:1"] },
+  async fn() {
+    const client = new TestClient();
+    const Socket = await client.socket();
+    const d = connDispatch(Socket);
+    await call((Irp) => d.WskBind(Socket, addr("0.0.0.0", 0), 0, Irp));
+    const c = await call((Irp) => d.WskConnect(Socket, addr("127.0.0.1", 9), 0, Irp));
+    assert.equal(c.Status, STATUS_ACCESS_DENIED);
+    await client.closeSocket(Socket);
+    await client.close();
+  },
+});
+
+Deno.test("WskSocketConnect() creates, binds and connects in one call", async () => {
+  const listener = listen();
+  const client = new TestClient();
+  const [c, peer] = await Promise.all([
+    call((Irp) =>
+      client.npi.Dispatch!.WskSocketConnect(
+        client.npi.Client,
+        SOCK_STREAM,
+        IPPROTO_TCP,
+        addr("127.0.0.1", 0),
+        addr("127.0.0.1", listener.addr.port),
+        0,
+        null,
+        null,
+        null,
+        null,
+        null,
+        Irp,
+      )
+    ),
+    listener.accept(),
+  ]);
+  assert.equal(c.Status, STATUS_SUCCESS);
+  const Socket = c.Information as WSK_SOCKET;
+  const remote = {} as SOCKADDR_IN;
+  await call((Irp) => connDispatch(Socket).WskGetRemoteAddress(Socket, remote, Irp));
+  assert.equal(sockaddrToString(remote), `127.0.0.1:${listener.addr.port}`);
+  assert.equal(remote.sin_family, AF_INET);
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+  listener.close();
+});
