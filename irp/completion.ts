@@ -177,7 +177,8 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
       const what = `the completion routine ${routine.name || "(anonymous)"}`;
       const result = callAtDispatchLevel(() => routine(DeviceObject, Irp, Context), what);
       if (result === STATUS_MORE_PROCESSING_REQUIRED) {
-        if (atTop && !state.freed) state.completed = true;
+        // Kept at the top, unless the routine already reused and resent it.
+        if (!state.freed && Irp.CurrentLocation > Irp.StackCount) state.completed = true;
         return;
       }
       if (state.freed) {
@@ -191,8 +192,10 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
             "that frees the IRP must return STATUS_MORE_PROCESSING_REQUIRED",
         );
       }
-      const below = atTop ? null : Irp.Stack[Irp.CurrentLocation - 1];
-      if (below !== null && Irp.PendingReturned && (below.Control & SL_PENDING_RETURNED) === 0) {
+      // The routine's own driver now owns the IRP; if the level below pended,
+      // that driver must pend too, or its caller never learns to wait.
+      const owner = atTop ? null : Irp.Stack[Irp.CurrentLocation - 1];
+      if (owner !== null && Irp.PendingReturned && (owner.Control & SL_PENDING_RETURNED) === 0) {
         KeBugCheckEx(
           DRIVER_VERIFIER_IOMANAGER_VIOLATION,
           0x228,

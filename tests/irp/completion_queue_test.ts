@@ -9,6 +9,7 @@ import {
   IoAllocateIrp,
   IoCompleteRequest,
   IoFreeIrp,
+  IoReuseIrp,
   IoSetCompletionRoutine,
   IoSetNextIrpStackLocation,
   type IRP,
@@ -24,6 +25,7 @@ import {
   STATUS_CONNECTION_REFUSED,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
+  STATUS_UNSUCCESSFUL,
 } from "@wskemu/wsk/irp";
 
 /** An IoAllocateIrp IRP a provider has taken; `routine` is its owner's completion routine. */
@@ -154,4 +156,28 @@ Deno.test("completionQueueIdle() resolves at once when nothing is queued", async
   });
   IoCompleteRequest(Irp, 0); // synchronous completion needs no queue
   await completionQueueIdle();
+});
+
+Deno.test("a completion routine may reuse its IRP and send it again", async () => {
+  const before = outstandingIrps();
+  const statuses: NTSTATUS[] = [];
+  const Irp = IoAllocateIrp(1, false)!;
+  const Complete = (_DeviceObject: unknown, Irp: IRP): NTSTATUS => {
+    statuses.push(Irp.IoStatus.Status);
+    if (statuses.length < 3) {
+      IoReuseIrp(Irp, STATUS_UNSUCCESSFUL);
+      IoSetCompletionRoutine(Irp, Complete, null, true, true, true);
+      IoSetNextIrpStackLocation(Irp); // the provider takes it again...
+      queueIrpCompletion(Irp, STATUS_SUCCESS, statuses.length); // ...and completes it later
+    } else {
+      IoFreeIrp(Irp);
+    }
+    return STATUS_MORE_PROCESSING_REQUIRED;
+  };
+  IoSetCompletionRoutine(Irp, Complete, null, true, true, true);
+  IoSetNextIrpStackLocation(Irp);
+  queueIrpCompletion(Irp, STATUS_CONNECTION_REFUSED, 0);
+  await completionQueueIdle();
+  assert.deepEqual(statuses, [STATUS_CONNECTION_REFUSED, STATUS_SUCCESS, STATUS_SUCCESS]);
+  assert.equal(outstandingIrps(), before);
 });
