@@ -106,7 +106,9 @@ export class DatagramSocket extends SocketBase {
     if (inputSize !== 0) {
       const sa = input as SOCKADDR | null;
       address = sockaddrToEndpoint(sa);
-      if (!address || sockaddrFamily(sa) !== this.family || inputSize < sizeofSockaddr(this.family)) {
+      if (
+        !address || sockaddrFamily(sa) !== this.family || inputSize < sizeofSockaddr(this.family)
+      ) {
         return { status: STATUS_INVALID_PARAMETER };
       }
     }

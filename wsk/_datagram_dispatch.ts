@@ -47,7 +47,15 @@ export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = Object.freeze<
       : STATUS_INVALID_PARAMETER,
   WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
     socketCall(Socket, Irp, DatagramSocket, (s, irp) => s.address(LocalAddress, irp)),
-  WskSendMessages: (Socket, BufferList, Flags, RemoteAddress, ControlInfoLength, _ControlInfo, Irp) =>
+  WskSendMessages: (
+    Socket,
+    BufferList,
+    Flags,
+    RemoteAddress,
+    ControlInfoLength,
+    _ControlInfo,
+    Irp,
+  ) =>
     socketCall(
       Socket,
       Irp,

@@ -2,11 +2,7 @@
 // Internal: what WskGetAddressInfo is asked — the names, the name space and
 // the hints — checked the way GetAddrInfoExW checks them, and turned into a
 // request for the system resolver.
-import {
-  type NTSTATUS,
-  STATUS_INVALID_PARAMETER,
-  STATUS_NOT_SUPPORTED,
-} from "../irp/ntstatus.ts";
+import { type NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from "../irp/ntstatus.ts";
 import type { ResolveHints } from "../transport/types.ts";
 import {
   AF_INET,

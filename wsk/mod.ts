@@ -6,9 +6,10 @@
  *
  * ```ts
  * import {
- *   MAKE_WSK_VERSION, STATUS_SUCCESS, WSK_INFINITE_WAIT, WSK_PROVIDER_NPI, WSK_REGISTRATION,
+ *   MAKE_WSK_VERSION, WSK_INFINITE_WAIT, WSK_PROVIDER_NPI, WSK_REGISTRATION,
  *   WskCaptureProviderNPI, WskDeregister, WskRegister, WskReleaseProviderNPI,
  * } from "@wskemu/wsk/wsk";
+ * import { STATUS_SUCCESS } from "@wskemu/wsk/irp";
  * import assert from "node:assert/strict";
  *
  * const WskRegistration = new WSK_REGISTRATION();
