@@ -16,6 +16,7 @@ import {
   SOCK_STREAM,
   type SOCKADDR,
   sockaddr,
+  sockaddrToString,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
   type WSK_BUF,
@@ -34,7 +35,6 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
   WskSetOption,
-  sockaddrToString,
 } from "../mod.ts";
 import assert from "node:assert/strict";
 
@@ -287,4 +287,3 @@ export async function listening(
   const port = Number(sockaddrToString(local).split(":").at(-1));
   return { Socket, d, port };
 }
-

@@ -79,7 +79,9 @@ export class ConnectionSocket extends SocketBase {
   ioctl(code: number): IoctlResult | null {
     if (code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG || code === SIO_WSK_QUERY_RECEIVE_BACKLOG) {
       if (this.state !== "connected") return { status: STATUS_INVALID_DEVICE_STATE };
-      const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG ? IDEAL_SEND_BACKLOG : this.receive.backlog;
+      const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG
+        ? IDEAL_SEND_BACKLOG
+        : this.receive.backlog;
       return { status: STATUS_SUCCESS, output };
     }
     if (code === SIO_WSK_QUERY_INSPECT_ID) {
@@ -291,7 +293,9 @@ export class ConnectionSocket extends SocketBase {
     const ep = which === "local"
       ? this.localEndpoint()
       : (this.state === "connected" ? this.stream?.remoteAddress ?? null : null);
-    if (!ep || !Out) return failIrp(Irp, ep ? STATUS_INVALID_PARAMETER : STATUS_INVALID_DEVICE_STATE);
+    if (!ep || !Out) {
+      return failIrp(Irp, ep ? STATUS_INVALID_PARAMETER : STATUS_INVALID_DEVICE_STATE);
+    }
     fillSockaddr(Out, ep, this.family);
     return succeedIrp(Irp);
   }

@@ -37,12 +37,22 @@ export const connectionFunctions = {
   WskBind: (Socket, LocalAddress, Flags, Irp) =>
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
   WskConnect: (Socket, RemoteAddress, Flags, Irp) =>
-    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.connect(RemoteAddress, Flags, irp, null)),
+    socketCall(
+      Socket,
+      Irp,
+      ConnectionSocket,
+      (s, irp) => s.connect(RemoteAddress, Flags, irp, null),
+    ),
   WskConnectEx: (Socket, RemoteAddress, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, ConnectionSocket, (s, irp) =>
-      Buffer && Buffer.Length > CONNECT_EX_LIMIT
-        ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
-        : s.connect(RemoteAddress, Flags, irp, Buffer)),
+    socketCall(
+      Socket,
+      Irp,
+      ConnectionSocket,
+      (s, irp) =>
+        Buffer && Buffer.Length > CONNECT_EX_LIMIT
+          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
+          : s.connect(RemoteAddress, Flags, irp, Buffer),
+    ),
   WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(LocalAddress, "local", irp)),
   WskGetRemoteAddress: (Socket, RemoteAddress, Irp) =>

@@ -123,7 +123,9 @@ export function WskControlSocket(
   };
   if (!(Socket instanceof SocketBase)) return done(STATUS_INVALID_HANDLE);
   if (s.closed) return done(STATUS_FILE_FORCED_CLOSED);
-  if (RequestType === WskSetOption && Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK) {
+  if (
+    RequestType === WskSetOption && Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK
+  ) {
     return eventCallbackControl(s, InputBuffer as WSK_EVENT_CALLBACK_CONTROL | null, Irp, done);
   }
   if (RequestType === WskIoctl) {
@@ -210,7 +212,9 @@ function eventCallbackControl(
   Irp: IRP | null,
   done: (status: NTSTATUS) => NTSTATUS,
 ): NTSTATUS {
-  if (!control || !sameGuid(control.NpiId, NPI_WSK_INTERFACE_ID)) return done(STATUS_INVALID_PARAMETER);
+  if (!control || !sameGuid(control.NpiId, NPI_WSK_INTERFACE_ID)) {
+    return done(STATUS_INVALID_PARAMETER);
+  }
   const mask = control.EventMask >>> 0;
   const bits = mask & ~WSK_EVENT_DISABLE;
   if (bits === 0 || (bits & ~s.eventBits) !== 0) return done(STATUS_INVALID_PARAMETER);

@@ -4,7 +4,7 @@
 // `PendingIrp`, which completes it exactly once through the completion queue.
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine } from "../irp/cancel.ts";
 import { queueIrpCompletion } from "../irp/completion.ts";
-import { type IRP, IoMarkIrpPending, IoSetNextIrpStackLocation } from "../irp/irp.ts";
+import { IoMarkIrpPending, IoSetNextIrpStackLocation, type IRP } from "../irp/irp.ts";
 import { type NTSTATUS, STATUS_CANCELLED, STATUS_PENDING } from "../irp/ntstatus.ts";
 
 /**

@@ -341,4 +341,3 @@ export class ListenSocket extends SocketBase {
     this.#inspections = [];
   }
 }
-

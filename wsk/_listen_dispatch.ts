@@ -14,13 +14,20 @@ import type {
 } from "./dispatch_types.ts";
 
 /** `WSK_PROVIDER_LISTEN_DISPATCH`: Basic embedded and flattened. */
-export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze<WSK_PROVIDER_LISTEN_DISPATCH>({
+export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze<
+  WSK_PROVIDER_LISTEN_DISPATCH
+>({
   Basic: BasicDispatch,
   ...BasicDispatch,
   WskBind: (Socket, LocalAddress, Flags, Irp) =>
     socketCall(Socket, Irp, ListenSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
   WskAccept: (Socket, Flags, Context, Dispatch, Local, Remote, Irp) =>
-    socketCall(Socket, Irp, ListenSocket, (s, irp) => s.accept(Flags, Context, Dispatch, Local, Remote, irp)),
+    socketCall(
+      Socket,
+      Irp,
+      ListenSocket,
+      (s, irp) => s.accept(Flags, Context, Dispatch, Local, Remote, irp),
+    ),
   WskInspectComplete: (Socket, InspectID, Action, Irp) =>
     socketCall(Socket, Irp, ListenSocket, (s, irp) => s.inspectComplete(InspectID, Action, irp)),
   WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
@@ -28,7 +35,9 @@ export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze<WSK_PR
 });
 
 /** `WSK_PROVIDER_STREAM_DISPATCH`: calls go to the inner socket once the stream socket is committed. */
-export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze<WSK_PROVIDER_STREAM_DISPATCH>({
+export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze<
+  WSK_PROVIDER_STREAM_DISPATCH
+>({
   Basic: BasicDispatch,
   ...BasicDispatch,
   WskBind: (Socket, LocalAddress, Flags, Irp) =>
@@ -37,22 +46,44 @@ export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze<WSK_PR
   WskConnect: (Socket, RemoteAddress, Flags, Irp) =>
     socketCall(Socket, Irp, StreamSocket, (s, irp) => s.connect(RemoteAddress, Flags, irp, null)),
   WskConnectEx: (Socket, RemoteAddress, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      Buffer && Buffer.Length > CONNECT_EX_LIMIT
-        ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
-        : s.connect(RemoteAddress, Flags, irp, Buffer)),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) =>
+        Buffer && Buffer.Length > CONNECT_EX_LIMIT
+          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
+          : s.connect(RemoteAddress, Flags, irp, Buffer),
+    ),
   WskAccept: (Socket, Flags, Context, Dispatch, Local, Remote, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      s.as(ListenSocket, irp, (l) => l.accept(Flags, Context, Dispatch, Local, Remote, irp))),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) =>
+        s.as(ListenSocket, irp, (l) => l.accept(Flags, Context, Dispatch, Local, Remote, irp)),
+    ),
   WskSend: (Socket, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      s.as(ConnectionSocket, irp, (c) => c.send(Buffer, Flags, irp))),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.send(Buffer, Flags, irp)),
+    ),
   WskReceive: (Socket, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      s.as(ConnectionSocket, irp, (c) => c.receiveCall(Buffer, Flags, irp))),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.receiveCall(Buffer, Flags, irp)),
+    ),
   WskDisconnect: (Socket, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      s.as(ConnectionSocket, irp, (c) => c.disconnect(Buffer, Flags, irp))),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.disconnect(Buffer, Flags, irp)),
+    ),
   WskRelease: (Socket, DataIndication) =>
     Socket instanceof StreamSocket && Socket.inner instanceof ConnectionSocket
       ? Socket.inner.receive.release(DataIndication)
@@ -60,8 +91,12 @@ export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze<WSK_PR
   WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
     socketCall(Socket, Irp, StreamSocket, (s, irp) => s.localAddress(LocalAddress, irp)),
   WskGetRemoteAddress: (Socket, RemoteAddress, Irp) =>
-    socketCall(Socket, Irp, StreamSocket, (s, irp) =>
-      s.as(ConnectionSocket, irp, (c) => c.address(RemoteAddress, "remote", irp))),
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.address(RemoteAddress, "remote", irp)),
+    ),
   WskSendEx: reserved,
   WskReceiveEx: reserved,
 });

@@ -72,7 +72,9 @@ export class ReceiveQueue {
   /** WskReceive. */
   post(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
     const waitAll = (Flags & WSK_FLAG_WAITALL) !== 0, drain = (Flags & WSK_FLAG_DRAIN) !== 0;
-    if ((Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    if ((Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) {
+      return failIrp(Irp, STATUS_NOT_SUPPORTED);
+    }
     if (waitAll && drain) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     if (drain && Buffer?.Length !== 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     const segments = drain ? [] : wskBufSegments(Buffer);
@@ -259,7 +261,13 @@ export class ReceiveQueue {
     this.#bufferedBytes = 0;
     const head = indicationList(chunks);
     const BytesAccepted = { value: total };
-    const status = callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head, total, BytesAccepted);
+    const status = callback(
+      this.host.context,
+      WSK_FLAG_AT_DISPATCH_LEVEL,
+      head,
+      total,
+      BytesAccepted,
+    );
     if (status === STATUS_PENDING) {
       this.#retained.set(head, total);
       this.#retainedBytes += total;

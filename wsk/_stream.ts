@@ -98,7 +98,9 @@ export class StreamSocket extends SocketBase {
     Irp: IRP,
     body: (inner: T) => NTSTATUS,
   ): NTSTATUS {
-    return this.inner instanceof kind ? body(this.inner) : failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    return this.inner instanceof kind
+      ? body(this.inner)
+      : failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
   }
 
   #args() {

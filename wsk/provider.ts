@@ -16,7 +16,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { clientOf } from "./_client.ts";
-import { ConnectionSocket } from "./_connection.ts";
+import type { ConnectionSocket } from "./_connection.ts";
 import { ConnectionDispatch } from "./_connection_dispatch.ts";
 import { sameGuid } from "./_control.ts";
 import { createSocket } from "./_create.ts";
@@ -141,7 +141,7 @@ export const WskSocket: PFN_WSK_SOCKET = (
   _OwningThread,
   _SecurityDescriptor,
   Irp,
-) => {
+): NTSTATUS => {
   if (!Irp) return STATUS_INVALID_PARAMETER;
   const client = clientOf(Client);
   if (!client) return STATUS_INVALID_HANDLE;
@@ -184,7 +184,7 @@ export const WskSocketConnect: PFN_WSK_SOCKET_CONNECT = (
   _OwningThread,
   _SecurityDescriptor,
   Irp,
-) => {
+): NTSTATUS => {
   if (!Irp) return STATUS_INVALID_PARAMETER;
   const client = clientOf(Client);
   if (!client) return STATUS_INVALID_HANDLE;
@@ -255,7 +255,7 @@ export const WskControlClient: PFN_WSK_CONTROL_CLIENT = (
   OutputBuffer,
   OutputSizeReturned,
   Irp,
-) => {
+): NTSTATUS => {
   const client = clientOf(Client);
   if (!client) return Irp ? failIrp(Irp, STATUS_INVALID_HANDLE) : STATUS_INVALID_HANDLE;
   if (ControlCode === WSK_TRANSPORT_LIST_CHANGE) {
@@ -269,7 +269,9 @@ export const WskControlClient: PFN_WSK_CONTROL_CLIENT = (
   switch (ControlCode) {
     case WSK_SET_STATIC_EVENT_CALLBACKS: {
       const control = InputBuffer as WSK_EVENT_CALLBACK_CONTROL | null;
-      if (!control || !sameGuid(control.NpiId, NPI_WSK_INTERFACE_ID)) return STATUS_INVALID_PARAMETER;
+      if (!control || !sameGuid(control.NpiId, NPI_WSK_INTERFACE_ID)) {
+        return STATUS_INVALID_PARAMETER;
+      }
       if ((control.EventMask & ~STATIC_EVENT_BITS) !== 0) return STATUS_INVALID_PARAMETER;
       if (client.socketsCreated) return STATUS_INVALID_DEVICE_STATE;
       client.staticEvents |= control.EventMask;

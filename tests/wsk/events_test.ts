@@ -28,8 +28,17 @@ import {
   WskIoctl,
   WskSetOption,
 } from "../../mod.ts";
-import { ListenSocket } from "../../wsk/_listen.ts";
-import { call, connDispatch, listen, listening, readAll, TestClient, wskBuf, writeAll } from "../_wsk.ts";
+import type { ListenSocket } from "../../wsk/_listen.ts";
+import {
+  call,
+  connDispatch,
+  listen,
+  listening,
+  readAll,
+  TestClient,
+  writeAll,
+  wskBuf,
+} from "../_wsk.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -65,9 +74,17 @@ function enable(Socket: WSK_SOCKET, EventMask: number): number {
 }
 
 /** A connected socket whose connection callbacks are `events`, and its Deno peer. */
-async function connectedWithEvents(client: TestClient, events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>) {
+async function connectedWithEvents(
+  client: TestClient,
+  events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>,
+) {
   const listener = listen();
-  const dispatch = { WskReceiveEvent: null, WskDisconnectEvent: null, WskSendBacklogEvent: null, ...events };
+  const dispatch = {
+    WskReceiveEvent: null,
+    WskDisconnectEvent: null,
+    WskSendBacklogEvent: null,
+    ...events,
+  };
   const [Socket, peer] = await Promise.all([
     client.connected("127.0.0.1", listener.addr.port, "my context", dispatch),
     listener.accept(),
@@ -121,7 +138,11 @@ Deno.test("WskReceiveEvent returning STATUS_PENDING keeps the list until WskRele
   await done;
   assert.deepEqual(bytesOf(held[0]!), text("retained"));
   assert.equal(connDispatch(Socket).WskRelease(Socket, held[0]!), STATUS_SUCCESS);
-  assert.notEqual(connDispatch(Socket).WskRelease(Socket, held[0]!), STATUS_SUCCESS, "released once only");
+  assert.notEqual(
+    connDispatch(Socket).WskRelease(Socket, held[0]!),
+    STATUS_SUCCESS,
+    "released once only",
+  );
   peer.close();
   await client.closeSocket(Socket);
   await client.close();
@@ -264,12 +285,34 @@ Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send bac
   assert.ok(size > 0);
   const out = { value: 0 };
   const q = await call((Irp) =>
-    connDispatch(Socket).WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_IDEAL_SEND_BACKLOG, 0, 0, null, 8, out, null, Irp)
+    connDispatch(Socket).WskControlSocket(
+      Socket,
+      WskIoctl,
+      SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+      0,
+      0,
+      null,
+      8,
+      out,
+      null,
+      Irp,
+    )
   );
   assert.equal(q.Status, STATUS_SUCCESS);
   assert.equal(out.value, size);
   const r = await call((Irp) =>
-    connDispatch(Socket).WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_RECEIVE_BACKLOG, 0, 0, null, 8, out, null, Irp)
+    connDispatch(Socket).WskControlSocket(
+      Socket,
+      WskIoctl,
+      SIO_WSK_QUERY_RECEIVE_BACKLOG,
+      0,
+      0,
+      null,
+      8,
+      out,
+      null,
+      Irp,
+    )
   );
   assert.deepEqual([r.Status, out.value], [STATUS_SUCCESS, 0]);
   peer.close();
@@ -304,7 +347,15 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
   let signal!: () => void;
   let next = new Promise<void>((r) => signal = r);
   const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
-    WskAcceptEvent: (ctx, _flags, _local, _remote, AcceptSocket, AcceptSocketContext, AcceptSocketDispatch) => {
+    WskAcceptEvent: (
+      ctx,
+      _flags,
+      _local,
+      _remote,
+      AcceptSocket,
+      AcceptSocketContext,
+      AcceptSocketDispatch,
+    ) => {
       assert.equal(ctx, "listener context");
       if (decide === STATUS_SUCCESS) {
         AcceptSocketContext.value = "accepted context";
@@ -317,12 +368,29 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
     WskInspectEvent: null,
     WskAbortEvent: null,
   };
-  const { Socket, d, port } = await listening(client, "127.0.0.1", [], "listener context", dispatch);
+  const { Socket, d, port } = await listening(
+    client,
+    "127.0.0.1",
+    [],
+    "listener context",
+    dispatch,
+  );
   assert.equal(
-    d.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, {
-      NpiId: NPI_WSK_INTERFACE_ID,
-      EventMask: WSK_EVENT_ACCEPT,
-    }, 0, null, null, null),
+    d.WskControlSocket(
+      Socket,
+      WskSetOption,
+      SO_WSK_EVENT_CALLBACK,
+      SOL_SOCKET,
+      8,
+      {
+        NpiId: NPI_WSK_INTERFACE_ID,
+        EventMask: WSK_EVENT_ACCEPT,
+      },
+      0,
+      null,
+      null,
+      null,
+    ),
     STATUS_SUCCESS,
   );
   const p1 = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -362,10 +430,21 @@ Deno.test("WskAcceptEvent is called exactly once with a NULL AcceptSocket when t
     WskAbortEvent: null,
   };
   const { Socket, d } = await listening(client, "127.0.0.1", [], null, dispatch);
-  d.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, {
-    NpiId: NPI_WSK_INTERFACE_ID,
-    EventMask: WSK_EVENT_ACCEPT,
-  }, 0, null, null, null);
+  d.WskControlSocket(
+    Socket,
+    WskSetOption,
+    SO_WSK_EVENT_CALLBACK,
+    SOL_SOCKET,
+    8,
+    {
+      NpiId: NPI_WSK_INTERFACE_ID,
+      EventMask: WSK_EVENT_ACCEPT,
+    },
+    0,
+    null,
+    null,
+    null,
+  );
   // The transport has no way to make a loopback listener fail; the fault is injected.
   (Socket as unknown as ListenSocket).failed();
   (Socket as unknown as ListenSocket).failed();

@@ -12,6 +12,7 @@ import {
   nextBugCheck,
   NPI_WSK_INTERFACE_ID,
   SIO_WSK_REGISTER_EXTENSION,
+  sizeofWskTransport,
   SO_KEEPALIVE,
   SO_RCVBUF,
   SO_REUSEADDR,
@@ -34,9 +35,9 @@ import {
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   WSK_SET_STATIC_EVENT_CALLBACKS,
+  type WSK_TRANSPORT,
   WSK_TRANSPORT_LIST_CHANGE,
   WSK_TRANSPORT_LIST_QUERY,
-  type WSK_TRANSPORT,
   WskCaptureProviderNPI,
   WskDeregister,
   WskGetOption,
@@ -44,7 +45,6 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
   WskSetOption,
-  sizeofWskTransport,
 } from "../../mod.ts";
 import { addr, call, connDispatch, start, TestClient } from "../_wsk.ts";
 
@@ -57,7 +57,10 @@ Deno.test("WskDeregister() settles only once every NPI is released and every soc
   let settled = false;
   const deregistered = WskDeregister(client.registration).then(() => settled = true);
   // Deregistration has started: no new capture.
-  assert.equal(WskCaptureProviderNPI(client.registration, WSK_NO_WAIT, new WSK_PROVIDER_NPI()), STATUS_DEVICE_NOT_READY);
+  assert.equal(
+    WskCaptureProviderNPI(client.registration, WSK_NO_WAIT, new WSK_PROVIDER_NPI()),
+    STATUS_DEVICE_NOT_READY,
+  );
   await call((Irp) => connDispatch(Socket).WskGetLocalAddress(Socket, {}, Irp));
   assert.equal(settled, false, "a socket is still open");
   await client.closeSocket(Socket);
@@ -77,24 +80,51 @@ Deno.test("WskControlSocket() sets and gets options, recording what the transpor
   const Socket = await client.socket();
   const d = connDispatch(Socket);
   const set = (level: number, code: number, value: number) =>
-    call((Irp) => d.WskControlSocket(Socket, WskSetOption, code, level, 4, { value }, 0, null, null, Irp));
+    call((Irp) =>
+      d.WskControlSocket(Socket, WskSetOption, code, level, 4, { value }, 0, null, null, Irp)
+    );
   const get = async (level: number, code: number) => {
     const out = new Uint8Array(4);
-    const c = await call((Irp) => d.WskControlSocket(Socket, WskGetOption, code, level, 0, null, 4, out, null, Irp));
+    const c = await call((Irp) =>
+      d.WskControlSocket(Socket, WskGetOption, code, level, 0, null, 4, out, null, Irp)
+    );
     assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 4]);
     return new DataView(out.buffer).getUint32(0, true);
   };
-  for (const [level, code, value] of [[SOL_SOCKET, SO_KEEPALIVE, 1], [IPPROTO_TCP, TCP_NODELAY, 1], [SOL_SOCKET, SO_RCVBUF, 131072]]) {
+  for (
+    const [level, code, value] of [[SOL_SOCKET, SO_KEEPALIVE, 1], [IPPROTO_TCP, TCP_NODELAY, 1], [
+      SOL_SOCKET,
+      SO_RCVBUF,
+      131072,
+    ]]
+  ) {
     assert.equal((await set(level!, code!, value!)).Status, STATUS_SUCCESS);
     assert.equal(await get(level!, code!), value);
   }
-  assert.equal((await set(SOL_SOCKET, 0x7777, 1)).Status, STATUS_INVALID_PARAMETER, "unknown option");
   assert.equal(
-    d.WskControlSocket(Socket, WskSetOption, SO_KEEPALIVE, SOL_SOCKET, 4, { value: 1 }, 0, null, null, null),
+    (await set(SOL_SOCKET, 0x7777, 1)).Status,
+    STATUS_INVALID_PARAMETER,
+    "unknown option",
+  );
+  assert.equal(
+    d.WskControlSocket(
+      Socket,
+      WskSetOption,
+      SO_KEEPALIVE,
+      SOL_SOCKET,
+      4,
+      { value: 1 },
+      0,
+      null,
+      null,
+      null,
+    ),
     STATUS_INVALID_PARAMETER,
     "options need an IRP",
   );
-  const unknown = await call((Irp) => d.WskControlSocket(Socket, WskIoctl, 0x12345678, 0, 0, null, 0, null, null, Irp));
+  const unknown = await call((Irp) =>
+    d.WskControlSocket(Socket, WskIoctl, 0x12345678, 0, 0, null, 0, null, null, Irp)
+  );
   assert.equal(unknown.Status, STATUS_INVALID_DEVICE_REQUEST);
   assert.equal(
     d.WskControlSocket(Socket, WskIoctl, SIO_WSK_REGISTER_EXTENSION, 0, 0, {}, 0, {}, null, null),
@@ -113,23 +143,64 @@ Deno.test("WskControlClient(): static callbacks only before any socket; the tran
   const transports: WSK_TRANSPORT[] = [];
   const size = { value: 0 };
   assert.equal(
-    d.WskControlClient(client.npi.Client, WSK_TRANSPORT_LIST_QUERY, 0, null, 8 * sizeofWskTransport, transports, size, null),
+    d.WskControlClient(
+      client.npi.Client,
+      WSK_TRANSPORT_LIST_QUERY,
+      0,
+      null,
+      8 * sizeofWskTransport,
+      transports,
+      size,
+      null,
+    ),
     STATUS_SUCCESS,
   );
   assert.equal(size.value, 4 * sizeofWskTransport);
-  assert.deepEqual(transports.map((t) => t.AddressFamily + "/" + t.Protocol).sort(), ["2/17", "2/6", "23/17", "23/6"]);
-  const change = start((Irp) => d.WskControlClient(client.npi.Client, WSK_TRANSPORT_LIST_CHANGE, 0, null, 0, null, null, Irp));
+  assert.deepEqual(transports.map((t) => t.AddressFamily + "/" + t.Protocol).sort(), [
+    "2/17",
+    "2/6",
+    "23/17",
+    "23/6",
+  ]);
+  const change = start((Irp) =>
+    d.WskControlClient(client.npi.Client, WSK_TRANSPORT_LIST_CHANGE, 0, null, 0, null, null, Irp)
+  );
   assert.equal(change.returned, STATUS_PENDING);
   const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
-  assert.equal(d.WskControlClient(client.npi.Client, WSK_SET_STATIC_EVENT_CALLBACKS, 8, control, 0, null, null, null), STATUS_SUCCESS);
+  assert.equal(
+    d.WskControlClient(
+      client.npi.Client,
+      WSK_SET_STATIC_EVENT_CALLBACKS,
+      8,
+      control,
+      0,
+      null,
+      null,
+      null,
+    ),
+    STATUS_SUCCESS,
+  );
   const Socket = await client.socket();
   assert.equal(
-    d.WskControlClient(client.npi.Client, WSK_SET_STATIC_EVENT_CALLBACKS, 8, control, 0, null, null, null),
+    d.WskControlClient(
+      client.npi.Client,
+      WSK_SET_STATIC_EVENT_CALLBACKS,
+      8,
+      control,
+      0,
+      null,
+      null,
+      null,
+    ),
     STATUS_INVALID_DEVICE_STATE,
   );
   await client.closeSocket(Socket);
   await client.close();
-  assert.equal((await change.done).Status, STATUS_CANCELLED, "deregistration cancels the list-change IRP");
+  assert.equal(
+    (await change.done).Status,
+    STATUS_CANCELLED,
+    "deregistration cancels the list-change IRP",
+  );
 });
 
 Deno.test("completion routines run at DISPATCH_LEVEL from the queue, never inside the WSK call", async () => {
@@ -138,13 +209,32 @@ Deno.test("completion routines run at DISPATCH_LEVEL from the queue, never insid
   let irql = -1, inside = true;
   let done!: () => void;
   const completed = new Promise<void>((r) => done = r);
-  IoSetCompletionRoutine(Irp, (_d, CompletedIrp) => {
-    assert.equal(inside, false);
-    irql = KeGetCurrentIrql();
-    client.closeSocket(CompletedIrp.IoStatus.Information as never).then(done);
-    return 0xC0000016;
-  }, null, true, true, true);
-  client.npi.Dispatch!.WskSocket(client.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, null, null, null, null, null, Irp);
+  IoSetCompletionRoutine(
+    Irp,
+    (_d, CompletedIrp) => {
+      assert.equal(inside, false);
+      irql = KeGetCurrentIrql();
+      client.closeSocket(CompletedIrp.IoStatus.Information as never).then(done);
+      return 0xC0000016;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
+  client.npi.Dispatch!.WskSocket(
+    client.npi.Client,
+    AF_INET,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    WSK_FLAG_CONNECTION_SOCKET,
+    null,
+    null,
+    null,
+    null,
+    null,
+    Irp,
+  );
   inside = false;
   await completed;
   assert.equal(irql, DISPATCH_LEVEL);
@@ -155,12 +245,31 @@ Deno.test("a completion routine that forgets STATUS_MORE_PROCESSING_REQUIRED is 
   const client = new TestClient();
   const Irp = IoAllocateIrp(1, false)!;
   let socket: unknown;
-  IoSetCompletionRoutine(Irp, (_d, CompletedIrp) => {
-    socket = CompletedIrp.IoStatus.Information;
-    return STATUS_SUCCESS; // wrong for an IoAllocateIrp IRP
-  }, null, true, true, true);
+  IoSetCompletionRoutine(
+    Irp,
+    (_d, CompletedIrp) => {
+      socket = CompletedIrp.IoStatus.Information;
+      return STATUS_SUCCESS; // wrong for an IoAllocateIrp IRP
+    },
+    null,
+    true,
+    true,
+    true,
+  );
   const reported = nextBugCheck();
-  client.npi.Dispatch!.WskSocket(client.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, null, null, null, null, null, Irp);
+  client.npi.Dispatch!.WskSocket(
+    client.npi.Client,
+    AF_INET,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    WSK_FLAG_CONNECTION_SOCKET,
+    null,
+    null,
+    null,
+    null,
+    null,
+    Irp,
+  );
   const error = await reported;
   assert.ok(error instanceof BugCheckError);
   assert.equal(error.BugCheckCode, 0xD1);

@@ -12,8 +12,8 @@ import {
   sockaddrToString,
   STATUS_ACCESS_DENIED,
   STATUS_SUCCESS,
-  type WSK_SOCKET,
   WSK_FLAG_WAITALL,
+  type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
 import {
@@ -26,23 +26,33 @@ import {
   sha256,
   start,
   TestClient,
-  wskBuf,
   writeAll,
+  wskBuf,
 } from "../_wsk.ts";
 
 Deno.test("8 outstanding sends and 8 outstanding receives complete in posting order, bytes in order", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const order: string[] = [];
-  const sends = Array.from({ length: 8 }, (_, i) =>
-    start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1000).fill(i)), 0, Irp)).done.then((c) => {
-      order.push(`send ${i}`);
-      return c;
-    }));
+  const sends = Array.from(
+    { length: 8 },
+    (_, i) =>
+      start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1000).fill(i)), 0, Irp)).done.then(
+        (c) => {
+          order.push(`send ${i}`);
+          return c;
+        },
+      ),
+  );
   const echoed = await readExactly(peer, 8000);
-  for (let i = 0; i < 8; i++) assert.ok(echoed.subarray(i * 1000, (i + 1) * 1000).every((b) => b === i));
+  for (let i = 0; i < 8; i++) {
+    assert.ok(echoed.subarray(i * 1000, (i + 1) * 1000).every((b) => b === i));
+  }
   await Promise.all(sends);
   const buffers = Array.from({ length: 8 }, () => new Uint8Array(100));
   const receives = buffers.map((b, i) =>
@@ -53,7 +63,9 @@ Deno.test("8 outstanding sends and 8 outstanding receives complete in posting or
   );
   await writeAll(peer, new Uint8Array(800).map((_, i) => Math.floor(i / 100)));
   await Promise.all(receives);
-  buffers.forEach((b, i) => assert.ok(b.every((x) => x === i), `receive ${i} got its own 100 bytes`));
+  buffers.forEach((b, i) =>
+    assert.ok(b.every((x) => x === i), `receive ${i} got its own 100 bytes`)
+  );
   assert.deepEqual(order, [
     ...Array.from({ length: 8 }, (_, i) => `send ${i}`),
     ...Array.from({ length: 8 }, (_, i) => `receive ${i}`),
@@ -68,7 +80,10 @@ Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDL
   const size = 64 * 1024 * 1024;
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const outbound = randomBytes(size, 7), inbound = randomBytes(size, 11);
 
@@ -81,11 +96,19 @@ Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDL
   for (let at = 0; at < size; at += 1 << 20) {
     const part = outbound.subarray(at, at + (1 << 20));
     const first = IoAllocateMdl(part.subarray(0, 333_333), 333_333, false, false, null)!;
-    const second = IoAllocateMdl(part.subarray(333_333), part.length - 333_333, false, false, null)!;
+    const second = IoAllocateMdl(
+      part.subarray(333_333),
+      part.length - 333_333,
+      false,
+      false,
+      null,
+    )!;
     MmBuildMdlForNonPagedPool(first);
     MmBuildMdlForNonPagedPool(second);
     first.Next = second;
-    const c = await call((Irp) => d.WskSend(Socket, { Mdl: first, Offset: 0, Length: part.length }, 0, Irp));
+    const c = await call((Irp) =>
+      d.WskSend(Socket, { Mdl: first, Offset: 0, Length: part.length }, 0, Irp)
+    );
     assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, part.length]);
   }
   await peerReads;
@@ -95,7 +118,9 @@ Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDL
   const got = new Uint8Array(size);
   const peerWrites = writeAll(peer, inbound);
   for (let at = 0; at < size; at += 256 * 1024) {
-    const c = await call((Irp) => d.WskReceive(Socket, wskBuf(got, at, 256 * 1024), WSK_FLAG_WAITALL, Irp));
+    const c = await call((Irp) =>
+      d.WskReceive(Socket, wskBuf(got, at, 256 * 1024), WSK_FLAG_WAITALL, Irp)
+    );
     assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 256 * 1024]);
   }
   await peerWrites;
@@ -109,13 +134,18 @@ Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDL
 Deno.test("a peer flooding a socket with no receive posted is held back by TCP, not buffered without bound", async () => {
   const listener = listen();
   const client = new TestClient();
-  const [Socket, peer] = await Promise.all([client.connected("127.0.0.1", listener.addr.port), listener.accept()]);
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
   const d = connDispatch(Socket);
   const total = 64 * 1024 * 1024;
   let written = 0;
   const writer = (async () => {
     const chunk = new Uint8Array(1024 * 1024);
-    while (written < total) written += await peer.write(chunk.subarray(0, Math.min(chunk.length, total - written)));
+    while (written < total) {
+      written += await peer.write(chunk.subarray(0, Math.min(chunk.length, total - written)));
+    }
   })();
   let last = -1;
   while (written !== last) {
@@ -123,7 +153,20 @@ Deno.test("a peer flooding a socket with no receive posted is held back by TCP, 
     await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
   }
   const out = { value: 0 };
-  await call((Irp) => d.WskControlSocket(Socket, WskIoctl, SIO_WSK_QUERY_RECEIVE_BACKLOG, 0, 0, null, 8, out, null, Irp));
+  await call((Irp) =>
+    d.WskControlSocket(
+      Socket,
+      WskIoctl,
+      SIO_WSK_QUERY_RECEIVE_BACKLOG,
+      0,
+      0,
+      null,
+      8,
+      out,
+      null,
+      Irp,
+    )
+  );
   assert.ok(written < total / 2, `the peer got ${written} bytes out before stalling`);
   assert.ok(out.value <= 1024 * 1024, `wskemu buffered ${out.value} bytes`);
   // Draining resumes the flow and every byte arrives.
