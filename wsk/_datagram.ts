@@ -52,6 +52,8 @@ export class DatagramSocket extends SocketBase {
   #remote: Endpoint | null = null;
   /** SIO_WSK_SET_SENDTO_ADDRESS: the default destination; inbound is not filtered. */
   #sendTo: Endpoint | null = null;
+  /** The last send issued: the next one starts after it. */
+  #sendTail: Promise<NTSTATUS> = Promise.resolve(STATUS_SUCCESS);
 
   eventsAllowed(): boolean {
     return this.state === "bound";
@@ -167,13 +169,17 @@ export class DatagramSocket extends SocketBase {
     // The datagram may already be on the wire when a cancel arrives: cancelling
     // completes the IRP, it cannot recall the datagram.
     const op = new PendingIrp(Irp, this.pending);
-    this.#udp!.send(segments, to).then((status) => {
+    this.#send([segments], to).then((status) => {
       op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
     });
     return STATUS_PENDING;
   }
 
-  /** WskSendMessages: one datagram per element, in order; Information is the total on success. */
+  /**
+   * WskSendMessages: one datagram per element, in order, stopping at the first
+   * failure (which the IRP then completes with, Information 0); Information is
+   * the total on success.
+   */
   sendMessages(
     BufferList: WSK_BUF_LIST | null,
     Flags: number,
@@ -191,10 +197,8 @@ export class DatagramSocket extends SocketBase {
     const datagrams = buffers.map((buffer) => wskBufSegments(buffer));
     const total = buffers.reduce((sum, buffer) => sum + buffer.Length, 0);
     const op = new PendingIrp(Irp, this.pending);
-    // node:dgram sends in call order, so the datagrams leave in list order.
-    Promise.all(datagrams.map((segments) => this.#udp!.send(segments, to))).then((statuses) => {
-      const failed = statuses.find((status) => status !== STATUS_SUCCESS);
-      op.complete(failed ?? STATUS_SUCCESS, failed === undefined ? total : 0);
+    this.#send(datagrams, to).then((status) => {
+      op.complete(status, status === STATUS_SUCCESS ? total : 0);
     });
     return STATUS_PENDING;
   }
@@ -232,6 +236,25 @@ export class DatagramSocket extends SocketBase {
     this.#udp?.close();
     this.#udp = null;
     this.receiver.close();
+  }
+
+  /**
+   * Sends `datagrams` after every send issued before, one at a time. The order
+   * matters: node:dgram under Deno puts concurrent sends on the wire in no
+   * particular order (a burst leaves last-first), where a real stack keeps the
+   * order in which WskSendTo was called.
+   */
+  #send(datagrams: Uint8Array[][], to: Endpoint): Promise<NTSTATUS> {
+    const udp = this.#udp!;
+    const sent = this.#sendTail.then(async () => {
+      for (const segments of datagrams) {
+        const status = await udp.send(segments, to);
+        if (status !== STATUS_SUCCESS) return status;
+      }
+      return STATUS_SUCCESS;
+    });
+    this.#sendTail = sent;
+    return sent;
   }
 
   #arrived(datagram: Datagram): void {
