@@ -287,3 +287,45 @@ export async function listening(
   const port = Number(sockaddrToString(local).split(":").at(-1));
   return { Socket, d, port };
 }
+
+/** What {@linkcode withConnection} hands a test. */
+export interface ConnectionFixture {
+  /** The registered client. */
+  client: TestClient;
+  /** The connected WSK socket. */
+  Socket: WSK_SOCKET;
+  /** Its connection dispatch table. */
+  d: WSK_PROVIDER_CONNECTION_DISPATCH;
+  /** The Deno peer it is connected to. */
+  peer: Deno.TcpConn;
+}
+
+/**
+ * Runs `body` with a WSK socket connected to a Deno peer on `host`, then closes
+ * whatever the test left open (peer, socket, client, listener).
+ */
+export async function withConnection(
+  body: (fixture: ConnectionFixture) => Promise<void>,
+  host = "127.0.0.1",
+): Promise<void> {
+  const listener = listen(host);
+  const client = new TestClient();
+  try {
+    const [Socket, peer] = await Promise.all([
+      client.connected(host, listener.addr.port),
+      listener.accept(),
+    ]);
+    try {
+      await body({ client, Socket, d: connDispatch(Socket), peer });
+    } finally {
+      try {
+        peer.close();
+      } catch { /* the test closed it */ }
+      // Closing again is harmless: a closed socket just reports STATUS_FILE_FORCED_CLOSED.
+      await call((Irp) => connDispatch(Socket).WskCloseSocket(Socket, Irp));
+    }
+  } finally {
+    await client.close();
+    listener.close();
+  }
+}

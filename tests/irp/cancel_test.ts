@@ -3,7 +3,6 @@
 // test_cancel_irp (which pass on Windows) and the bug checks around them.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   type DEVICE_OBJECT,
   DISPATCH_LEVEL,
   type DRIVER_CANCEL,
@@ -31,19 +30,7 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 Deno.test("IoCancelIrp() without a cancel routine sets Cancel and returns false, twice", () => {
   const Irp = IoAllocateIrp(1, false)!;

@@ -3,7 +3,6 @@
 // propagation, and every bug check a driver can provoke while completing.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   type DEVICE_OBJECT,
   DISPATCH_LEVEL,
   DRIVER_OBJECT,
@@ -34,19 +33,7 @@ import {
   STATUS_TIMEOUT,
   STATUS_UNSUCCESSFUL,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 const keep = (): NTSTATUS => STATUS_MORE_PROCESSING_REQUIRED;
 

@@ -2,7 +2,6 @@
 // Device objects and IoCallDriver.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   type DEVICE_OBJECT,
   DISPATCH_LEVEL,
   DO_DEVICE_INITIALIZING,
@@ -25,19 +24,7 @@ import {
   STATUS_OBJECT_NAME_COLLISION,
   STATUS_SUCCESS,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 function createDevice(Driver: DRIVER_OBJECT, Name: string | null = null): DEVICE_OBJECT {
   const Device = { value: null as DEVICE_OBJECT | null };

@@ -3,7 +3,6 @@
 // checks for misusing them.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   DriverVerifier,
   IO_TYPE_IRP,
   IoAllocateIrp,
@@ -35,19 +34,7 @@ import {
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 Deno.test("IoAllocateIrp() returns an initialized IRP that no driver owns yet", () => {
   const before = outstandingIrps();

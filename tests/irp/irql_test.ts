@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import {
   APC_LEVEL,
-  BugCheckError,
   callAtDispatchLevel,
   DISPATCH_LEVEL,
   KeGetCurrentIrql,
@@ -14,19 +13,7 @@ import {
   type KIRQL,
   PASSIVE_LEVEL,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 Deno.test("KeRaiseIrql() and KeLowerIrql() move the IRQL and report the old one", () => {
   const OldIrql = { value: -1 as KIRQL };

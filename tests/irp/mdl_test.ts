@@ -3,7 +3,6 @@
 // when a WSK_BUF runs past its MDL chain.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   DISPATCH_LEVEL,
   DriverVerifier,
   IoAllocateMdl,
@@ -21,19 +20,7 @@ import {
   wskBufByteCount,
   wskBufSegments,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 /** A chain of MDLs over the given byte runs. */
 function chain(...runs: number[][]): MDL {

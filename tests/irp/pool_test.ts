@@ -2,7 +2,6 @@
 // Pool memory: tags, usage accounting, and the BAD_POOL_CALLER bug checks.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   callAtDispatchLevel,
   DriverVerifier,
   ExAllocatePool2,
@@ -20,19 +19,7 @@ import {
   poolTagName,
   poolUsage,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 const Tag = poolTag("tseT"); // shows as "Test", as in poolmon
 

@@ -3,7 +3,6 @@
 // Windows): how IoBuild*FsdRequest sets up an IRP and what completing it does.
 import assert from "node:assert/strict";
 import {
-  BugCheckError,
   type DEVICE_OBJECT,
   DO_BUFFERED_IO,
   DO_DIRECT_IO,
@@ -33,19 +32,7 @@ import {
   STATUS_SUCCESS,
   STATUS_TIMEOUT,
 } from "@wskemu/wsk/irp";
-
-function expectBugCheck(action: () => unknown, code: number, subCode?: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  if (subCode !== undefined) assert.equal(caught.BugCheckParameters[0], subCode, caught.message);
-  return caught;
-}
+import { expectBugCheck } from "./_bugcheck.ts";
 
 /** A device whose driver pends every request it gets, keeping the IRPs in `pending`. */
 function pendingDevice(Flags = 0) {

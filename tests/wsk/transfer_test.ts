@@ -26,55 +26,46 @@ import {
   sha256,
   start,
   TestClient,
+  withConnection,
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
 
-Deno.test("8 outstanding sends and 8 outstanding receives complete in posting order, bytes in order", async () => {
-  const listener = listen();
-  const client = new TestClient();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
-  const d = connDispatch(Socket);
-  const order: string[] = [];
-  const sends = Array.from(
-    { length: 8 },
-    (_, i) =>
-      start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1000).fill(i)), 0, Irp)).done.then(
-        (c) => {
-          order.push(`send ${i}`);
-          return c;
-        },
-      ),
-  );
-  const echoed = await readExactly(peer, 8000);
-  for (let i = 0; i < 8; i++) {
-    assert.ok(echoed.subarray(i * 1000, (i + 1) * 1000).every((b) => b === i));
-  }
-  await Promise.all(sends);
-  const buffers = Array.from({ length: 8 }, () => new Uint8Array(100));
-  const receives = buffers.map((b, i) =>
-    start((Irp) => d.WskReceive(Socket, wskBuf(b), WSK_FLAG_WAITALL, Irp)).done.then((c) => {
-      order.push(`receive ${i}`);
-      return c;
-    })
-  );
-  await writeAll(peer, new Uint8Array(800).map((_, i) => Math.floor(i / 100)));
-  await Promise.all(receives);
-  buffers.forEach((b, i) =>
-    assert.ok(b.every((x) => x === i), `receive ${i} got its own 100 bytes`)
-  );
-  assert.deepEqual(order, [
-    ...Array.from({ length: 8 }, (_, i) => `send ${i}`),
-    ...Array.from({ length: 8 }, (_, i) => `receive ${i}`),
-  ]);
-  peer.close();
-  await client.closeSocket(Socket);
-  await client.close();
-  listener.close();
-});
+Deno.test("8 outstanding sends and 8 outstanding receives complete in posting order, bytes in order", () =>
+  withConnection(async ({ Socket, peer, d }) => {
+    const order: string[] = [];
+    const sends = Array.from(
+      { length: 8 },
+      (_, i) =>
+        start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1000).fill(i)), 0, Irp)).done.then(
+          (c) => {
+            order.push(`send ${i}`);
+            return c;
+          },
+        ),
+    );
+    const echoed = await readExactly(peer, 8000);
+    for (let i = 0; i < 8; i++) {
+      assert.ok(echoed.subarray(i * 1000, (i + 1) * 1000).every((b) => b === i));
+    }
+    await Promise.all(sends);
+    const buffers = Array.from({ length: 8 }, () => new Uint8Array(100));
+    const receives = buffers.map((b, i) =>
+      start((Irp) => d.WskReceive(Socket, wskBuf(b), WSK_FLAG_WAITALL, Irp)).done.then((c) => {
+        order.push(`receive ${i}`);
+        return c;
+      })
+    );
+    await writeAll(peer, new Uint8Array(800).map((_, i) => Math.floor(i / 100)));
+    await Promise.all(receives);
+    buffers.forEach((b, i) =>
+      assert.ok(b.every((x) => x === i), `receive ${i} got its own 100 bytes`)
+    );
+    assert.deepEqual(order, [
+      ...Array.from({ length: 8 }, (_, i) => `send ${i}`),
+      ...Array.from({ length: 8 }, (_, i) => `receive ${i}`),
+    ]);
+  }));
 
 Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDLs on the send side", async () => {
   const size = 64 * 1024 * 1024;
@@ -131,58 +122,48 @@ Deno.test("a 64 MiB transfer is byte-exact both ways (SHA-256), with chained MDL
   listener.close();
 });
 
-Deno.test("a peer flooding a socket with no receive posted is held back by TCP, not buffered without bound", async () => {
-  const listener = listen();
-  const client = new TestClient();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
-  const d = connDispatch(Socket);
-  const total = 64 * 1024 * 1024;
-  let written = 0;
-  const writer = (async () => {
-    const chunk = new Uint8Array(1024 * 1024);
-    while (written < total) {
-      written += await peer.write(chunk.subarray(0, Math.min(chunk.length, total - written)));
+Deno.test("a peer flooding a socket with no receive posted is held back by TCP, not buffered without bound", () =>
+  withConnection(async ({ Socket, peer, d }) => {
+    const total = 64 * 1024 * 1024;
+    let written = 0;
+    const writer = (async () => {
+      const chunk = new Uint8Array(1024 * 1024);
+      while (written < total) {
+        written += await peer.write(chunk.subarray(0, Math.min(chunk.length, total - written)));
+      }
+    })();
+    let last = -1;
+    while (written !== last) {
+      last = written;
+      await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
     }
-  })();
-  let last = -1;
-  while (written !== last) {
-    last = written;
-    await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
-  }
-  const out = { value: 0 };
-  await call((Irp) =>
-    d.WskControlSocket(
-      Socket,
-      WskIoctl,
-      SIO_WSK_QUERY_RECEIVE_BACKLOG,
-      0,
-      0,
-      null,
-      8,
-      out,
-      null,
-      Irp,
-    )
-  );
-  assert.ok(written < total / 2, `the peer got ${written} bytes out before stalling`);
-  assert.ok(out.value <= 1024 * 1024, `wskemu buffered ${out.value} bytes`);
-  // Draining resumes the flow and every byte arrives.
-  const buffer = new Uint8Array(1024 * 1024);
-  let received = 0;
-  while (received < total) {
-    const c = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), 0, Irp));
-    received += c.Information as number;
-  }
-  await writer;
-  assert.equal(received, total);
-  peer.close();
-  await client.closeSocket(Socket);
-  await client.close();
-  listener.close();
-});
+    const out = { value: 0 };
+    await call((Irp) =>
+      d.WskControlSocket(
+        Socket,
+        WskIoctl,
+        SIO_WSK_QUERY_RECEIVE_BACKLOG,
+        0,
+        0,
+        null,
+        8,
+        out,
+        null,
+        Irp,
+      )
+    );
+    assert.ok(written < total / 2, `the peer got ${written} bytes out before stalling`);
+    assert.ok(out.value <= 1024 * 1024, `wskemu buffered ${out.value} bytes`);
+    // Draining resumes the flow and every byte arrives.
+    const buffer = new Uint8Array(1024 * 1024);
+    let received = 0;
+    while (received < total) {
+      const c = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), 0, Irp));
+      received += c.Information as number;
+    }
+    await writer;
+    assert.equal(received, total);
+  }));
 
 Deno.test({
   name: "a connect the Deno permissions deny completes with STATUS_ACCESS_DENIED",
