@@ -329,3 +329,19 @@ export async function withConnection(
     listener.close();
   }
 }
+
+/** SO_WSK_EVENT_CALLBACK without an IRP (enabling takes none); returns the status. */
+export function enableEvents(Socket: WSK_SOCKET, EventMask: number): number {
+  return (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskControlSocket(
+    Socket,
+    WskSetOption,
+    SO_WSK_EVENT_CALLBACK,
+    SOL_SOCKET,
+    8,
+    { NpiId: NPI_WSK_INTERFACE_ID, EventMask },
+    0,
+    null,
+    null,
+    null,
+  );
+}

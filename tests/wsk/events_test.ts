@@ -6,11 +6,8 @@ import {
   KeGetCurrentIrql,
   MmGetSystemAddressForMdlSafe,
   NormalPagePriority,
-  NPI_WSK_INTERFACE_ID,
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
   SIO_WSK_QUERY_RECEIVE_BACKLOG,
-  SO_WSK_EVENT_CALLBACK,
-  SOL_SOCKET,
   STATUS_DATA_NOT_ACCEPTED,
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
@@ -26,12 +23,12 @@ import {
   WSK_FLAG_ABORTIVE,
   type WSK_SOCKET,
   WskIoctl,
-  WskSetOption,
 } from "../../mod.ts";
 import type { ListenSocket } from "../../wsk/_listen.ts";
 import {
   call,
   connDispatch,
+  enableEvents,
   listen,
   listening,
   readAll,
@@ -56,21 +53,6 @@ function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-function enable(Socket: WSK_SOCKET, EventMask: number): number {
-  return connDispatch(Socket).WskControlSocket(
-    Socket,
-    WskSetOption,
-    SO_WSK_EVENT_CALLBACK,
-    SOL_SOCKET,
-    8,
-    { NpiId: NPI_WSK_INTERFACE_ID, EventMask },
-    0,
-    null,
-    null,
-    null,
-  );
 }
 
 /** A connected socket whose connection callbacks are `events`, and its Deno peer. */
@@ -112,7 +94,7 @@ Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, n
   });
   await writeAll(peer, text("hello"));
   insideEnable = true;
-  assert.equal(enable(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
   insideEnable = false;
   await done;
   assert.deepEqual(new Uint8Array(got.flatMap((g) => [...g])), text("hello"));
@@ -133,7 +115,7 @@ Deno.test("WskReceiveEvent returning STATUS_PENDING keeps the list until WskRele
       return STATUS_PENDING;
     },
   });
-  enable(Socket, WSK_EVENT_RECEIVE);
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
   await writeAll(peer, text("retained"));
   await done;
   assert.deepEqual(bytesOf(held[0]!), text("retained"));
@@ -160,7 +142,7 @@ Deno.test("STATUS_DATA_NOT_ACCEPTED leaves the data for the next WskReceive, aft
       return seen.length === 1 ? STATUS_DATA_NOT_ACCEPTED : STATUS_SUCCESS;
     },
   });
-  enable(Socket, WSK_EVENT_RECEIVE);
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
   await writeAll(peer, text("first"));
   await next;
   next = new Promise<void>((r) => signal = r);
@@ -193,7 +175,7 @@ Deno.test("receive events are delivered serially, in order, under a burst", asyn
       return STATUS_SUCCESS;
     },
   });
-  enable(Socket, WSK_EVENT_RECEIVE);
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
   const burst = new Uint8Array(total).map((_, i) => i & 0xff);
   await writeAll(peer, burst);
   await done;
@@ -214,7 +196,7 @@ Deno.test("a client holding indications applies backpressure to the peer instead
       return STATUS_PENDING;
     },
   });
-  enable(Socket, WSK_EVENT_RECEIVE);
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
   // The peer tries to push 64 MiB; with every indication held, the writes must stall.
   const chunk = new Uint8Array(1024 * 1024);
   let written = 0;
@@ -261,7 +243,7 @@ Deno.test("WskDisconnectEvent fires for a FIN (flags 0) and for a reset (WSK_FLA
       WskSendBacklogEvent: null,
     };
     const Socket = await client.connected("127.0.0.1", port, null, dispatch);
-    enable(Socket, WSK_EVENT_DISCONNECT);
+    enableEvents(Socket, WSK_EVENT_DISCONNECT);
     await call((Irp) => connDispatch(Socket).WskSend(Socket, wskBuf(text("!")), 0, Irp));
     assert.equal((await flags) & WSK_FLAG_ABORTIVE, abortive ? WSK_FLAG_ABORTIVE : 0);
     await client.closeSocket(Socket);
@@ -280,7 +262,7 @@ Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send bac
       return STATUS_SUCCESS;
     },
   });
-  enable(Socket, WSK_EVENT_SEND_BACKLOG);
+  enableEvents(Socket, WSK_EVENT_SEND_BACKLOG);
   const size = await ideal;
   assert.ok(size > 0);
   const out = { value: 0 };
@@ -329,8 +311,8 @@ Deno.test("disabling an event with WSK_EVENT_DISABLE stops it", async () => {
       return STATUS_SUCCESS;
     },
   });
-  enable(Socket, WSK_EVENT_RECEIVE);
-  assert.equal(enable(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISABLE), STATUS_SUCCESS);
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISABLE), STATUS_SUCCESS);
   await writeAll(peer, text("quiet"));
   const buffer = new Uint8Array(5);
   await call((Irp) => connDispatch(Socket).WskReceive(Socket, wskBuf(buffer), 2, Irp));
@@ -368,7 +350,7 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
     WskInspectEvent: null,
     WskAbortEvent: null,
   };
-  const { Socket, d, port } = await listening(
+  const { Socket, port } = await listening(
     client,
     "127.0.0.1",
     [],
@@ -376,21 +358,7 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
     dispatch,
   );
   assert.equal(
-    d.WskControlSocket(
-      Socket,
-      WskSetOption,
-      SO_WSK_EVENT_CALLBACK,
-      SOL_SOCKET,
-      8,
-      {
-        NpiId: NPI_WSK_INTERFACE_ID,
-        EventMask: WSK_EVENT_ACCEPT,
-      },
-      0,
-      null,
-      null,
-      null,
-    ),
+    enableEvents(Socket, WSK_EVENT_ACCEPT),
     STATUS_SUCCESS,
   );
   const p1 = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -429,22 +397,8 @@ Deno.test("WskAcceptEvent is called exactly once with a NULL AcceptSocket when t
     WskInspectEvent: null,
     WskAbortEvent: null,
   };
-  const { Socket, d } = await listening(client, "127.0.0.1", [], null, dispatch);
-  d.WskControlSocket(
-    Socket,
-    WskSetOption,
-    SO_WSK_EVENT_CALLBACK,
-    SOL_SOCKET,
-    8,
-    {
-      NpiId: NPI_WSK_INTERFACE_ID,
-      EventMask: WSK_EVENT_ACCEPT,
-    },
-    0,
-    null,
-    null,
-    null,
-  );
+  const { Socket } = await listening(client, "127.0.0.1", [], null, dispatch);
+  enableEvents(Socket, WSK_EVENT_ACCEPT);
   // The transport has no way to make a loopback listener fail; the fault is injected.
   (Socket as unknown as ListenSocket).failed();
   (Socket as unknown as ListenSocket).failed();
