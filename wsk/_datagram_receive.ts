@@ -4,7 +4,8 @@
 // over the event). With none pending it is queued, within a bound sized by
 // SO_RCVBUF as a real socket's receive buffer is, for WskReceiveFromEvent or a
 // later WskReceiveFrom; past the bound it is dropped (tail drop), so a flood
-// cannot grow memory without limit.
+// cannot grow memory without limit. MSG_BCAST and MSG_MCAST are never
+// reported: the transport does not see a datagram's destination address.
 import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../irp/mdl.ts";

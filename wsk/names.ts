@@ -83,6 +83,7 @@ import type { SOCKADDR } from "./address.ts";
 import type { Box } from "./dispatch_types.ts";
 import type { ADDRINFOEXW, UNICODE_STRING, WSK_CLIENT } from "./structures.ts";
 
+
 /**
  * `WskGetAddressInfo`: resolves a node name and/or service name to transport
  * addresses. When the IRP completes with STATUS_SUCCESS, `Result.value` is an
@@ -370,7 +371,3 @@ export function WskGetNameInfo(
     return writeNames(NodeName, ServiceName, found.value.host, found.value.service, query.noFqdn);
   });
 }
-
-// Re-exported so this module documents on its own; the root module exports the same bindings.
-export type { IRP } from "../irp/irp.ts";
-export type { NTSTATUS } from "../irp/ntstatus.ts";
