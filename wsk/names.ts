@@ -83,7 +83,6 @@ import type { SOCKADDR } from "./address.ts";
 import type { Box } from "./dispatch_types.ts";
 import type { ADDRINFOEXW, UNICODE_STRING, WSK_CLIENT } from "./structures.ts";
 
-
 /**
  * `WskGetAddressInfo`: resolves a node name and/or service name to transport
  * addresses. When the IRP completes with STATUS_SUCCESS, `Result.value` is an
