@@ -4,6 +4,8 @@
 import {
   IoReuseIrp,
   IoSetCompletionRoutine,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
   type IRP,
   KeInitializeEvent,
   KeSetEvent,
@@ -13,6 +15,9 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_UNSUCCESSFUL,
   SynchronizationEvent,
+  type WSK_PROVIDER_BASIC_DISPATCH,
+  type WSK_SOCKET,
+  WskSetOption,
 } from "../mod.ts";
 
 /**
@@ -76,4 +81,26 @@ export async function syncCall(Irp: IRP, issue: (Irp: IRP) => NTSTATUS): Promise
   issue(Irp);
   await KeWaitForSingleObject(CompletionEvent, 0, 0, false, null);
   return Irp.IoStatus.Status;
+}
+
+/** IPV6_V6ONLY = 0 before bind, so an AF_INET6 socket on [::] serves IPv4 peers too (as v4-mapped). */
+export function allowIPv4(Irp: IRP, Socket: WSK_SOCKET): Promise<NTSTATUS> {
+  const Dispatch = Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH;
+  const Off = new Uint8Array(4);
+  return syncCall(
+    Irp,
+    (Irp) =>
+      Dispatch.WskControlSocket(
+        Socket,
+        WskSetOption,
+        IPV6_V6ONLY,
+        IPPROTO_IPV6,
+        4,
+        Off,
+        0,
+        null,
+        null,
+        Irp,
+      ),
+  );
 }

@@ -19,9 +19,7 @@ import {
   IoAllocateIrp,
   IoFreeIrp,
   IoSetCompletionRoutine,
-  IPPROTO_IPV6,
   IPPROTO_TCP,
-  IPV6_V6ONLY,
   type IRP,
   MAKE_WSK_VERSION,
   NPI_WSK_INTERFACE_ID,
@@ -54,9 +52,8 @@ import {
   WskDeregister,
   WskRegister,
   WskReleaseProviderNPI,
-  WskSetOption,
 } from "../mod.ts";
-import { parsePort, syncCall, WorkQueue } from "./_server.ts";
+import { allowIPv4, parsePort, syncCall, WorkQueue } from "./_server.ts";
 
 /** One accepted connection. */
 interface Connection {
@@ -215,22 +212,7 @@ async function start(
   let boundPort: number | undefined;
   if (NT_SUCCESS(Status) && Listener) {
     const L = Listener, D = L.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
-    Status = await syncCall(
-      Irp,
-      (Irp) =>
-        D.WskControlSocket(
-          L,
-          WskSetOption,
-          IPV6_V6ONLY,
-          IPPROTO_IPV6,
-          4,
-          new Uint8Array(4),
-          0,
-          null,
-          null,
-          Irp,
-        ),
-    );
+    Status = await allowIPv4(Irp, L);
     const Address = {} as SOCKADDR_IN6;
     IN6ADDR_SETANY(Address);
     Address.sin6_port = htons(port);

@@ -25,9 +25,7 @@ import {
   IoFreeMdl,
   IoReuseIrp,
   IoSetCompletionRoutine,
-  IPPROTO_IPV6,
   IPPROTO_TCP,
-  IPV6_V6ONLY,
   type IRP,
   MAKE_WSK_VERSION,
   type MDL,
@@ -62,9 +60,8 @@ import {
   WskDeregister,
   WskRegister,
   WskReleaseProviderNPI,
-  WskSetOption,
 } from "../mod.ts";
-import { parsePort, syncCall, WorkQueue } from "./_server.ts";
+import { allowIPv4, parsePort, syncCall, WorkQueue } from "./_server.ts";
 
 const WSKSAMPLE_OP_COUNT = 2;
 const WSKSAMPLE_DATA_BUFFER_LENGTH = 2048;
@@ -325,20 +322,7 @@ async function WskSampleStartListen(): Promise<NTSTATUS> {
   SocketContext.Socket = Socket;
   const Dispatch = Socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
   // Accept IPv4 clients too: IPV6_V6ONLY = 0, before bind.
-  const OptionValue = new Uint8Array(4);
-  Status = await WskSampleSyncIrp(Irp, (Irp) =>
-    Dispatch.WskControlSocket(
-      Socket,
-      WskSetOption,
-      IPV6_V6ONLY,
-      IPPROTO_IPV6,
-      4,
-      OptionValue,
-      0,
-      null,
-      null,
-      Irp,
-    ));
+  Status = await allowIPv4(Irp, Socket);
   if (NT_SUCCESS(Status)) {
     const ListenAddress = {} as SOCKADDR_IN6;
     IN6ADDR_SETANY(ListenAddress);

@@ -20,23 +20,9 @@ import {
   AF_INET6,
   AI_CANONNAME,
   formatNtStatus,
-  IoAllocateIrp,
-  IoFreeIrp,
-  IoSetCompletionRoutine,
-  KeInitializeEvent,
-  KeSetEvent,
-  KEVENT,
-  KeWaitForSingleObject,
   MAKE_WSK_VERSION,
-  NS_ALL,
   NT_SUCCESS,
-  type NTSTATUS,
-  RtlInitUnicodeString,
   sockaddrToString,
-  STATUS_INSUFFICIENT_RESOURCES,
-  STATUS_MORE_PROCESSING_REQUIRED,
-  SynchronizationEvent,
-  type UNICODE_STRING,
   WSK_INFINITE_WAIT,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -45,59 +31,10 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
 } from "../mod.ts";
+import { KernelNameResolutionSample } from "./_resolve.ts";
 
 const Registration = new WSK_REGISTRATION();
 const ProviderNpi = new WSK_PROVIDER_NPI();
-
-/** The guide's KernelNameResolutionSample: resolve, then hand each entry to `print`. */
-async function KernelNameResolutionSample(
-  NodeNameText: string,
-  ServiceNameText: string | null,
-  print: (Entry: ADDRINFOEXW) => void,
-): Promise<NTSTATUS> {
-  const NodeName = {} as UNICODE_STRING;
-  RtlInitUnicodeString(NodeName, NodeNameText);
-  let ServiceName: UNICODE_STRING | null = null;
-  if (ServiceNameText !== null) {
-    ServiceName = {} as UNICODE_STRING;
-    RtlInitUnicodeString(ServiceName, ServiceNameText);
-  }
-  const CompletionEvent = new KEVENT();
-  KeInitializeEvent(CompletionEvent, SynchronizationEvent, false);
-  const Irp = IoAllocateIrp(1, false);
-  if (!Irp) return STATUS_INSUFFICIENT_RESOURCES;
-  IoSetCompletionRoutine(
-    Irp,
-    (_DeviceObject, _Irp, Context) => {
-      KeSetEvent(Context as KEVENT, 2, false);
-      return STATUS_MORE_PROCESSING_REQUIRED;
-    },
-    CompletionEvent,
-    true,
-    true,
-    true,
-  );
-  const Results = { value: null as ADDRINFOEXW | null };
-  ProviderNpi.Dispatch!.WskGetAddressInfo(
-    ProviderNpi.Client,
-    NodeName,
-    ServiceName,
-    NS_ALL,
-    null,
-    { ai_flags: AI_CANONNAME },
-    Results,
-    null,
-    null,
-    Irp,
-  );
-  await KeWaitForSingleObject(CompletionEvent, 0, 0, false, null);
-  const Status = Irp.IoStatus.Status;
-  IoFreeIrp(Irp);
-  if (!NT_SUCCESS(Status)) return Status;
-  for (let Entry = Results.value; Entry; Entry = Entry.ai_next) print(Entry);
-  ProviderNpi.Dispatch!.WskFreeAddressInfo(ProviderNpi.Client, Results.value);
-  return Status;
-}
 
 /** One getent-style line: address, name, family and (with a service) port. */
 function line(Entry: ADDRINFOEXW, name: string, withPort: boolean): string {
@@ -124,11 +61,17 @@ async function main(args: string[]): Promise<number> {
   Status = WskCaptureProviderNPI(Registration, WSK_INFINITE_WAIT, ProviderNpi);
   if (NT_SUCCESS(Status)) {
     let name = host;
-    Status = await KernelNameResolutionSample(host, service, (Entry) => {
-      // AI_CANONNAME puts the canonical name on the first entry only.
-      name = Entry.ai_canonname ?? name;
-      console.log(line(Entry, name, service !== null));
-    });
+    Status = await KernelNameResolutionSample(
+      host,
+      service,
+      { ai_flags: AI_CANONNAME },
+      ProviderNpi,
+      (Entry) => {
+        // AI_CANONNAME puts the canonical name on the first entry only.
+        name = Entry.ai_canonname ?? name;
+        console.log(line(Entry, name, service !== null));
+      },
+    );
     WskReleaseProviderNPI(Registration);
   }
   await WskDeregister(Registration);

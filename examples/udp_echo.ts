@@ -28,9 +28,7 @@ import {
   IoAllocateIrp,
   IoFreeIrp,
   IoSetCompletionRoutine,
-  IPPROTO_IPV6,
   IPPROTO_UDP,
-  IPV6_V6ONLY,
   type IRP,
   MAKE_WSK_VERSION,
   NPI_WSK_INTERFACE_ID,
@@ -60,9 +58,8 @@ import {
   WskDeregister,
   WskRegister,
   WskReleaseProviderNPI,
-  WskSetOption,
 } from "../mod.ts";
-import { syncCall } from "./_server.ts";
+import { allowIPv4, syncCall } from "./_server.ts";
 
 /** One indication being echoed: released when its last send completes. */
 interface ECHO_CONTEXT {
@@ -173,22 +170,7 @@ async function EchoStart(port: number, ipv6: boolean): Promise<NTSTATUS> {
   let LocalAddress: SOCKADDR;
   if (ipv6) {
     // Answer IPv4 clients too: IPV6_V6ONLY = 0, before bind.
-    Status = await syncCall(
-      Irp,
-      (Irp) =>
-        Dispatch.WskControlSocket(
-          Socket,
-          WskSetOption,
-          IPV6_V6ONLY,
-          IPPROTO_IPV6,
-          4,
-          new Uint8Array(4),
-          0,
-          null,
-          null,
-          Irp,
-        ),
-    );
+    Status = await allowIPv4(Irp, Socket);
     const Any = {} as SOCKADDR_IN6;
     IN6ADDR_SETANY(Any);
     Any.sin6_port = htons(port);
