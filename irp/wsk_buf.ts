@@ -72,7 +72,12 @@ function pastTheChain(rule: string): never {
  * ```
  */
 export function wskBufSegments(Buffer: WSK_BUF): Uint8Array[] {
+  // A NULL PWSK_BUF (or garbage in its fields) is dereferenced by the provider at once.
+  if (!Buffer || typeof Buffer !== "object") pastTheChain("the WSK_BUF pointer is NULL");
   const { Offset, Length } = Buffer;
+  if (!Number.isInteger(Length) || Length < 0 || !Number.isInteger(Offset)) {
+    pastTheChain(`WSK_BUF.Offset ${Offset} / Length ${Length} are not sizes`);
+  }
   if (Length === 0) return [];
   if (Buffer.Mdl === null) {
     pastTheChain(`WSK_BUF.Mdl is NULL but WSK_BUF.Length is ${Length}`);

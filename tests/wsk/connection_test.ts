@@ -8,6 +8,7 @@ import {
   IoAllocateIrp,
   IoAllocateMdl,
   IoCancelIrp,
+  IoFreeIrp,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MmBuildMdlForNonPagedPool,
@@ -30,6 +31,7 @@ import {
   STATUS_PENDING,
   STATUS_PROTOCOL_UNREACHABLE,
   STATUS_SUCCESS,
+  type WSK_BUF,
   WSK_EVENT_RECEIVE,
   WSK_FLAG_ABORTIVE,
   WSK_FLAG_CONNECTION_SOCKET,
@@ -445,5 +447,11 @@ Deno.test("a WSK_BUF longer than its MDL chain is a bug check, as on Windows", (
       () => connDispatch(Socket).WskSend(Socket, { Mdl, Offset: 0, Length: 9 }, 0, Irp),
       (e: unknown) => e instanceof BugCheckError && e.BugCheckCode === 0xD1,
     );
+    // So is a NULL PWSK_BUF: the provider dereferences it at once.
+    assert.throws(
+      () => connDispatch(Socket).WskReceive(Socket, null as unknown as WSK_BUF, 0, Irp),
+      (e: unknown) => e instanceof BugCheckError && e.BugCheckCode === 0xD1,
+    );
+    IoFreeIrp(Irp);
     return Promise.resolve();
   }));
