@@ -101,8 +101,10 @@ export class ReceiveQueue {
           offset = bytes.length;
           break;
         }
+        // A zero-length receive takes no bytes: it completes once data is waiting (below).
+        if (request.length === 0) break;
         offset += this.#fill(request, bytes.subarray(offset));
-        this.#settleHead();
+        if (!this.#settleHead()) break;
       }
     }
     if (offset < bytes.length) {

@@ -455,3 +455,14 @@ Deno.test("a WSK_BUF longer than its MDL chain is a bug check, as on Windows", (
     IoFreeIrp(Irp);
     return Promise.resolve();
   }));
+
+Deno.test("a zero-length WskReceive completes once data is waiting, and consumes none of it", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    const probe = start((Irp) => d.WskReceive(Socket, { Mdl: null, Offset: 0, Length: 0 }, 0, Irp));
+    await writeAll(peer, text("data"));
+    const c = await probe.done;
+    assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 0]);
+    const buffer = new Uint8Array(4);
+    const got = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), WSK_FLAG_WAITALL, Irp));
+    assert.deepEqual(buffer.subarray(0, got.Information as number), text("data"));
+  }));
