@@ -15,16 +15,30 @@ export interface IrpState {
   threadQueued: boolean;
 }
 
-const states = new WeakMap<IRP, IrpState>();
+// A symbol-keyed property: as cheap to reach as a field (the completion path
+// reads it several times per IRP), yet not one of the C fields a driver sees.
+const STATE = Symbol("wskemu.irpState");
 let outstanding = 0;
 
+type WithState = { [STATE]?: IrpState };
+
+/** Gives a new IRP its state (the IRP constructor calls this, so every IRP has one shape). */
+export function attachIrpState(Irp: IRP): void {
+  // A symbol key stays out of Object.keys, for...in and JSON; a plain store keeps it cheap.
+  (Irp as unknown as WithState)[STATE] = {
+    allocated: false,
+    freed: false,
+    completed: false,
+    threadQueued: false,
+  };
+}
+
 export function irpState(Irp: IRP): IrpState {
-  let state = states.get(Irp);
-  if (!state) {
-    state = { allocated: false, freed: false, completed: false, threadQueued: false };
-    states.set(Irp, state);
-  }
-  return state;
+  const state = (Irp as unknown as WithState)[STATE];
+  if (state) return state;
+  // Something that did not come from the IRP constructor: it gets a state now.
+  attachIrpState(Irp);
+  return (Irp as unknown as WithState)[STATE]!;
 }
 
 export function countAllocated(Irp: IRP): void {

@@ -36,6 +36,7 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
 } from "./ntstatus.ts";
+import { clearParameters } from "./_location.ts";
 import { irpState } from "./_irp_state.ts";
 
 export { completionQueueIdle, nextBugCheck, onBugCheck, queueDpc } from "./completion_queue.ts";
@@ -105,12 +106,17 @@ function checkCompletable(Irp: IRP): void {
   }
 }
 
+/** How a bug check names a completion routine. */
+function routineName(routine: { name: string }): string {
+  return `the completion routine ${routine.name || "(anonymous)"}`;
+}
+
 /** ZeroIrpStackLocation: what the I/O manager clears in a location it pops. */
 function clearLocation(IrpSp: IO_STACK_LOCATION): void {
   IrpSp.MinorFunction = 0;
   IrpSp.Flags = 0;
   IrpSp.Control = 0;
-  IrpSp.Parameters = {};
+  clearParameters(IrpSp);
   IrpSp.FileObject = null;
   IrpSp.CompletionRoutine = null;
   IrpSp.Context = null;
@@ -174,8 +180,10 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
     if (invoke && routine !== null) {
       if (atTop) topRoutine = routine;
       const DeviceObject = atTop ? null : Irp.Stack[Irp.CurrentLocation - 1].DeviceObject;
-      const what = `the completion routine ${routine.name || "(anonymous)"}`;
-      const result = callAtDispatchLevel(() => routine(DeviceObject, Irp, Context), what);
+      const result = callAtDispatchLevel(
+        () => routine(DeviceObject, Irp, Context),
+        () => routineName(routine),
+      );
       if (result === STATUS_MORE_PROCESSING_REQUIRED) {
         // Kept at the top, unless the routine already reused and resent it.
         if (!state.freed && Irp.CurrentLocation > Irp.StackCount) state.completed = true;
@@ -188,7 +196,9 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
           DISPATCH_LEVEL,
           0,
           objectAddress(routine),
-          `${what} freed ${describe(Irp)} but returned ${formatNtStatus(result)}: a routine ` +
+          `${routineName(routine)} freed ${describe(Irp)} but returned ${
+            formatNtStatus(result)
+          }: a routine ` +
             "that frees the IRP must return STATUS_MORE_PROCESSING_REQUIRED",
         );
       }
@@ -202,7 +212,7 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
           objectAddress(routine),
           objectAddress(Irp),
           0,
-          `${what} saw Irp.PendingReturned but did not call IoMarkIrpPending ` +
+          `${routineName(routine)} saw Irp.PendingReturned but did not call IoMarkIrpPending ` +
             `(${describe(Irp)})`,
         );
       }

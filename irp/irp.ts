@@ -19,9 +19,16 @@ import type { KEVENT } from "./kevent.ts";
 import { IoFreeMdl, type MDL } from "./mdl.ts";
 import type { NTSTATUS } from "./ntstatus.ts";
 import { IO_STACK_LOCATION } from "./stack_location.ts";
+import { resetLocation } from "./_location.ts";
 import type { KTHREAD } from "./thread_irp.ts";
 import { simulateLowResources } from "./verifier.ts";
-import { countAllocated, countFreed, irpState, outstandingCount } from "./_irp_state.ts";
+import {
+  attachIrpState,
+  countAllocated,
+  countFreed,
+  irpState,
+  outstandingCount,
+} from "./_irp_state.ts";
 
 // Stack locations and threaded IRPs live in their own files but are part of
 // this module's surface. (thread_irp.ts imports this file back; neither touches
@@ -152,10 +159,16 @@ export class IRP {
    */
   constructor(StackSize = 1) {
     initialize(this, IoSizeOfIrp(StackSize), StackSize);
+    attachIrpState(this);
   }
 }
 
+/** IoInitializeIrp's zeroing. Storage of the right size is reset in place, as C reuses the memory. */
 function initialize(Irp: IRP, PacketSize: number, StackSize: number): void {
+  if (Irp.Stack?.length === StackSize && Irp.IoStatus && Irp.Tail && Irp.AssociatedIrp) {
+    resetInPlace(Irp, PacketSize);
+    return;
+  }
   Irp.Type = IO_TYPE_IRP;
   Irp.Size = PacketSize;
   Irp.Flags = 0;
@@ -173,7 +186,33 @@ function initialize(Irp: IRP, PacketSize: number, StackSize: number): void {
   Irp.UserEvent = null;
   Irp.UserBuffer = null;
   Irp.Tail = { Overlay: { Thread: null, DriverContext: [null, null, null, null] } };
-  Irp.Stack = Array.from({ length: StackSize }, () => new IO_STACK_LOCATION());
+  const Stack = new Array<IO_STACK_LOCATION>(StackSize);
+  for (let i = 0; i < StackSize; i++) Stack[i] = new IO_STACK_LOCATION();
+  Irp.Stack = Stack;
+}
+
+function resetInPlace(Irp: IRP, PacketSize: number): void {
+  Irp.Type = IO_TYPE_IRP;
+  Irp.Size = PacketSize;
+  Irp.Flags = 0;
+  Irp.AssociatedIrp.SystemBuffer = null;
+  Irp.MdlAddress = null;
+  Irp.IoStatus.Status = 0;
+  Irp.IoStatus.Information = 0;
+  Irp.RequestorMode = 0;
+  Irp.PendingReturned = false;
+  Irp.StackCount = Irp.Stack.length;
+  Irp.CurrentLocation = Irp.StackCount + 1;
+  Irp.Cancel = false;
+  Irp.CancelIrql = 0;
+  Irp.CancelRoutine = null;
+  Irp.UserIosb = null;
+  Irp.UserEvent = null;
+  Irp.UserBuffer = null;
+  const overlay = Irp.Tail.Overlay;
+  overlay.Thread = null;
+  overlay.DriverContext.fill(null);
+  for (const IrpSp of Irp.Stack) resetLocation(IrpSp);
 }
 
 function describe(Irp: IRP): string {

@@ -126,6 +126,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+/** The routine's name for a message, computed only when a bug check needs it. */
+function nameOf(what: string | (() => string)): string {
+  return typeof what === "string" ? what : what();
+}
+
 /**
  * Runs `routine` at DISPATCH_LEVEL, the way Windows runs completion routines,
  * cancel routines, DPCs and event callbacks, and puts the IRQL back afterwards
@@ -142,7 +147,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  *
  * @typeParam T What the routine returns.
  * @param routine The routine to run.
- * @param what Names the routine in messages, e.g. `"the completion routine ConnectComplete"`.
+ * @param what Names the routine in messages, e.g. `"the completion routine ConnectComplete"`,
+ *   or a function giving that name when it is needed.
  * @returns What the routine returned.
  *
  * @example Usage
@@ -157,7 +163,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * );
  * ```
  */
-export function callAtDispatchLevel<T>(routine: () => T, what: string): T {
+export function callAtDispatchLevel<T>(routine: () => T, what: string | (() => string)): T {
   const entryIrql = currentIrql;
   const runIrql = Math.max(entryIrql, DISPATCH_LEVEL);
   currentIrql = runIrql;
@@ -173,7 +179,7 @@ export function callAtDispatchLevel<T>(routine: () => T, what: string): T {
         runIrql,
         0,
         objectAddress(routine),
-        `${what} returned a Promise: it waited at DISPATCH_LEVEL ` +
+        `${nameOf(what)} returned a Promise: it waited at DISPATCH_LEVEL ` +
           "(completion routines and event callbacks must not wait)",
       );
     }
@@ -184,7 +190,7 @@ export function callAtDispatchLevel<T>(routine: () => T, what: string): T {
         objectAddress(routine),
         runIrql,
         currentIrql,
-        `${what} returned at IRQL ${currentIrql} but was called at IRQL ${runIrql}`,
+        `${nameOf(what)} returned at IRQL ${currentIrql} but was called at IRQL ${runIrql}`,
       );
     }
     return result;
