@@ -36,6 +36,8 @@ import {
   WSK_FLAG_ABORTIVE,
   WSK_FLAG_CONNECTION_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_NODELAY,
+  WSK_FLAG_OOB,
   WSK_FLAG_WAITALL,
   WskSetOption,
 } from "../../mod.ts";
@@ -465,4 +467,28 @@ Deno.test("a zero-length WskReceive completes once data is waiting, and consumes
     const buffer = new Uint8Array(4);
     const got = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), WSK_FLAG_WAITALL, Irp));
     assert.deepEqual(buffer.subarray(0, got.Information as number), text("data"));
+  }));
+
+Deno.test("IoCancelIrp() on a send stalled by the peer completes it with STATUS_CANCELLED and resets the connection", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    // The peer reads nothing: a 64 MiB send cannot be handed to the kernel in full.
+    const stalled = start((Irp) =>
+      d.WskSend(Socket, wskBuf(new Uint8Array(64 * 1024 * 1024)), 0, Irp)
+    );
+    assert.equal(stalled.returned, STATUS_PENDING);
+    assert.equal(IoCancelIrp(stalled.Irp), true);
+    const c = await stalled.done;
+    assert.deepEqual([c.Status, c.Information], [STATUS_CANCELLED, 0]);
+    // Bytes already in TCP cannot be taken back, so the stream is aborted rather than cut short.
+    const drained = await readAll(peer).then(() => "eof", (e) => e);
+    assert.ok(drained instanceof Deno.errors.ConnectionReset, `peer saw ${drained}`);
+  }));
+
+Deno.test("WskSend honours WSK_FLAG_NODELAY and refuses flags it does not support", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    const sent = await call((Irp) => d.WskSend(Socket, wskBuf(text("now")), WSK_FLAG_NODELAY, Irp));
+    assert.deepEqual([sent.Status, sent.Information], [STATUS_SUCCESS, 3]);
+    assert.deepEqual(await readExactly(peer, 3), text("now"));
+    const oob = await call((Irp) => d.WskSend(Socket, wskBuf(text("!")), WSK_FLAG_OOB, Irp));
+    assert.equal(oob.Status, STATUS_NOT_SUPPORTED);
   }));
