@@ -10,15 +10,20 @@ export function clearParameters(IrpSp: IO_STACK_LOCATION): void {
   }
 }
 
-/** A stack location as IoInitializeIrp leaves it: all zero. */
-export function resetLocation(IrpSp: IO_STACK_LOCATION): void {
-  IrpSp.MajorFunction = 0;
+/** ZeroIrpStackLocation: what the I/O manager clears in a location it pops. */
+export function clearLocation(IrpSp: IO_STACK_LOCATION): void {
   IrpSp.MinorFunction = 0;
   IrpSp.Flags = 0;
   IrpSp.Control = 0;
   clearParameters(IrpSp);
-  IrpSp.DeviceObject = null;
   IrpSp.FileObject = null;
   IrpSp.CompletionRoutine = null;
   IrpSp.Context = null;
+}
+
+/** A stack location as IoInitializeIrp leaves it: all zero. */
+export function resetLocation(IrpSp: IO_STACK_LOCATION): void {
+  clearLocation(IrpSp);
+  IrpSp.MajorFunction = 0;
+  IrpSp.DeviceObject = null;
 }

@@ -17,7 +17,6 @@ import {
 import { queueDpc } from "./completion_queue.ts";
 import {
   IO_NETWORK_INCREMENT,
-  type IO_STACK_LOCATION,
   IO_TYPE_IRP,
   IoFreeIrp,
   IoMarkIrpPending,
@@ -36,7 +35,7 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
 } from "./ntstatus.ts";
-import { clearParameters } from "./_location.ts";
+import { clearLocation } from "./_location.ts";
 import { irpState } from "./_irp_state.ts";
 
 export { completionQueueIdle, nextBugCheck, onBugCheck, queueDpc } from "./completion_queue.ts";
@@ -109,17 +108,6 @@ function checkCompletable(Irp: IRP): void {
 /** How a bug check names a completion routine. */
 function routineName(routine: { name: string }): string {
   return `the completion routine ${routine.name || "(anonymous)"}`;
-}
-
-/** ZeroIrpStackLocation: what the I/O manager clears in a location it pops. */
-function clearLocation(IrpSp: IO_STACK_LOCATION): void {
-  IrpSp.MinorFunction = 0;
-  IrpSp.Flags = 0;
-  IrpSp.Control = 0;
-  clearParameters(IrpSp);
-  IrpSp.FileObject = null;
-  IrpSp.CompletionRoutine = null;
-  IrpSp.Context = null;
 }
 
 /**

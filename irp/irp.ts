@@ -165,30 +165,16 @@ export class IRP {
 
 /** IoInitializeIrp's zeroing. Storage of the right size is reset in place, as C reuses the memory. */
 function initialize(Irp: IRP, PacketSize: number, StackSize: number): void {
-  if (Irp.Stack?.length === StackSize && Irp.IoStatus && Irp.Tail && Irp.AssociatedIrp) {
-    resetInPlace(Irp, PacketSize);
-    return;
+  if (!(Irp.Stack?.length === StackSize && Irp.IoStatus && Irp.Tail && Irp.AssociatedIrp)) {
+    // New storage (or of another size): its containers first, then the zeroing.
+    Irp.AssociatedIrp = { SystemBuffer: null };
+    Irp.IoStatus = { Status: 0, Information: 0 };
+    Irp.Tail = { Overlay: { Thread: null, DriverContext: [null, null, null, null] } };
+    const Stack = new Array<IO_STACK_LOCATION>(StackSize);
+    for (let i = 0; i < StackSize; i++) Stack[i] = new IO_STACK_LOCATION();
+    Irp.Stack = Stack;
   }
-  Irp.Type = IO_TYPE_IRP;
-  Irp.Size = PacketSize;
-  Irp.Flags = 0;
-  Irp.AssociatedIrp = { SystemBuffer: null };
-  Irp.MdlAddress = null;
-  Irp.IoStatus = { Status: 0, Information: 0 };
-  Irp.RequestorMode = 0;
-  Irp.PendingReturned = false;
-  Irp.StackCount = StackSize;
-  Irp.CurrentLocation = StackSize + 1;
-  Irp.Cancel = false;
-  Irp.CancelIrql = 0;
-  Irp.CancelRoutine = null;
-  Irp.UserIosb = null;
-  Irp.UserEvent = null;
-  Irp.UserBuffer = null;
-  Irp.Tail = { Overlay: { Thread: null, DriverContext: [null, null, null, null] } };
-  const Stack = new Array<IO_STACK_LOCATION>(StackSize);
-  for (let i = 0; i < StackSize; i++) Stack[i] = new IO_STACK_LOCATION();
-  Irp.Stack = Stack;
+  resetInPlace(Irp, PacketSize);
 }
 
 function resetInPlace(Irp: IRP, PacketSize: number): void {

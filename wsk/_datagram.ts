@@ -129,28 +129,22 @@ export class DatagramSocket extends SocketBase {
     if (this.state !== "open") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
     this.state = "binding";
     const op = new PendingIrp(Irp, this.pending, null, false);
-    udpTransport.bind({
-      local,
-      // SO_EXCLUSIVEADDRUSE wins over SO_REUSEADDR: nobody may share the port.
-      reuseAddress: this.options.reuseAddress && !this.options.exclusive,
-      ipv6Only: this.family === AF_INET6 && this.options.v6Only,
-    }).then((result) => {
-      if (this.closed) {
-        // WskCloseSocket already completed the bind with STATUS_CANCELLED.
-        result.value?.close();
-        return;
-      }
-      if (!result.value) {
-        this.state = "open";
-        op.complete(result.status);
-        return;
-      }
-      this.#udp = result.value;
-      this.state = "bound";
-      this.applyOptions();
-      result.value.receive((datagram) => this.#arrived(datagram));
-      op.complete(STATUS_SUCCESS);
-    });
+    this.whenOpened(
+      op,
+      udpTransport.bind({
+        local,
+        // SO_EXCLUSIVEADDRUSE wins over SO_REUSEADDR: nobody may share the port.
+        reuseAddress: this.options.reuseAddress && !this.options.exclusive,
+        ipv6Only: this.family === AF_INET6 && this.options.v6Only,
+      }),
+      (udp) => {
+        this.#udp = udp;
+        this.state = "bound";
+        this.applyOptions();
+        udp.receive((datagram) => this.#arrived(datagram));
+      },
+      () => this.state = "open",
+    );
     return STATUS_PENDING;
   }
 

@@ -110,26 +110,21 @@ export class ListenSocket extends SocketBase {
     if (!this.#local) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
     this.state = "binding";
     const op = new PendingIrp(Irp, this.pending, null, false);
-    tcpTransport.listen({
-      local: this.#local,
-      ipv6Only: this.options.v6Only,
-      exclusive: this.options.exclusive,
-      backlog: BACKLOG_LIMIT,
-    }).then((result) => {
-      if (this.closed) {
-        result.value?.close();
-        return;
-      }
-      if (!result.value) {
-        this.state = "open";
-        op.complete(result.status);
-        return;
-      }
-      this.#listener = result.value;
-      this.state = "listening";
-      result.value.onConnection((stream) => this.#incoming(stream));
-      op.complete(STATUS_SUCCESS);
-    });
+    this.whenOpened(
+      op,
+      tcpTransport.listen({
+        local: this.#local,
+        ipv6Only: this.options.v6Only,
+        exclusive: this.options.exclusive,
+        backlog: BACKLOG_LIMIT,
+      }),
+      (listener) => {
+        this.#listener = listener;
+        this.state = "listening";
+        listener.onConnection((stream) => this.#incoming(stream));
+      },
+      () => this.state = "open",
+    );
     return STATUS_PENDING;
   }
 

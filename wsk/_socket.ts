@@ -11,7 +11,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import type { Endpoint } from "../transport/types.ts";
+import type { Endpoint, Result } from "../transport/types.ts";
 import type { ClientResource, WskClientState } from "./_client.ts";
 import { failIrp, type PendingIrp, takeIrp } from "./_irp.ts";
 import { AF_INET6 } from "./constants.ts";
@@ -90,6 +90,32 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
     queueIrpCompletion(Irp, STATUS_SUCCESS, 0);
     this.client.released(this);
     return STATUS_PENDING;
+  }
+
+  /**
+   * Completes `op` with the outcome of `opening` (a listener or UDP socket
+   * being bound): `opened` takes the new object, `failed` resets the state. A
+   * socket closed meanwhile closes the object (its close already completed `op`).
+   */
+  protected whenOpened<T extends { close(): void }>(
+    op: PendingIrp,
+    opening: Promise<Result<T>>,
+    opened: (value: T) => void,
+    failed: () => void,
+  ): void {
+    opening.then((result) => {
+      if (this.closed) {
+        result.value?.close();
+        return;
+      }
+      if (!result.value) {
+        failed();
+        op.complete(result.status);
+        return;
+      }
+      opened(result.value);
+      op.complete(STATUS_SUCCESS);
+    });
   }
 
   /** Close without an IRP: sockets the client never saw, or a stream socket's inner socket. */
