@@ -173,11 +173,15 @@ function initialize(Irp: IRP, PacketSize: number, StackSize: number): void {
     const Stack = new Array<IO_STACK_LOCATION>(StackSize);
     for (let i = 0; i < StackSize; i++) Stack[i] = new IO_STACK_LOCATION();
     Irp.Stack = Stack;
+  } else {
+    // Reused storage: its locations are zeroed in place, as C reuses the memory.
+    Irp.Tail.Overlay.DriverContext.fill(null);
+    for (const IrpSp of Irp.Stack) resetLocation(IrpSp);
   }
-  resetInPlace(Irp, PacketSize);
+  resetFields(Irp, PacketSize);
 }
 
-function resetInPlace(Irp: IRP, PacketSize: number): void {
+function resetFields(Irp: IRP, PacketSize: number): void {
   Irp.Type = IO_TYPE_IRP;
   Irp.Size = PacketSize;
   Irp.Flags = 0;
@@ -195,10 +199,7 @@ function resetInPlace(Irp: IRP, PacketSize: number): void {
   Irp.UserIosb = null;
   Irp.UserEvent = null;
   Irp.UserBuffer = null;
-  const overlay = Irp.Tail.Overlay;
-  overlay.Thread = null;
-  overlay.DriverContext.fill(null);
-  for (const IrpSp of Irp.Stack) resetLocation(IrpSp);
+  Irp.Tail.Overlay.Thread = null;
 }
 
 function describe(Irp: IRP): string {
