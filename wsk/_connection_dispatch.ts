@@ -16,9 +16,10 @@ import type {
   WSK_PROVIDER_BASIC_DISPATCH,
   WSK_PROVIDER_CONNECTION_DISPATCH,
 } from "./dispatch_types.ts";
+import { guardTable } from "./_guard.ts";
 
 /** The Basic table every category embeds. */
-export const BasicDispatch: WSK_PROVIDER_BASIC_DISPATCH = Object.freeze({
+export const BasicDispatch: WSK_PROVIDER_BASIC_DISPATCH = guardTable({
   WskControlSocket,
   WskCloseSocket,
 });
@@ -72,7 +73,7 @@ export const connectionFunctions = {
 } satisfies Partial<WSK_PROVIDER_CONNECTION_DISPATCH>;
 
 /** `WSK_PROVIDER_CONNECTION_DISPATCH`: Basic embedded and flattened. */
-export const ConnectionDispatch: WSK_PROVIDER_CONNECTION_DISPATCH = Object.freeze({
+export const ConnectionDispatch: WSK_PROVIDER_CONNECTION_DISPATCH = guardTable({
   Basic: BasicDispatch,
   ...BasicDispatch,
   ...connectionFunctions,

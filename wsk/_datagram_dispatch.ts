@@ -6,9 +6,10 @@ import { BasicDispatch } from "./_connection_dispatch.ts";
 import { DatagramSocket } from "./_datagram.ts";
 import { socketCall } from "./_socket.ts";
 import type { WSK_PROVIDER_DATAGRAM_DISPATCH } from "./dispatch_types.ts";
+import { guardTable } from "./_guard.ts";
 
 /** `WSK_PROVIDER_DATAGRAM_DISPATCH`: Basic embedded and flattened. */
-export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = Object.freeze<
+export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = guardTable<
   WSK_PROVIDER_DATAGRAM_DISPATCH
 >({
   Basic: BasicDispatch,

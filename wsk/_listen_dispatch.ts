@@ -12,9 +12,10 @@ import type {
   WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_STREAM_DISPATCH,
 } from "./dispatch_types.ts";
+import { guardTable } from "./_guard.ts";
 
 /** `WSK_PROVIDER_LISTEN_DISPATCH`: Basic embedded and flattened. */
-export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze<
+export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = guardTable<
   WSK_PROVIDER_LISTEN_DISPATCH
 >({
   Basic: BasicDispatch,
@@ -35,7 +36,7 @@ export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze<
 });
 
 /** `WSK_PROVIDER_STREAM_DISPATCH`: calls go to the inner socket once the stream socket is committed. */
-export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze<
+export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = guardTable<
   WSK_PROVIDER_STREAM_DISPATCH
 >({
   Basic: BasicDispatch,

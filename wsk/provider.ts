@@ -58,6 +58,7 @@ import {
   type WSK_EVENT_CALLBACK_CONTROL,
   type WSK_TRANSPORT,
 } from "./structures.ts";
+import { guardTable } from "./_guard.ts";
 
 /** `sizeof(WSK_TRANSPORT)` in C: what WSK_TRANSPORT_LIST_QUERY counts OutputSize in. */
 export const sizeofWskTransport = 28;
@@ -321,7 +322,7 @@ function transportList(
  * assert.equal(WskProviderDispatch.Version, MAKE_WSK_VERSION(1, 0));
  * ```
  */
-export const WskProviderDispatch: WSK_PROVIDER_DISPATCH = Object.freeze({
+export const WskProviderDispatch: WSK_PROVIDER_DISPATCH = guardTable({
   Version: MAKE_WSK_VERSION(1, 0),
   Reserved: 0,
   WskSocket,
