@@ -141,6 +141,23 @@ export class TestClient {
     return c.Information as WSK_SOCKET;
   }
 
+  /** WskSocket for a TCP connection socket on `Irp` as given (even null), returning what it returns. */
+  connectionSocketCall(Irp: IRP | null, Client: unknown = this.npi.Client): NTSTATUS {
+    return this.npi.Dispatch!.WskSocket(
+      Client as never,
+      AF_INET,
+      SOCK_STREAM,
+      IPPROTO_TCP,
+      WSK_FLAG_CONNECTION_SOCKET,
+      null,
+      null,
+      null,
+      null,
+      null,
+      Irp,
+    );
+  }
+
   /** A connection socket bound to the wildcard address and connected to host:port. */
   async connected(
     host: string,

@@ -59,38 +59,13 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 Deno.test("WskSocket() with a NULL IRP returns STATUS_INVALID_PARAMETER and completes nothing", async () => {
   const client = new TestClient();
-  const d = client.npi.Dispatch!;
   assert.equal(
-    d.WskSocket(
-      client.npi.Client,
-      AF_INET,
-      SOCK_STREAM,
-      IPPROTO_TCP,
-      WSK_FLAG_CONNECTION_SOCKET,
-      null,
-      null,
-      null,
-      null,
-      null,
-      null,
-    ),
+    client.connectionSocketCall(null),
     STATUS_INVALID_PARAMETER,
   );
   const Irp = IoAllocateIrp(1, false)!;
   assert.equal(
-    d.WskSocket(
-      null,
-      AF_INET,
-      SOCK_STREAM,
-      IPPROTO_TCP,
-      WSK_FLAG_CONNECTION_SOCKET,
-      null,
-      null,
-      null,
-      null,
-      null,
-      Irp,
-    ),
+    client.connectionSocketCall(Irp, null),
     STATUS_INVALID_HANDLE,
   );
   assert.equal(Irp.CurrentLocation, 2, "the IRP was not touched");

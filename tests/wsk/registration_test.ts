@@ -1,7 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 import assert from "node:assert/strict";
 import {
-  AF_INET,
   BugCheckError,
   DISPATCH_LEVEL,
   IoAllocateIrp,
@@ -16,7 +15,6 @@ import {
   SO_KEEPALIVE,
   SO_RCVBUF,
   SO_REUSEADDR,
-  SOCK_STREAM,
   SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_DEVICE_NOT_READY,
@@ -30,7 +28,6 @@ import {
   STATUS_SUCCESS,
   TCP_NODELAY,
   WSK_EVENT_RECEIVE,
-  WSK_FLAG_CONNECTION_SOCKET,
   WSK_NO_WAIT,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -222,19 +219,7 @@ Deno.test("completion routines run at DISPATCH_LEVEL from the queue, never insid
     true,
     true,
   );
-  client.npi.Dispatch!.WskSocket(
-    client.npi.Client,
-    AF_INET,
-    SOCK_STREAM,
-    IPPROTO_TCP,
-    WSK_FLAG_CONNECTION_SOCKET,
-    null,
-    null,
-    null,
-    null,
-    null,
-    Irp,
-  );
+  client.connectionSocketCall(Irp);
   inside = false;
   await completed;
   assert.equal(irql, DISPATCH_LEVEL);
@@ -257,19 +242,7 @@ Deno.test("a completion routine that forgets STATUS_MORE_PROCESSING_REQUIRED is 
     true,
   );
   const reported = nextBugCheck();
-  client.npi.Dispatch!.WskSocket(
-    client.npi.Client,
-    AF_INET,
-    SOCK_STREAM,
-    IPPROTO_TCP,
-    WSK_FLAG_CONNECTION_SOCKET,
-    null,
-    null,
-    null,
-    null,
-    null,
-    Irp,
-  );
+  client.connectionSocketCall(Irp);
   const error = await reported;
   assert.ok(error instanceof BugCheckError);
   assert.equal(error.BugCheckCode, 0xD1);
