@@ -32,6 +32,7 @@ import {
   type WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
+  WSK_SET_STATIC_EVENT_CALLBACKS,
   type WSK_SOCKET,
   WskCaptureProviderNPI,
   WskDeregister,
@@ -139,6 +140,21 @@ export class TestClient {
     );
     assert.equal(c.Status, STATUS_SUCCESS);
     return c.Information as WSK_SOCKET;
+  }
+
+  /** WskControlClient(WSK_SET_STATIC_EVENT_CALLBACKS) for `EventMask`; returns its status. */
+  setStaticEvents(EventMask: number): NTSTATUS {
+    const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask };
+    return this.npi.Dispatch!.WskControlClient(
+      this.npi.Client,
+      WSK_SET_STATIC_EVENT_CALLBACKS,
+      8,
+      control,
+      0,
+      null,
+      null,
+      null,
+    );
   }
 
   /** WskSocket for a TCP connection socket on `Irp` as given (even null), returning what it returns. */

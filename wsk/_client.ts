@@ -2,6 +2,8 @@
 // Internal: the state behind one WskRegister: its captured NPIs, its sockets,
 // its static event callbacks, and the promise WskDeregister waits on.
 import { queueDpc } from "../irp/completion.ts";
+import type { IRP } from "../irp/irp.ts";
+import { type NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from "../irp/ntstatus.ts";
 import type { PendingIrp } from "./_irp.ts";
 import type { WSK_CLIENT, WSK_CLIENT_NPI } from "./structures.ts";
 
@@ -54,6 +56,22 @@ export class WskClientState implements WSK_CLIENT {
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
+}
+
+/**
+ * A client-level call's common checks, as Windows makes them: a NULL IRP is
+ * STATUS_INVALID_PARAMETER and a bad client STATUS_INVALID_HANDLE, both
+ * returned with the IRP untouched; otherwise `body` runs.
+ */
+export function clientCall(
+  Client: unknown,
+  Irp: IRP | null,
+  body: (client: WskClientState, Irp: IRP) => NTSTATUS,
+): NTSTATUS {
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  const client = clientOf(Client);
+  if (!client) return STATUS_INVALID_HANDLE;
+  return body(client, Irp);
 }
 
 /** The client state behind a `WSK_CLIENT`, or null for anything else. */

@@ -20,6 +20,7 @@ import type { Endpoint, TcpStream } from "../transport/types.ts";
 import { tcpTransport } from "../transport/tcp.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
+import { ConnectionDispatch } from "./_connection_dispatch.ts";
 import { ReceiveQueue } from "./_receive.ts";
 import { SocketBase } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
@@ -45,7 +46,8 @@ type State = "open" | "bound" | "connecting" | "connected";
 
 /** A connection-oriented socket. Listening and stream sockets reuse it for accepted connections. */
 export class ConnectionSocket extends SocketBase {
-  Dispatch: unknown = null;
+  /** Every connection socket (and a stream socket's connected half) has this table. */
+  readonly Dispatch: unknown = ConnectionDispatch;
   state: State = "open";
   local: Endpoint | null = null;
   stream: TcpStream | null = null;

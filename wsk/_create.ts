@@ -9,12 +9,9 @@ import {
 } from "../irp/ntstatus.ts";
 import type { WskClientState } from "./_client.ts";
 import { ConnectionSocket } from "./_connection.ts";
-import { ConnectionDispatch } from "./_connection_dispatch.ts";
 import { BasicSocket } from "./_basic.ts";
 import { DatagramSocket } from "./_datagram.ts";
-import { DatagramDispatch } from "./_datagram_dispatch.ts";
 import { ListenSocket } from "./_listen.ts";
-import { ListenDispatch, StreamDispatch } from "./_listen_dispatch.ts";
 import { StreamSocket } from "./_stream.ts";
 import type { SocketBase } from "./_socket.ts";
 import {
@@ -56,22 +53,19 @@ export function createSocket(
     case WSK_FLAG_LISTEN_SOCKET:
       // A UDP "listening" socket is created, but its bind fails (as observed on Windows).
       if (!tcp && !udp) return STATUS_NOT_SUPPORTED;
-      socket = Object.assign(new ListenSocket(...args), { Dispatch: ListenDispatch });
+      socket = new ListenSocket(...args);
       break;
-    case WSK_FLAG_CONNECTION_SOCKET: {
+    case WSK_FLAG_CONNECTION_SOCKET:
       if (!tcp) return STATUS_NOT_SUPPORTED;
-      const s = new ConnectionSocket(...args);
-      s.Dispatch = ConnectionDispatch;
-      socket = s;
+      socket = new ConnectionSocket(...args);
       break;
-    }
     case WSK_FLAG_DATAGRAM_SOCKET:
       if (!udp) return STATUS_NOT_SUPPORTED;
-      socket = Object.assign(new DatagramSocket(...args), { Dispatch: DatagramDispatch });
+      socket = new DatagramSocket(...args);
       break;
     case WSK_FLAG_STREAM_SOCKET:
       if (!tcp) return STATUS_NOT_SUPPORTED;
-      socket = Object.assign(new StreamSocket(...args), { Dispatch: StreamDispatch });
+      socket = new StreamSocket(...args);
       break;
     default:
       return STATUS_INVALID_PARAMETER;

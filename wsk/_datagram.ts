@@ -39,10 +39,11 @@ import type {
   WSK_CLIENT_DATAGRAM_DISPATCH,
 } from "./dispatch_types.ts";
 import type { WSK_BUF_LIST } from "./structures.ts";
+import { DatagramDispatch } from "./_datagram_dispatch.ts";
 
 /** A datagram socket (WSK_FLAG_DATAGRAM_SOCKET). */
 export class DatagramSocket extends SocketBase {
-  Dispatch: unknown = null;
+  readonly Dispatch: unknown = DatagramDispatch;
   readonly eventBits: number = WSK_EVENT_RECEIVE_FROM;
   state: "open" | "binding" | "bound" = "open";
   /** The receive side: pending WskReceiveFrom IRPs, queued datagrams, indications. */

@@ -18,8 +18,8 @@ import { tcpTransport } from "../transport/tcp.ts";
 import type { Endpoint, TcpListener, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { ConnectionSocket } from "./_connection.ts";
-import { ConnectionDispatch } from "./_connection_dispatch.ts";
-import { failIrp, PendingIrp } from "./_irp.ts";
+import { ListenDispatch } from "./_listen_dispatch.ts";
+import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { SocketBase } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -61,7 +61,7 @@ const INHERITED_EVENTS = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SE
 
 /** A listening socket (or the listening half of a stream socket). */
 export class ListenSocket extends SocketBase {
-  Dispatch: unknown = null;
+  readonly Dispatch: unknown = ListenDispatch;
   readonly eventBits: number = WSK_EVENT_ACCEPT | INHERITED_EVENTS;
   state: "open" | "binding" | "listening" | "dead" = "open";
   #local: Endpoint | null = null;
@@ -71,7 +71,6 @@ export class ListenSocket extends SocketBase {
   #inspections: Inspection[] = [];
   /** Incoming sockets not yet given to the client: closed with the listener. */
   #unclaimed = new Set<ConnectionSocket>();
-  #deadReported = false;
 
   eventsAllowed(): boolean {
     return this.state === "listening";
@@ -146,7 +145,6 @@ export class ListenSocket extends SocketBase {
       null,
       null,
     );
-    socket.Dispatch = ConnectionDispatch;
     Object.assign(socket.options, this.options);
     socket.attach(stream);
     this.#unclaimed.add(socket);
@@ -196,9 +194,7 @@ export class ListenSocket extends SocketBase {
     inspection!.socket.onPeerGone = null;
     if (Action === WskInspectAccept) this.#offer(inspection!.socket);
     else this.#reject(inspection!.socket);
-    const op = new PendingIrp(Irp, this.pending, null, false);
-    op.complete(STATUS_SUCCESS);
-    return STATUS_PENDING;
+    return succeedIrp(Irp);
   }
 
   /** A pending WskAccept takes it first; else WskAcceptEvent; else the backlog. */
@@ -307,8 +303,7 @@ export class ListenSocket extends SocketBase {
     this.#listener?.close();
     this.#listener = null;
     const callback = this.#events()?.WskAcceptEvent;
-    if (this.#deadReported || !callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
-    this.#deadReported = true;
+    if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {
       if (!this.closed) {
         callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
@@ -323,9 +318,7 @@ export class ListenSocket extends SocketBase {
     if (!ep) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
     if (!Out) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     fillSockaddr(Out, ep, this.family);
-    const op = new PendingIrp(Irp, this.pending, null, false);
-    op.complete(STATUS_SUCCESS);
-    return STATUS_PENDING;
+    return succeedIrp(Irp);
   }
 
   protected release(): void {

@@ -11,10 +11,10 @@ import {
 import type { Endpoint } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { ConnectionSocket } from "./_connection.ts";
-import { ConnectionDispatch } from "./_connection_dispatch.ts";
 import type { ControllableSocket } from "./_control.ts";
 import { failIrp, succeedIrp } from "./_irp.ts";
 import { ListenSocket } from "./_listen.ts";
+import { StreamDispatch } from "./_listen_dispatch.ts";
 import { SocketBase } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -28,7 +28,7 @@ import type { WSK_CLIENT_STREAM_DISPATCH } from "./dispatch_types.ts";
 
 /** A stream socket (WSK_FLAG_STREAM_SOCKET). */
 export class StreamSocket extends SocketBase {
-  Dispatch: unknown = null;
+  readonly Dispatch: unknown = StreamDispatch;
   readonly eventBits: number = WSK_EVENT_ACCEPT | WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT |
     WSK_EVENT_SEND_BACKLOG;
   #local: Endpoint | null = null;
@@ -82,7 +82,6 @@ export class StreamSocket extends SocketBase {
     }
     if (this.inner) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
     const inner = this.#adopt(new ConnectionSocket(...this.#args()));
-    inner.Dispatch = ConnectionDispatch;
     inner.clientDispatch = this.#streamEvents()?.Connect ?? null;
     if (this.#local) {
       inner.local = this.#local;

@@ -61,13 +61,12 @@
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
-  STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { nameResolver } from "../transport/dns.ts";
-import { clientOf } from "./_client.ts";
+import { clientCall, clientOf } from "./_client.ts";
 import { failIrp } from "./_irp.ts";
 import { lookupOnIrp } from "./_names_lookup.ts";
 import { nameQuery, writeNames } from "./_names_nameinfo.ts";
@@ -173,28 +172,27 @@ export function WskGetAddressInfo(
   OwningThread: unknown,
   Irp: IRP | null,
 ): NTSTATUS {
-  if (!Irp) return STATUS_INVALID_PARAMETER;
-  const client = clientOf(Client);
-  if (!client) return STATUS_INVALID_HANDLE;
-  if (!Result || typeof Result !== "object" || (OwningThread && !OwningProcess)) {
-    return failIrp(Irp, STATUS_INVALID_PARAMETER);
-  }
-  const query = addressQuery(NodeName, ServiceName, NameSpace, Provider, Hints);
-  if (typeof query === "number") {
-    Result.value = null;
-    return failIrp(Irp, query);
-  }
-  return lookupOnIrp(client, Irp, async (cancelled) => {
-    const found = await nameResolver.getAddressInfo(query.node, query.service, query.hints);
-    if (cancelled()) return found.status;
-    const head = found.value ? addrInfoChain(applyV4Mapped(found.value, query), query) : null;
-    if (!head) {
-      Result.value = null;
-      return found.status === STATUS_SUCCESS ? STATUS_NOT_FOUND : found.status;
+  return clientCall(Client, Irp, (client, Irp) => {
+    if (!Result || typeof Result !== "object" || (OwningThread && !OwningProcess)) {
+      return failIrp(Irp, STATUS_INVALID_PARAMETER);
     }
-    recordAddressInfo(client, head);
-    Result.value = head;
-    return STATUS_SUCCESS;
+    const query = addressQuery(NodeName, ServiceName, NameSpace, Provider, Hints);
+    if (typeof query === "number") {
+      Result.value = null;
+      return failIrp(Irp, query);
+    }
+    return lookupOnIrp(client, Irp, async (cancelled) => {
+      const found = await nameResolver.getAddressInfo(query.node, query.service, query.hints);
+      if (cancelled()) return found.status;
+      const head = found.value ? addrInfoChain(applyV4Mapped(found.value, query), query) : null;
+      if (!head) {
+        Result.value = null;
+        return found.status === STATUS_SUCCESS ? STATUS_NOT_FOUND : found.status;
+      }
+      recordAddressInfo(client, head);
+      Result.value = head;
+      return STATUS_SUCCESS;
+    });
   });
 }
 
@@ -358,15 +356,14 @@ export function WskGetNameInfo(
   OwningThread: unknown,
   Irp: IRP | null,
 ): NTSTATUS {
-  if (!Irp) return STATUS_INVALID_PARAMETER;
-  const client = clientOf(Client);
-  if (!client) return STATUS_INVALID_HANDLE;
-  if (OwningThread && !OwningProcess) return failIrp(Irp, STATUS_INVALID_PARAMETER);
-  const query = nameQuery(SockAddr, SockAddrLength, NodeName, ServiceName, Flags);
-  if (typeof query === "number") return failIrp(Irp, query);
-  return lookupOnIrp(client, Irp, async (cancelled) => {
-    const found = await nameResolver.getNameInfo(query.endpoint, query.flags);
-    if (cancelled() || !found.value) return found.status;
-    return writeNames(NodeName, ServiceName, found.value.host, found.value.service, query.noFqdn);
+  return clientCall(Client, Irp, (client, Irp) => {
+    if (OwningThread && !OwningProcess) return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    const query = nameQuery(SockAddr, SockAddrLength, NodeName, ServiceName, Flags);
+    if (typeof query === "number") return failIrp(Irp, query);
+    return lookupOnIrp(client, Irp, async (cancelled) => {
+      const found = await nameResolver.getNameInfo(query.endpoint, query.flags);
+      if (cancelled() || !found.value) return found.status;
+      return writeNames(NodeName, ServiceName, found.value.host, found.value.service, query.noFqdn);
+    });
   });
 }

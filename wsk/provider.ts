@@ -15,9 +15,8 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { clientOf } from "./_client.ts";
+import { clientCall, clientOf } from "./_client.ts";
 import type { ConnectionSocket } from "./_connection.ts";
-import { ConnectionDispatch } from "./_connection_dispatch.ts";
 import { sameGuid } from "./_control.ts";
 import { createSocket } from "./_create.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
@@ -143,20 +142,19 @@ export const WskSocket: PFN_WSK_SOCKET = (
   _SecurityDescriptor,
   Irp,
 ): NTSTATUS => {
-  if (!Irp) return STATUS_INVALID_PARAMETER;
-  const client = clientOf(Client);
-  if (!client) return STATUS_INVALID_HANDLE;
-  client.socketsCreated = true;
-  const socket = createSocket(
-    client,
-    AddressFamily,
-    SocketType,
-    Protocol,
-    Flags,
-    SocketContext,
-    Dispatch,
-  );
-  return typeof socket === "number" ? failIrp(Irp, socket) : succeedIrp(Irp, socket);
+  return clientCall(Client, Irp, (client, Irp) => {
+    client.socketsCreated = true;
+    const socket = createSocket(
+      client,
+      AddressFamily,
+      SocketType,
+      Protocol,
+      Flags,
+      SocketContext,
+      Dispatch,
+    );
+    return typeof socket === "number" ? failIrp(Irp, socket) : succeedIrp(Irp, socket);
+  });
 };
 
 /**
@@ -186,40 +184,38 @@ export const WskSocketConnect: PFN_WSK_SOCKET_CONNECT = (
   _SecurityDescriptor,
   Irp,
 ): NTSTATUS => {
-  if (!Irp) return STATUS_INVALID_PARAMETER;
-  const client = clientOf(Client);
-  if (!client) return STATUS_INVALID_HANDLE;
-  const family = sockaddrFamily(LocalAddress);
-  const local = sockaddrToEndpoint(LocalAddress), remote = sockaddrToEndpoint(RemoteAddress);
-  if (Flags !== 0 || !local || !remote || sockaddrFamily(RemoteAddress) !== family) {
-    return failIrp(Irp, STATUS_INVALID_PARAMETER);
-  }
-  client.socketsCreated = true;
-  const created = createSocket(
-    client,
-    family,
-    SocketType,
-    Protocol,
-    WSK_FLAG_CONNECTION_SOCKET,
-    SocketContext,
-    Dispatch,
-  );
-  if (typeof created === "number") return failIrp(Irp, created);
-  const socket = created as ConnectionSocket;
-  socket.Dispatch = ConnectionDispatch;
-  socket.local = local;
-  socket.state = "bound";
-  const abort = new AbortController();
-  const op = new PendingIrp(Irp, null, () => abort.abort());
-  socket.open(remote, abort, []).then((status) => {
-    if (status === STATUS_SUCCESS && op.complete(STATUS_SUCCESS, socket)) return;
-    // Failed or cancelled: the half-made socket disappears with the IRP.
-    socket.closed = true;
-    socket.stream?.abort();
-    client.released(socket);
-    op.complete(status);
+  return clientCall(Client, Irp, (client, Irp) => {
+    const family = sockaddrFamily(LocalAddress);
+    const local = sockaddrToEndpoint(LocalAddress), remote = sockaddrToEndpoint(RemoteAddress);
+    if (Flags !== 0 || !local || !remote || sockaddrFamily(RemoteAddress) !== family) {
+      return failIrp(Irp, STATUS_INVALID_PARAMETER);
+    }
+    client.socketsCreated = true;
+    const created = createSocket(
+      client,
+      family,
+      SocketType,
+      Protocol,
+      WSK_FLAG_CONNECTION_SOCKET,
+      SocketContext,
+      Dispatch,
+    );
+    if (typeof created === "number") return failIrp(Irp, created);
+    const socket = created as ConnectionSocket;
+    socket.local = local;
+    socket.state = "bound";
+    const abort = new AbortController();
+    const op = new PendingIrp(Irp, null, () => abort.abort());
+    socket.open(remote, abort, []).then((status) => {
+      if (status === STATUS_SUCCESS && op.complete(STATUS_SUCCESS, socket)) return;
+      // Failed or cancelled: the half-made socket disappears with the IRP.
+      socket.closed = true;
+      socket.stream?.abort();
+      client.released(socket);
+      op.complete(status);
+    });
+    return STATUS_PENDING;
   });
-  return STATUS_PENDING;
 };
 
 /**

@@ -7,6 +7,7 @@ import {
   DISPATCH_LEVEL,
   DRIVER_OBJECT,
   formatNtStatus,
+  type IO_COMPLETION_ROUTINE,
   IoAllocateIrp,
   IoCallDriver,
   IoCompleteRequest,
@@ -72,6 +73,14 @@ function twoDrivers(setUpA: (Irp: IRP, DeviceB: DEVICE_OBJECT) => NTSTATUS) {
   };
 }
 
+/** The client's IRP for a read sent to `DeviceA`: its own completion routine in the top location. */
+function clientIrp(DeviceA: DEVICE_OBJECT, routine: IO_COMPLETION_ROUTINE, Context: unknown): IRP {
+  const Irp = IoAllocateIrp(DeviceA.StackSize, false)!;
+  Irp.Stack[1].MajorFunction = IRP_MJ_READ;
+  IoSetCompletionRoutine(Irp, routine, Context, true, true, true);
+  return Irp;
+}
+
 Deno.test("IoCompleteRequest() walks a two-driver stack bottom-up, passing each level's device", () => {
   const calls: string[] = [];
   const devicesSeen: (DEVICE_OBJECT | null)[] = [];
@@ -92,19 +101,14 @@ Deno.test("IoCompleteRequest() walks a two-driver stack bottom-up, passing each 
     );
     return IoCallDriver(DeviceB, Irp);
   });
-  const Irp = IoAllocateIrp(stack.DeviceA.StackSize, false)!;
-  Irp.Stack[1].MajorFunction = IRP_MJ_READ;
-  IoSetCompletionRoutine(
-    Irp,
+  const Irp = clientIrp(
+    stack.DeviceA,
     (DeviceObject, Irp, Context) => {
       calls.push(`${Context} pending=${Irp.PendingReturned} irql=${KeGetCurrentIrql()}`);
       devicesSeen.push(DeviceObject);
       return STATUS_MORE_PROCESSING_REQUIRED;
     },
     "client",
-    true,
-    true,
-    true,
   );
 
   assert.equal(IoCallDriver(stack.DeviceA, Irp), STATUS_PENDING);
@@ -140,18 +144,13 @@ Deno.test("IoCompleteRequest() stops at STATUS_MORE_PROCESSING_REQUIRED", () => 
     );
     return IoCallDriver(DeviceB, Irp);
   });
-  const Irp = IoAllocateIrp(stack.DeviceA.StackSize, false)!;
-  Irp.Stack[1].MajorFunction = IRP_MJ_READ;
-  IoSetCompletionRoutine(
-    Irp,
+  const Irp = clientIrp(
+    stack.DeviceA,
     () => {
       calls.push("client");
       return STATUS_MORE_PROCESSING_REQUIRED;
     },
     null,
-    true,
-    true,
-    true,
   );
   IoCallDriver(stack.DeviceA, Irp);
 
@@ -172,18 +171,13 @@ Deno.test("IoCompleteRequest() passes PendingReturned up through a level with no
     IoCopyCurrentIrpStackLocationToNext(Irp); // no completion routine of its own
     return IoCallDriver(DeviceB, Irp);
   });
-  const Irp = IoAllocateIrp(stack.DeviceA.StackSize, false)!;
-  Irp.Stack[1].MajorFunction = IRP_MJ_READ;
-  IoSetCompletionRoutine(
-    Irp,
+  const Irp = clientIrp(
+    stack.DeviceA,
     (_DeviceObject, Irp) => {
       pendingSeen = Irp.PendingReturned;
       return STATUS_MORE_PROCESSING_REQUIRED;
     },
     null,
-    true,
-    true,
-    true,
   );
   IoCallDriver(stack.DeviceA, Irp);
   IoCompleteRequest(stack.pending[0], 0);
@@ -385,9 +379,7 @@ Deno.test("IoCompleteRequest() bug checks 0xC9/0x228 when a routine ignores Pend
     IoSetCompletionRoutine(Irp, () => STATUS_SUCCESS, null, true, true, true);
     return IoCallDriver(DeviceB, Irp);
   });
-  const Irp = IoAllocateIrp(stack.DeviceA.StackSize, false)!;
-  Irp.Stack[1].MajorFunction = IRP_MJ_READ;
-  IoSetCompletionRoutine(Irp, keep, null, true, true, true);
+  const Irp = clientIrp(stack.DeviceA, keep, null);
   IoCallDriver(stack.DeviceA, Irp);
   expectBugCheck(() => IoCompleteRequest(stack.pending[0], 0), 0xC9, 0x228);
   IoCompleteRequest(Irp, 0); // driver A's level, which the bug check interrupted

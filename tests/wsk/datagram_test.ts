@@ -49,7 +49,6 @@ import {
   WSK_FLAG_AT_DISPATCH_LEVEL,
   WSK_FLAG_DATAGRAM_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
-  WSK_SET_STATIC_EVENT_CALLBACKS,
   type WSK_SOCKET,
   WSK_TRANSPORT_LIST_QUERY,
   WskGetOption,
@@ -609,19 +608,8 @@ Deno.test("STATUS_DATA_NOT_ACCEPTED disables a SO_WSK_EVENT_CALLBACK event; re-e
 
 Deno.test("static WSK_EVENT_RECEIVE_FROM: delivered without SO_WSK_EVENT_CALLBACK, stays on after a refusal", async () => {
   const client = new TestClient();
-  const d = client.npi.Dispatch!;
-  const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE_FROM };
   assert.equal(
-    d.WskControlClient(
-      client.npi.Client,
-      WSK_SET_STATIC_EVENT_CALLBACKS,
-      8,
-      control,
-      0,
-      null,
-      null,
-      null,
-    ),
+    client.setStaticEvents(WSK_EVENT_RECEIVE_FROM),
     STATUS_SUCCESS,
   );
   const peer = await Peer.open();

@@ -9,12 +9,13 @@ import {
   KeGetCurrentIrql,
   MAKE_WSK_VERSION,
   nextBugCheck,
-  NPI_WSK_INTERFACE_ID,
   SIO_WSK_REGISTER_EXTENSION,
   sizeofWskTransport,
+  SO_EXCLUSIVEADDRUSE,
   SO_KEEPALIVE,
   SO_RCVBUF,
   SO_REUSEADDR,
+  SO_SNDBUF,
   SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_DEVICE_NOT_READY,
@@ -31,7 +32,6 @@ import {
   WSK_NO_WAIT,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
-  WSK_SET_STATIC_EVENT_CALLBACKS,
   type WSK_TRANSPORT,
   WSK_TRANSPORT_LIST_CHANGE,
   WSK_TRANSPORT_LIST_QUERY,
@@ -88,13 +88,14 @@ Deno.test("WskControlSocket() sets and gets options, recording what the transpor
     assert.deepEqual([c.Status, c.Information], [STATUS_SUCCESS, 4]);
     return new DataView(out.buffer).getUint32(0, true);
   };
-  for (
-    const [level, code, value] of [[SOL_SOCKET, SO_KEEPALIVE, 1], [IPPROTO_TCP, TCP_NODELAY, 1], [
-      SOL_SOCKET,
-      SO_RCVBUF,
-      131072,
-    ]]
-  ) {
+  const options = [
+    [SOL_SOCKET, SO_KEEPALIVE, 1],
+    [IPPROTO_TCP, TCP_NODELAY, 1],
+    [SOL_SOCKET, SO_RCVBUF, 131072],
+    [SOL_SOCKET, SO_SNDBUF, 32768],
+    [SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1],
+  ];
+  for (const [level, code, value] of options) {
     assert.equal((await set(level!, code!, value!)).Status, STATUS_SUCCESS);
     assert.equal(await get(level!, code!), value);
   }
@@ -163,32 +164,13 @@ Deno.test("WskControlClient(): static callbacks only before any socket; the tran
     d.WskControlClient(client.npi.Client, WSK_TRANSPORT_LIST_CHANGE, 0, null, 0, null, null, Irp)
   );
   assert.equal(change.returned, STATUS_PENDING);
-  const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
   assert.equal(
-    d.WskControlClient(
-      client.npi.Client,
-      WSK_SET_STATIC_EVENT_CALLBACKS,
-      8,
-      control,
-      0,
-      null,
-      null,
-      null,
-    ),
+    client.setStaticEvents(WSK_EVENT_RECEIVE),
     STATUS_SUCCESS,
   );
   const Socket = await client.socket();
   assert.equal(
-    d.WskControlClient(
-      client.npi.Client,
-      WSK_SET_STATIC_EVENT_CALLBACKS,
-      8,
-      control,
-      0,
-      null,
-      null,
-      null,
-    ),
+    client.setStaticEvents(WSK_EVENT_RECEIVE),
     STATUS_INVALID_DEVICE_STATE,
   );
   await client.closeSocket(Socket);
