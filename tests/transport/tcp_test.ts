@@ -424,6 +424,26 @@ Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), the
   await new Promise((resolve) => server.close(resolve));
 });
 
+Deno.test("TcpStream fails a write in flight with the peer's reset, not with node:net's ECANCELED", async () => {
+  // The peer resets as soon as bytes reach it, while 32 MiB are still queued
+  // here. node:net cancels the queued write (ECANCELED) before it reports
+  // ECONNRESET; both the write and the receiver must see the reset.
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("readable", () => socket.resetAndDestroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const stream = (await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) })).value!;
+  const recorder = new Recorder(false);
+  stream.receive(recorder);
+  assert.equal(await stream.write([new Uint8Array(32 * MiB)]), STATUS_CONNECTION_RESET);
+  assert.equal(await recorder.done, STATUS_CONNECTION_RESET);
+  assert.equal(await stream.write([new Uint8Array(1)]), STATUS_CONNECTION_RESET);
+  stream.close();
+  await new Promise((resolve) => server.close(resolve));
+});
+
 Deno.test("TcpStream.receive() after a write met a reset reports the reset", async () => {
   // Reset once the client's first byte arrives: a reset at accept time can
   // beat the client's connect completion (connect then reports the reset).
