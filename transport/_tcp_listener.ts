@@ -23,9 +23,10 @@ import type { Endpoint, Result, TcpListener, TcpListenOptions, TcpStream } from 
 import { checkEndpoint, endpointOr } from "./_endpoint.ts";
 import { checkNetPermission } from "./_permission.ts";
 import { NodeTcpStream } from "./_tcp_stream.ts";
+import { systemBacklog } from "./_backlog.ts";
 
-/** Node's listen backlog when none is given; also how many connections wait for onConnection. */
-const DEFAULT_BACKLOG = 511;
+/** How many accepted connections wait for onConnection() when no backlog is given. */
+const DEFAULT_HELD = 511;
 
 /** What `new Socket()` accepts besides the documented options (node:net internals). */
 interface HandleSocketOptions extends SocketConstructorOpts {
@@ -155,9 +156,11 @@ function failed(status: NTSTATUS): Result<TcpListener> {
 
 /** Listen as {@linkcode TcpTransport.listen} describes; never throws or rejects. */
 export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener>> {
-  const { local, ipv6Only = false, backlog = DEFAULT_BACKLOG } = options;
+  const { local, ipv6Only = false, backlog } = options;
   let status = checkEndpoint(local);
-  if (!Number.isInteger(backlog) || backlog < 0) status = STATUS_INVALID_PARAMETER;
+  if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 0)) {
+    status = STATUS_INVALID_PARAMETER;
+  }
   if (status === STATUS_SUCCESS) status = checkNetPermission(local);
   if (status !== STATUS_SUCCESS) return Promise.resolve(failed(status));
   // SO_EXCLUSIVEADDRUSE (options.exclusive) needs nothing here: Linux never
@@ -172,13 +175,16 @@ export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener
     };
     server.once("error", onError);
     try {
-      server.listen({ host: local.hostname, port: local.port, ipv6Only, backlog }, () => {
+      // The kernel queue is always the system's maximum; `backlog` bounds only
+      // the connections held here for onConnection().
+      const listen = { host: local.hostname, port: local.port, ipv6Only, backlog: systemBacklog() };
+      server.listen(listen, () => {
         server.off("error", onError);
         const address = server.address();
         const bound = typeof address === "object" && address !== null
           ? endpointOr(address.address, address.port, local)
           : local;
-        const maxHeld = Math.max(1, backlog);
+        const maxHeld = Math.max(1, backlog ?? DEFAULT_HELD);
         resolve({
           status: STATUS_SUCCESS,
           value: new NodeTcpListener(server, bound, maxHeld, ipv6Only),

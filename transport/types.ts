@@ -58,7 +58,11 @@ export interface TcpListenOptions {
   ipv6Only?: boolean;
   /** Exclusive use (SO_EXCLUSIVEADDRUSE): no other socket may share the port. */
   exclusive?: boolean;
-  /** Listen backlog. */
+  /**
+   * How many accepted connections wait for {@linkcode TcpListener.onConnection}
+   * (default 511); more are reset. The kernel's own queue is always the
+   * system's maximum (`net.core.somaxconn`), whatever this says.
+   */
   backlog?: number;
 }
 

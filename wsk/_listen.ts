@@ -116,7 +116,6 @@ export class ListenSocket extends SocketBase {
         local: this.#local,
         ipv6Only: this.options.v6Only,
         exclusive: this.options.exclusive,
-        backlog: BACKLOG_LIMIT,
       }),
       (listener) => {
         this.#listener = listener;
