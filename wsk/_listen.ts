@@ -120,7 +120,7 @@ export class ListenSocket extends SocketBase {
       (listener) => {
         this.#listener = listener;
         this.state = "listening";
-        listener.onConnection((stream) => this.#incoming(stream));
+        listener.onConnection((stream) => this.#incoming(stream), (status) => this.#failed(status));
       },
       () => this.state = "open",
     );
@@ -296,12 +296,17 @@ export class ListenSocket extends SocketBase {
     if (ep) fillSockaddr(out, ep, this.family);
   }
 
-  /** The listening socket stopped working: WskAcceptEvent(NULL), exactly once. */
-  failed(): void {
+  /**
+   * The listening socket stopped working: pending WskAccept IRPs complete
+   * with `status`, later ones STATUS_INVALID_DEVICE_STATE, and
+   * WskAcceptEvent(NULL) runs exactly once.
+   */
+  #failed(status: NTSTATUS): void {
     if (this.state === "dead") return;
     this.state = "dead";
     this.#listener?.close();
     this.#listener = null;
+    for (const request of this.#accepts.splice(0)) request.op.complete(status);
     const callback = this.#events()?.WskAcceptEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {
