@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import {
   STATUS_CANCELLED,
-  STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_RESET,
   STATUS_PENDING,
   STATUS_SUCCESS,
-  type WSK_SOCKET,
 } from "../../mod.ts";
 import { connDispatch, listening, TestClient, wskBuf } from "../_wsk.ts";
 import { assertStatus, Ledger, receiveAll } from "./_faults.ts";
