@@ -50,40 +50,308 @@ export type { Transport } from "../transport/types.ts";
  * ```
  */
 export interface FaultTransportOptions {
-  /** Seed of the generator behind every random choice. Default 1. */
+  /**
+   * Seed of the generator behind every random choice (slice lengths, lost
+   * and doubled datagrams). Default 1. The same seed and the same traffic
+   * give the same faults.
+   *
+   * @example Replay a failing run
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const a = new FaultTransport({ seed: 9, maxSliceBytes: 16 });
+   * const b = new FaultTransport({ seed: 9, maxSliceBytes: 16 });
+   * const reply = new Uint8Array(200);
+   * // A real server that sends `reply`, then FIN.
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * listener.onConnection((server) => {
+   *   server.receive({ data: () => true, end: () => server.close(), error: () => server.close() });
+   *   server.write([reply]).then(() => server.shutdownWrite());
+   * });
+   * const slicesOf = async (faults: FaultTransport) => {
+   *   const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   *   const reads: number[] = [];
+   *   const ended = Promise.withResolvers<void>();
+   *   client.receive({
+   *     data: (b) => (reads.push(b.length), true),
+   *     end: () => ended.resolve(),
+   *     error: () => ended.resolve(),
+   *   });
+   *   await ended.promise;
+   *   client.close();
+   *   return reads;
+   * };
+   * assert.deepEqual(await slicesOf(a), await slicesOf(b));
+   * listener.close();
+   * ```
+   */
   seed?: number;
-  /** The transport to wrap. Default: the real one (`realTransport`). */
+  /**
+   * The transport to wrap. Default: the real one (`realTransport`). Fault
+   * transports stack: wrap one in another to combine independent seeds.
+   *
+   * @example Faults over faults
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   *
+   * const lossy = new FaultTransport({ seed: 1, udpDropRate: 0.1 });
+   * const lossyAndSlow = new FaultTransport({ seed: 2, latencyMs: 50, inner: lossy });
+   * ```
+   */
   inner?: Transport;
-  /** Milliseconds added to every read and write of a stream, and to every datagram, each way. */
+  /**
+   * Milliseconds added to every read and write of a stream, and to every
+   * datagram, each way. Order is kept.
+   *
+   * @example Every read is at least 30 ms late
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const faults = new FaultTransport({ latencyMs: 30 });
+   * const reply = new Uint8Array([1, 2, 3]);
+   * // A real server that sends `reply`, then FIN.
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * listener.onConnection((server) => {
+   *   server.receive({ data: () => true, end: () => server.close(), error: () => server.close() });
+   *   server.write([reply]).then(() => server.shutdownWrite());
+   * });
+   * const started = performance.now();
+   * const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   * const reads: number[] = [];
+   * const ended = Promise.withResolvers<void>();
+   * client.receive({
+   *   data: (b) => (reads.push(b.length), true),
+   *   end: () => ended.resolve(),
+   *   error: () => ended.resolve(),
+   * });
+   * await ended.promise;
+   * assert.ok(performance.now() - started >= 30);
+   * client.close();
+   * listener.close();
+   * ```
+   */
   latencyMs?: number;
-  /** Cap on each stream's (and each UDP socket's) throughput per direction, in bytes per second. */
+  /** Cap on each stream's (and each UDP socket's) throughput per direction, in bytes per second.
+   *
+   * @example 20 KiB at 100 KiB/s takes at least 200 ms
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const faults = new FaultTransport({ bytesPerSecond: 100 * 1024 });
+   * const reply = new Uint8Array(20 * 1024);
+   * // A real server that sends `reply`, then FIN.
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * listener.onConnection((server) => {
+   *   server.receive({ data: () => true, end: () => server.close(), error: () => server.close() });
+   *   server.write([reply]).then(() => server.shutdownWrite());
+   * });
+   * const started = performance.now();
+   * const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   * const reads: number[] = [];
+   * const ended = Promise.withResolvers<void>();
+   * client.receive({
+   *   data: (b) => (reads.push(b.length), true),
+   *   end: () => ended.resolve(),
+   *   error: () => ended.resolve(),
+   * });
+   * await ended.promise;
+   * assert.ok(performance.now() - started >= 200);
+   * client.close();
+   * listener.close();
+   * ```
+   */
   bytesPerSecond?: number;
-  /** Cut every read and write into random slices of 1 to this many bytes. */
+  /**
+   * Cut every read and write into random slices of 1 to this many bytes, so
+   * that a driver that assumes one send is one receive fails at once.
+   *
+   * @example No read is longer than 10 bytes
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const faults = new FaultTransport({ maxSliceBytes: 10 });
+   * const reply = new Uint8Array(1000);
+   * // A real server that sends `reply`, then FIN.
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * listener.onConnection((server) => {
+   *   server.receive({ data: () => true, end: () => server.close(), error: () => server.close() });
+   *   server.write([reply]).then(() => server.shutdownWrite());
+   * });
+   * const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   * const reads: number[] = [];
+   * const ended = Promise.withResolvers<void>();
+   * client.receive({
+   *   data: (b) => (reads.push(b.length), true),
+   *   end: () => ended.resolve(),
+   *   error: () => ended.resolve(),
+   * });
+   * await ended.promise;
+   * assert.equal(reads.reduce((sum, n) => sum + n, 0), 1000);
+   * assert.ok(reads.every((n) => n >= 1 && n <= 10));
+   * client.close();
+   * listener.close();
+   * ```
+   */
   maxSliceBytes?: number;
   /**
    * Reset each stream once exactly this many bytes were delivered to its
    * reader: the receiver gets those bytes, then STATUS_CONNECTION_RESET; the
-   * peer gets an RST; writes in flight fail with STATUS_CONNECTION_RESET first.
+   * peer gets an RST; writes in flight fail with STATUS_CONNECTION_RESET
+   * first.
+   *
+   * @example Exactly 500 bytes, then the reset
+   * ```ts
+   * import { STATUS_CONNECTION_RESET } from "@wskemu/wsk";
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const faults = new FaultTransport({ resetAtByte: 500 });
+   * const reply = new Uint8Array(2000);
+   * // A real server that sends `reply`, then FIN.
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * listener.onConnection((server) => {
+   *   server.receive({ data: () => true, end: () => server.close(), error: () => server.close() });
+   *   server.write([reply]).then(() => server.shutdownWrite());
+   * });
+   * const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   * let received = 0;
+   * const failed = Promise.withResolvers<number>();
+   * client.receive({
+   *   data: (b) => (received += b.length, true),
+   *   end: () => failed.resolve(0),
+   *   error: failed.resolve,
+   * });
+   * assert.equal(await failed.promise, STATUS_CONNECTION_RESET);
+   * assert.equal(received, 500);
+   * client.close();
+   * listener.close();
+   * ```
    */
   resetAtByte?: number;
-  /** Refuse the Nth connect (counted from 1) with STATUS_CONNECTION_REFUSED. */
+  /**
+   * Refuse the Nth connect (counted from 1) with STATUS_CONNECTION_REFUSED,
+   * without touching the network.
+   *
+   * @example The first connect is refused, the retry succeeds
+   * ```ts
+   * import { STATUS_CONNECTION_REFUSED, STATUS_SUCCESS } from "@wskemu/wsk";
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * const faults = new FaultTransport({ refuseConnect: 1 });
+   * const first = await faults.tcp.connect({ remote: listener.localAddress });
+   * assert.equal(first.status, STATUS_CONNECTION_REFUSED);
+   * const retry = await faults.tcp.connect({ remote: listener.localAddress });
+   * assert.equal(retry.status, STATUS_SUCCESS);
+   * retry.value!.close();
+   * listener.close();
+   * ```
+   */
   refuseConnect?: number;
   /**
    * Black-hole the Nth stream (counted from 1, connects and accepts
    * together, in the order they complete): it delivers nothing, sends
    * nothing, and reports no FIN and no reset; its writes stay pending until
-   * it is aborted or closed.
+   * it is aborted or closed, as over a path that silently lost every packet.
+   *
+   * @example A write that never completes until the stream is closed
+   * ```ts
+   * import { STATUS_CANCELLED } from "@wskemu/wsk";
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const listener = (await realTransport.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * const faults = new FaultTransport({ blackHoleStream: 1 });
+   * const client = (await faults.tcp.connect({ remote: listener.localAddress })).value!;
+   * const write = client.write([new Uint8Array(10)]);
+   * client.close();
+   * assert.equal(await write, STATUS_CANCELLED);
+   * listener.close();
+   * ```
    */
   blackHoleStream?: number;
   /**
    * Each listener dies once it has delivered this many connections (0: as
    * soon as it is watched), as a listening socket whose network went away:
    * its owner is told STATUS_UNEXPECTED_NETWORK_ERROR and the port is freed.
+   *
+   * @example A listener that dies at once
+   * ```ts
+   * import { STATUS_UNEXPECTED_NETWORK_ERROR } from "@wskemu/wsk";
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const faults = new FaultTransport({ failListenerAfter: 0 });
+   * const listener = (await faults.tcp.listen({ local: endpoint("127.0.0.1", 0) })).value!;
+   * const died = Promise.withResolvers<number>();
+   * listener.onConnection((stream) => stream.close(), died.resolve);
+   * assert.equal(await died.promise, STATUS_UNEXPECTED_NETWORK_ERROR);
+   * listener.close();
+   * ```
    */
   failListenerAfter?: number;
-  /** Probability (0 to 1) that a datagram is lost, on each send and on each receive. */
+  /**
+   * Probability (0 to 1) that a datagram is lost, on each send and on each
+   * receive. A lost send still reports STATUS_SUCCESS, as UDP does.
+   *
+   * @example Every datagram lost
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const local = endpoint("127.0.0.1", 0);
+   * const receiver = (await realTransport.udp.bind({ local })).value!;
+   * const seen: string[] = [];
+   * const marked = Promise.withResolvers<void>();
+   * receiver.receive(({ data }) => {
+   *   seen.push(new TextDecoder().decode(data));
+   *   if (seen.at(-1) === "marker") marked.resolve();
+   * });
+   * const lossy = (await new FaultTransport({ udpDropRate: 1 }).udp.bind({ local })).value!;
+   * const plain = (await realTransport.udp.bind({ local })).value!;
+   * assert.equal(await lossy.send([new TextEncoder().encode("lost")], receiver.localAddress), 0);
+   * await plain.send([new TextEncoder().encode("marker")], receiver.localAddress);
+   * await marked.promise;
+   * assert.deepEqual(seen, ["marker"]);
+   * for (const socket of [receiver, lossy, plain]) socket.close();
+   * ```
+   */
   udpDropRate?: number;
-  /** Probability (0 to 1) that a datagram is delivered (or sent) twice. */
+  /** Probability (0 to 1) that a datagram is delivered (or sent) twice.
+   *
+   * @example Every datagram twice
+   * ```ts
+   * import { FaultTransport } from "@wskemu/wsk/testing";
+   * import { endpoint, realTransport } from "@wskemu/wsk/transport";
+   * import assert from "node:assert/strict";
+   *
+   * const local = endpoint("127.0.0.1", 0);
+   * const receiver = (await realTransport.udp.bind({ local })).value!;
+   * const twice = Promise.withResolvers<void>();
+   * let seen = 0;
+   * receiver.receive(() => ++seen === 2 && twice.resolve());
+   * const faults = new FaultTransport({ udpDuplicateRate: 1 });
+   * const doubling = (await faults.udp.bind({ local })).value!;
+   * await doubling.send([new Uint8Array([1])], receiver.localAddress);
+   * await twice.promise;
+   * receiver.close();
+   * doubling.close();
+   * ```
+   */
   udpDuplicateRate?: number;
 }
 
