@@ -16,7 +16,8 @@ import {
   type WSK_PROVIDER_CONNECTION_DISPATCH,
   type WSK_SOCKET,
 } from "../../mod.ts";
-import { connDispatch, wskBuf } from "../_wsk.ts";
+import type { Transport } from "../../transport/types.ts";
+import { connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
 
 /** One IRP issued through a {@linkcode Ledger}. */
 export interface Tracked {
@@ -162,4 +163,48 @@ export async function receiveAll(
     length += got;
   }
   return { length, sha256: hash.digest("hex"), ending };
+}
+
+/** A WSK connection socket, the Deno peer it reached, and a ledger for its IRPs. */
+export interface Connected {
+  /** The registered client. */
+  client: TestClient;
+  /** The connected WSK socket. */
+  Socket: WSK_SOCKET;
+  /** Its dispatch table. */
+  d: WSK_PROVIDER_CONNECTION_DISPATCH;
+  /** The peer (a loopback Deno connection). */
+  peer: Deno.Conn;
+  /** Records the test's IRPs. */
+  ledger: Ledger;
+  /** Closes peer and socket, checks the ledger, deregisters. */
+  finish(): Promise<void>;
+}
+
+/** Connects a client (over `transport`, else the real network) to a fresh loopback peer. */
+export async function connectedToPeer(transport?: Transport): Promise<Connected> {
+  const client = new TestClient(transport);
+  const listener = listen();
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]).finally(() => listener.close());
+  const ledger = new Ledger();
+  return {
+    client,
+    Socket,
+    d: connDispatch(Socket),
+    peer,
+    ledger,
+    async finish() {
+      try {
+        peer.close();
+      } catch {
+        // The test closed it.
+      }
+      await client.closeSocket(Socket);
+      await ledger.settle();
+      await client.close();
+    },
+  };
 }

@@ -21,7 +21,14 @@ import {
 } from "../../mod.ts";
 import { FaultTransport } from "../../testing/mod.ts";
 import { addr, call, connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
-import { assertStatus, Ledger, patternBytes, receiveAll, sendAll, sha256Hex } from "./_faults.ts";
+import {
+  assertStatus,
+  connectedToPeer,
+  patternBytes,
+  receiveAll,
+  sendAll,
+  sha256Hex,
+} from "./_faults.ts";
 
 const MiB = 1024 * 1024;
 
@@ -36,13 +43,7 @@ async function echo(conn: Deno.Conn): Promise<void> {
 
 Deno.test("64 MiB each way through random slices and latency arrive SHA-256-exact", async () => {
   const faults = new FaultTransport({ seed: 11, latencyMs: 2, maxSliceBytes: 48 * 1024 });
-  const client = new TestClient(faults);
-  const listener = listen();
-  const ledger = new Ledger();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
+  const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
   const echoed = echo(peer);
   const data = patternBytes(64 * MiB, 7);
   const [sent, received] = await Promise.all([
@@ -52,27 +53,15 @@ Deno.test("64 MiB each way through random slices and latency arrive SHA-256-exac
   assertStatus(sent, STATUS_SUCCESS, "every WskSend");
   assert.equal(received.length, data.length);
   assert.equal(received.sha256, sha256Hex(data));
-  const d = connDispatch(Socket);
   assertStatus((await call((Irp) => d.WskDisconnect(Socket, null, 0, Irp))).Status, 0, "FIN");
   await echoed;
-  await client.closeSocket(Socket);
-  await ledger.settle();
-  await client.close();
-  listener.close();
+  await finish();
 });
 
 Deno.test("a reset at byte N delivers exactly N bytes, then STATUS_CONNECTION_RESET to pending and later IRPs", async () => {
   const N = 100_003;
-  const client = new TestClient(
-    new FaultTransport({ seed: 3, resetAtByte: N, maxSliceBytes: 4096 }),
-  );
-  const listener = listen();
-  const ledger = new Ledger();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
-  const d = connDispatch(Socket);
+  const faults = new FaultTransport({ seed: 3, resetAtByte: N, maxSliceBytes: 4096 });
+  const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
   // The peer reads nothing, so this send is still in flight at the reset: the
   // fault transport fails it before it reports the reset, as node:net does.
   const big = ledger.start(
@@ -103,11 +92,7 @@ Deno.test("a reset at byte N delivers exactly N bytes, then STATUS_CONNECTION_RE
   })();
   assert.equal(drained, "ConnectionReset");
   await peerWrite;
-  peer.close();
-  await client.closeSocket(Socket);
-  await ledger.settle();
-  await client.close();
-  listener.close();
+  await finish();
 });
 
 Deno.test("the Nth connect is refused with STATUS_CONNECTION_REFUSED; the others connect", async () => {
@@ -138,14 +123,8 @@ Deno.test("the Nth connect is refused with STATUS_CONNECTION_REFUSED; the others
 });
 
 Deno.test("a black-holed connection holds sends and receives until IoCancelIrp, then the rest are aborted", async () => {
-  const client = new TestClient(new FaultTransport({ blackHoleStream: 1 }));
-  const listener = listen();
-  const ledger = new Ledger();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
-  const d = connDispatch(Socket);
+  const faults = new FaultTransport({ blackHoleStream: 1 });
+  const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
   await peer.write(new Uint8Array(1000)); // swallowed by the black hole
   const receive = ledger.start(
     "WskReceive",
@@ -170,11 +149,7 @@ Deno.test("a black-holed connection holds sends and receives until IoCancelIrp, 
   assert.equal(IoCancelIrp(send.Irp), true);
   assertStatus((await send.done).Status, STATUS_CANCELLED, "the cancelled send");
   assertStatus((await second.done).Status, STATUS_CONNECTION_ABORTED, "the send behind it");
-  peer.close();
-  await client.closeSocket(Socket);
-  await ledger.settle();
-  await client.close();
-  listener.close();
+  await finish();
 });
 
 /** A node:dgram peer that counts datagrams by their first byte; 255 marks the end. */
