@@ -8,16 +8,20 @@ import {
   AF_INET,
   IoCancelIrp,
   IPPROTO_UDP,
+  MAKE_WSK_VERSION,
   SOCK_DGRAM,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_REFUSED,
   STATUS_CONNECTION_RESET,
+  STATUS_INVALID_PARAMETER,
   STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_FLAG_DATAGRAM_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
+  WSK_REGISTRATION,
   type WSK_SOCKET,
+  wskRegisterWithTransport,
 } from "../../mod.ts";
 import { FaultTransport } from "../../testing/mod.ts";
 import { addr, call, connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
@@ -216,4 +220,16 @@ Deno.test("datagrams are lost or doubled as the seed decides, and the same seed 
   assert.ok(counts.includes(2), "some doubled");
   assert.ok(counts.every((n) => n === 1 || n === 2));
   assert.deepEqual(await outcome(5), seen, "seed 5 replays the same losses and doubles");
+});
+
+Deno.test("wskRegisterWithTransport refuses a transport that lacks a function, and registers nothing", () => {
+  const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
+  const WskRegistration = new WSK_REGISTRATION();
+  const broken = { ...new FaultTransport(), udp: {} } as unknown as FaultTransport;
+  assertStatus(
+    wskRegisterWithTransport({ ClientContext: null, Dispatch }, WskRegistration, broken),
+    STATUS_INVALID_PARAMETER,
+    "a transport without udp.bind",
+  );
+  assert.equal(WskRegistration.ReservedRegistrationContext, null);
 });
