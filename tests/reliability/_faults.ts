@@ -208,3 +208,14 @@ export async function connectedToPeer(transport?: Transport): Promise<Connected>
     },
   };
 }
+
+/** Reads `conn` to its end: "eof" for a FIN, else the error's name (e.g. "ConnectionReset"). */
+export async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(256 * 1024);
+  try {
+    while ((await conn.read(buffer)) !== null);
+    return "eof";
+  } catch (error) {
+    return (error as Error).name;
+  }
+}

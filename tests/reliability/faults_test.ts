@@ -7,12 +7,14 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import {
   STATUS_CANCELLED,
+  STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_RESET,
   STATUS_PENDING,
   STATUS_SUCCESS,
+  WSK_FLAG_ABORTIVE,
 } from "../../mod.ts";
 import { connDispatch, listening, TestClient, wskBuf } from "../_wsk.ts";
-import { assertStatus, Ledger, receiveAll } from "./_faults.ts";
+import { assertStatus, connectedToPeer, Ledger, readToEnd, receiveAll } from "./_faults.ts";
 
 const MiB = 1024 * 1024;
 
@@ -96,6 +98,33 @@ Deno.test("a peer's RST under pending sends and receives completes them all STAT
   await ledger.settle();
   await client.close();
   await new Promise((resolve) => server.close(resolve));
+});
+
+Deno.test("our own abortive disconnect under a pending send completes it STATUS_CONNECTION_ABORTED", async () => {
+  const { Socket, d, peer, ledger, finish } = await connectedToPeer();
+  // The peer reads nothing: the send stays in flight until the abort.
+  const send = ledger.start(
+    "WskSend",
+    (Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(32 * MiB)), 0, Irp),
+  );
+  const receive = ledger.start(
+    "WskReceive",
+    (Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(10)), 0, Irp),
+  );
+  const abort = ledger.start(
+    "WskDisconnect",
+    (Irp) => d.WskDisconnect(Socket, null, WSK_FLAG_ABORTIVE, Irp),
+  );
+  assertStatus((await abort.done).Status, STATUS_SUCCESS, "the abortive disconnect");
+  assertStatus((await send.done).Status, STATUS_CONNECTION_ABORTED, "the send in flight");
+  assertStatus((await receive.done).Status, STATUS_CONNECTION_ABORTED, "the pending receive");
+  const later = ledger.start(
+    "WskSend",
+    (Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(1)), 0, Irp),
+  );
+  assertStatus((await later.done).Status, STATUS_CONNECTION_ABORTED, "a later send");
+  assert.equal(await readToEnd(peer), "ConnectionReset");
+  await finish();
 });
 
 Deno.test("closing a listening socket with 100 accepts pending cancels them in posting order, then completes", async () => {
