@@ -8,6 +8,7 @@ import {
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_RESET,
   STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Endpoint, TcpReceiver, TcpStream } from "../transport/types.ts";
@@ -119,6 +120,10 @@ export class FaultTcpStream implements TcpStream {
   write(chunks: readonly Uint8Array[]): Promise<NTSTATUS> {
     const refused = this.#writeRefusal();
     if (refused !== STATUS_SUCCESS) return Promise.resolve(refused);
+    // As the real stream does, before anything is queued.
+    if (!chunks.every((chunk) => chunk instanceof Uint8Array)) {
+      return Promise.resolve(STATUS_INVALID_PARAMETER);
+    }
     const { outbound, maxSlice } = this.faults;
     if (
       !this.faults.blackHole && outbound.immediate && maxSlice === 0 &&

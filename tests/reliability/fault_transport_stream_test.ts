@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   STATUS_CANCELLED,
   STATUS_CONNECTION_ABORTED,
+  STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
 } from "../../mod.ts";
@@ -71,6 +72,8 @@ Deno.test("writes through latency and slicing arrive in order, then the FIN", as
   client.receive(new Recorder());
   const parts = [pattern(1000, 1), pattern(1, 2), new Uint8Array(0), pattern(333, 3)];
   const writes = parts.map((part) => client.write([part]));
+  const garbage = [new Uint8Array(1), "not bytes"] as unknown as Uint8Array[];
+  assert.equal(await client.write(garbage), STATUS_INVALID_PARAMETER, "refused, nothing queued");
   const fin = client.shutdownWrite();
   assert.deepEqual(await Promise.all(writes), parts.map(() => STATUS_SUCCESS));
   assert.equal(await fin, STATUS_SUCCESS);
