@@ -144,3 +144,28 @@ Deno.test("options out of range are refused with a RangeError", () => {
   assert.throws(() => new FaultTransport({ udpDropRate: 1.5 }), RangeError);
   assert.throws(() => new FaultTransport({ udpDuplicateRate: -0.1 }), RangeError);
 });
+
+Deno.test("delayed datagrams keep their order both ways, and close() cancels sends still waiting", async () => {
+  const local = endpoint("127.0.0.1", 0);
+  const faults = new FaultTransport({ latencyMs: 5 });
+  const slow = (await faults.udp.bind({ local })).value!;
+  const plain = (await realTransport.udp.bind({ local })).value!;
+  const arrived: number[] = [];
+  const all = Promise.withResolvers<void>();
+  slow.receive(({ data }) => arrived.push(data[0]!) === 20 && all.resolve());
+  const echoed: number[] = [];
+  const back = Promise.withResolvers<void>();
+  plain.receive(({ data }) => echoed.push(data[0]!) === 20 && back.resolve());
+  for (let i = 0; i < 20; i++) {
+    await plain.send([new Uint8Array([i])], slow.localAddress);
+    assert.equal(await slow.send([new Uint8Array([i])], plain.localAddress), STATUS_SUCCESS);
+  }
+  await Promise.all([all.promise, back.promise]);
+  const order = Array.from({ length: 20 }, (_, i) => i);
+  assert.deepEqual(arrived, order);
+  assert.deepEqual(echoed, order);
+  const waiting = slow.send([new Uint8Array([99])], plain.localAddress);
+  slow.close();
+  assert.equal(await waiting, STATUS_CANCELLED);
+  plain.close();
+});
