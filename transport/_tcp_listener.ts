@@ -69,7 +69,7 @@ function isV4Mapped(hostname: string): boolean {
 }
 
 /** A listening socket. */
-class NodeTcpListener implements TcpListener {
+export class NodeTcpListener implements TcpListener {
   readonly #server: Server;
   readonly #local: Endpoint;
   readonly #maxHeld: number;
