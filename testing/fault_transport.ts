@@ -428,11 +428,6 @@ export class FaultTransport implements Transport {
     this.dns = this.#inner.dns;
   }
 
-  /** Connects and streams made so far: how a test finds the index to black-hole. */
-  get counts(): { connects: number; streams: number } {
-    return { connects: this.#connects, streams: this.#streams };
-  }
-
   async #connect(options: TcpConnectOptions): Promise<Result<TcpStream>> {
     if (++this.#connects === this.#options.refuseConnect) {
       return { status: STATUS_CONNECTION_REFUSED, value: null };
