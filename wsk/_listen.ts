@@ -298,8 +298,9 @@ export class ListenSocket extends SocketBase {
 
   /**
    * The listening socket stopped working: pending WskAccept IRPs complete
-   * with `status`, later ones STATUS_INVALID_DEVICE_STATE, and
-   * WskAcceptEvent(NULL) runs exactly once.
+   * with `status`, later ones STATUS_INVALID_DEVICE_STATE, connections no
+   * accept can take any more are reset, and WskAcceptEvent(NULL) runs
+   * exactly once.
    */
   #failed(status: NTSTATUS): void {
     if (this.state === "dead") return;
@@ -307,6 +308,7 @@ export class ListenSocket extends SocketBase {
     this.#listener?.close();
     this.#listener = null;
     for (const request of this.#accepts.splice(0)) request.op.complete(status);
+    for (const socket of this.#backlog.splice(0)) this.#reject(socket);
     const callback = this.#events()?.WskAcceptEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {

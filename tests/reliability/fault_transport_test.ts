@@ -14,6 +14,7 @@ import {
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_REFUSED,
   STATUS_CONNECTION_RESET,
+  STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_PENDING,
   STATUS_SUCCESS,
@@ -24,7 +25,7 @@ import {
   wskRegisterWithTransport,
 } from "../../mod.ts";
 import { FaultTransport } from "../../testing/mod.ts";
-import { addr, call, connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
+import { addr, call, connDispatch, listen, listening, TestClient, wskBuf } from "../_wsk.ts";
 import {
   assertStatus,
   connectedToPeer,
@@ -223,4 +224,30 @@ Deno.test("wskRegisterWithTransport refuses a transport that lacks a function, a
     "a transport without udp.bind",
   );
   assert.equal(WskRegistration.ReservedRegistrationContext, null);
+});
+
+Deno.test("a listener that dies resets the connections waiting for a WskAccept that can no longer come", async () => {
+  const client = new TestClient(new FaultTransport({ failListenerAfter: 2 }));
+  const { Socket, d, port } = await listening(client);
+  // The reset may reach a peer before its connect returns (netstack) or after.
+  const outcome = async () => {
+    try {
+      const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        return await readToEnd(peer);
+      } finally {
+        peer.close();
+      }
+    } catch (error) {
+      return (error as Error).name;
+    }
+  };
+  assert.deepEqual(await Promise.all([outcome(), outcome()]), [
+    "ConnectionReset",
+    "ConnectionReset",
+  ]);
+  const late = await call((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  assertStatus(late.Status, STATUS_INVALID_DEVICE_STATE, "a WskAccept after the death");
+  await client.closeSocket(Socket);
+  await client.close();
 });
