@@ -19,6 +19,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_WAITALL,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
   WSK_REGISTRATION,
   type WSK_SOCKET,
@@ -250,4 +251,28 @@ Deno.test("a listener that dies resets the connections waiting for a WskAccept t
   assertStatus(late.Status, STATUS_INVALID_DEVICE_STATE, "a WskAccept after the death");
   await client.closeSocket(Socket);
   await client.close();
+});
+
+Deno.test("WAITALL receives fill exactly over 1-to-13-byte slices, for 8 seeds", async () => {
+  const size = 256 * 1024;
+  for (let seed = 1; seed <= 8; seed++) {
+    const faults = new FaultTransport({ seed, maxSliceBytes: 13 });
+    const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
+    const data = patternBytes(size, seed);
+    const writing = peer.write(data);
+    const buffer = new Uint8Array(size);
+    for (let at = 0; at < size;) {
+      const want = Math.min(size - at, 1000 + seed * 777);
+      const { Status, Information } = await ledger.start(
+        "WskReceive WAITALL",
+        (Irp) => d.WskReceive(Socket, wskBuf(buffer, at, want), WSK_FLAG_WAITALL, Irp),
+      ).done;
+      assertStatus(Status, STATUS_SUCCESS, `seed ${seed}`);
+      assert.equal(Information, want, `seed ${seed}: a WAITALL receive fills its buffer`);
+      at += want;
+    }
+    await writing;
+    assert.equal(sha256Hex(buffer), sha256Hex(data), `seed ${seed}`);
+    await finish();
+  }
 });
