@@ -51,6 +51,8 @@ type Incoming =
 /** One write (or the FIN) on its way: its pieces, and how to settle it. */
 interface Outgoing {
   pieces: { bytes: Uint8Array; due: number }[];
+  /** The first piece not yet handed to the real stream. */
+  next: number;
   /** The FIN after the writes queued before it. */
   fin: boolean;
   /** Pieces handed to the real stream whose write has not resolved. */
@@ -279,7 +281,7 @@ export class FaultTcpStream implements TcpStream {
 
   #enqueue(pieces: Outgoing["pieces"], fin: boolean): Promise<NTSTATUS> {
     const { promise, resolve } = Promise.withResolvers<NTSTATUS>();
-    const entry: Outgoing = { pieces, fin, inFlight: 0, settle: resolve, settled: false };
+    const entry: Outgoing = { pieces, next: 0, fin, inFlight: 0, settle: resolve, settled: false };
     for (const piece of pieces) this.#outgoingBytes += piece.bytes.length;
     this.#outgoing.push(entry);
     // A black hole takes writes and never sends them.
@@ -292,7 +294,7 @@ export class FaultTcpStream implements TcpStream {
     while (this.#state === State.Open) {
       const entry = this.#outgoing[0];
       if (entry === undefined) return;
-      const piece = entry.pieces[0];
+      const piece = entry.pieces[entry.next];
       if (piece === undefined) {
         this.#outgoing.shift();
         if (entry.fin) {
@@ -301,10 +303,10 @@ export class FaultTcpStream implements TcpStream {
         continue;
       }
       if (piece.due > performance.now()) return this.#outAlarm.set(piece.due);
-      entry.pieces.shift();
+      entry.next++;
       this.#outgoingBytes -= piece.bytes.length;
       entry.inFlight++;
-      const last = entry.pieces.length === 0;
+      const last = entry.next === entry.pieces.length;
       this.inner.write([piece.bytes]).then((status) => {
         entry.inFlight--;
         if (status !== STATUS_SUCCESS) this.#settle(entry, this.#writeStatus(status));
