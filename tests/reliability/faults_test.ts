@@ -65,7 +65,7 @@ Deno.test("a peer killed with SIGKILL mid-transfer resets pending and later IRPs
   await client.close();
 });
 
-Deno.test("a peer's RST under pending sends and receives completes them all STATUS_CONNECTION_RESET", async () => {
+Deno.test("a peer's RST under pending sends, receives and a graceful disconnect completes them all STATUS_CONNECTION_RESET", async () => {
   // The peer resets once our first bytes reach it: by then 32 MiB are queued
   // behind them and two receives wait. node:net fails the queued write with
   // ECANCELED before it reports ECONNRESET; no IRP may see STATUS_CANCELLED.
@@ -84,7 +84,8 @@ Deno.test("a peer's RST under pending sends and receives completes them all STAT
   const sends = [16, 16].map((size) =>
     ledger.start("WskSend", (Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(size * MiB)), 0, Irp))
   );
-  for (const [i, c] of [...receives, ...sends].entries()) {
+  const fin = ledger.start("WskDisconnect", (Irp) => d.WskDisconnect(Socket, null, 0, Irp));
+  for (const [i, c] of [...receives, ...sends, fin].entries()) {
     assertStatus((await c.done).Status, STATUS_CONNECTION_RESET, `pending IRP ${i}`);
   }
   const later = [
