@@ -1,0 +1,110 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * wskemu's benchmarks: every WSK path next to raw Deno (and `node:*`, our
+ * transport), against a peer in its own process, as medians of alternating
+ * rounds in one run. Prints the table of ratios against issue 10's targets.
+ *
+ * - `deno task bench`: run everything, print the table.
+ * - `deno task bench --report`: also write BENCHMARKS.md and
+ *   bench/throughput.svg.
+ * - `deno task bench --only REGEX`: only the rows whose path matches (the
+ *   memory and IRP rows are matched by "idle socket" and "cycle").
+ *
+ * @module
+ */
+import { Peer } from "./_peer.ts";
+import { type Measured, median, ROUNDS, timed } from "./_rounds.ts";
+import { irpCycles, stubbedSocket, wskSendCycles } from "./irp_cycle.ts";
+import { memoryRows } from "./memory.ts";
+import { judge, loadAverage, machine, plot, table } from "./report.ts";
+import { label, SIZES, tcpRows } from "./tcp.ts";
+import { udpRows } from "./udp.ts";
+
+const CYCLES = 20_000;
+
+/** The two IRP cycle rows, in ns per cycle. */
+async function cycleRows(): Promise<Measured[]> {
+  const Socket = await stubbedSocket();
+  const send: number[] = [], irp: number[] = [];
+  await wskSendCycles(Socket, CYCLES);
+  irpCycles(CYCLES);
+  for (let i = 0; i < ROUNDS; i++) {
+    send.push(await timed(() => wskSendCycles(Socket, CYCLES)) * 1e9 / CYCLES);
+    irp.push(await timed(() => irpCycles(CYCLES)) * 1e9 / CYCLES);
+  }
+  return [
+    { path: "WskSend cycle, transport stubbed", unit: "ns", figures: { wsk: median(send) } },
+    {
+      path: "IRP cycle: allocate, complete, free",
+      unit: "ns",
+      figures: { wsk: median(irp) },
+    },
+  ];
+}
+
+function option(name: string): string | undefined {
+  const at = Deno.args.indexOf(name);
+  return at >= 0 ? Deno.args[at + 1] : undefined;
+}
+
+const only = new RegExp(option("--only") ?? ".");
+const report = Deno.args.includes("--report");
+const loadBefore = loadAverage();
+const started = new Date();
+const peer = await Peer.start();
+const rows: Measured[] = [];
+const progress = (row: Measured) => {
+  rows.push(row);
+  console.error(`measured: ${row.path}`);
+};
+const wanted = (...paths: string[]) => paths.some((path) => only.test(path));
+
+try {
+  await tcpRows(peer, only, progress);
+  if (wanted("idle socket")) {
+    for (const row of await memoryRows(peer, 1000, ROUNDS)) progress(row);
+    for (const row of await memoryRows(peer, 10_000, ROUNDS)) progress(row);
+  }
+  await udpRows(peer, only, progress);
+  if (wanted("cycle")) { for (const row of await cycleRows()) progress(row); }
+} finally {
+  await peer.stop();
+}
+
+const judged = judge(rows);
+const text = table(judged);
+console.log(text);
+const notes = judged.filter((row) => row.note).map((row) => `- ${row.path}: ${row.note}`);
+if (notes.length) console.log("\n" + notes.join("\n"));
+
+if (report) {
+  const loadAfter = loadAverage();
+  const svg = plot(rows, SIZES.map(label));
+  await Deno.writeTextFile(new URL("./throughput.svg", import.meta.url), svg);
+  const markdown = `# Benchmarks
+
+Measured by \`deno task bench --report\` on ${started.toISOString()}. Every figure
+is the median of ${ROUNDS} rounds per side, the sides alternating (raw, node, WSK, raw, ...) in
+one run, after one warm-up round each; the peer runs in its own Deno process (bench/peer.ts).
+The ratio is WSK against raw Deno (\`Deno.Conn\`, \`Deno.listenDatagram\`), oriented so that
+higher is better, except for memory, where it is WSK's size over node:net's. The node column
+is \`node:net\` / \`node:dgram\`, which the transport uses. Absolute figures move with the load
+of the machine; compare ratios.
+
+## Machine
+
+${machine(loadBefore, loadAfter)}
+
+## Table
+
+${text}
+
+${notes.join("\n")}
+
+## Throughput against buffer size
+
+![Throughput of WskSend and WskReceive, raw Deno.Conn and node:net](bench/throughput.svg)
+`;
+  await Deno.writeTextFile(new URL("../BENCHMARKS.md", import.meta.url), markdown);
+  console.error("wrote BENCHMARKS.md and bench/throughput.svg");
+}
