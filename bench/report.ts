@@ -172,7 +172,8 @@ export function plot(rows: Measured[], sizes: readonly string[]): string {
     0.5,
     ...panels.flatMap((p) => sizes.flatMap((s) => sides.map((side) => gbps(p.pick(s), side)))),
   );
-  const yMax = Math.ceil(top * 2) / 2;
+  const step = top > 4 ? 1 : 0.5;
+  const yMax = Math.ceil(top / step) * step;
   const panelWidth = (width - margin.left - margin.right) / panels.length;
   const plotHeight = height - margin.top - margin.bottom;
   const y = (v: number) => margin.top + plotHeight * (1 - v / yMax);
@@ -184,15 +185,24 @@ export function plot(rows: Measured[], sizes: readonly string[]): string {
     `Throughput against buffer size (GB/s, peer in its own process)</text>`,
   ];
   // Horizontal grid and the y axis labels.
-  for (let v = 0; v <= yMax + 1e-9; v += yMax / 5) {
+  for (let v = 0; v <= yMax + 1e-9; v += step) {
     out.push(
       `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(v)}" y2="${y(v)}" ` +
         `stroke="#ddd"/>`,
       `<text x="${margin.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`,
     );
   }
+  out.push(
+    `<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" ` +
+      `text-anchor="middle">GB/s</text>`,
+  );
   panels.forEach((panel, p) => {
     const left = margin.left + p * panelWidth;
+    if (p > 0) {
+      out.push(
+        `<line x1="${left}" x2="${left}" y1="${margin.top - 25}" y2="${y(0)}" stroke="#999"/>`,
+      );
+    }
     const group = panelWidth / sizes.length;
     const bar = (group - 16) / sides.length;
     out.push(
