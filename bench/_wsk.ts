@@ -31,7 +31,6 @@ import {
   type WSK_BUF,
   type WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_EVENT_RECEIVE_FROM,
-  WSK_FLAG_CONNECTION_SOCKET,
   WSK_FLAG_DATAGRAM_SOCKET,
   WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
@@ -42,17 +41,27 @@ import {
   type WSK_SOCKET,
   WskCaptureProviderNPI,
   WskRegister,
+  wskRegisterWithTransport,
   WskSetOption,
 } from "../mod.ts";
+import type { Transport } from "../transport/types.ts";
 
-const registration = new WSK_REGISTRATION();
-/** The provider NPI of the bench's one WSK client. */
-export const npi: WSK_PROVIDER_NPI = new WSK_PROVIDER_NPI();
-WskRegister({
-  ClientContext: null,
-  Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null },
-}, registration);
-WskCaptureProviderNPI(registration, WSK_INFINITE_WAIT, npi);
+/** Registers a WSK client, over `transport` when given, and returns its provider NPI. */
+export function register(transport?: Transport): WSK_PROVIDER_NPI {
+  const registration = new WSK_REGISTRATION();
+  const provider = new WSK_PROVIDER_NPI();
+  const client = {
+    ClientContext: null,
+    Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null },
+  };
+  if (transport) wskRegisterWithTransport(client, registration, transport);
+  else WskRegister(client, registration);
+  WskCaptureProviderNPI(registration, WSK_INFINITE_WAIT, provider);
+  return provider;
+}
+
+/** The provider NPI of the bench's WSK client over the real network. */
+export const npi: WSK_PROVIDER_NPI = register();
 
 /** What a completed IRP reported. */
 export interface Completion {
@@ -106,11 +115,15 @@ export function datagram(Socket: WSK_SOCKET): WSK_PROVIDER_DATAGRAM_DISPATCH {
   return Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
 }
 
-/** WskSocketConnect to 127.0.0.1:`port`, optionally with TCP_NODELAY. */
-export async function connect(port: number, noDelay = false): Promise<WSK_SOCKET> {
+/** WskSocketConnect to 127.0.0.1:`port` (through `provider`), optionally with TCP_NODELAY. */
+export async function connect(
+  port: number,
+  noDelay = false,
+  provider: WSK_PROVIDER_NPI = npi,
+): Promise<WSK_SOCKET> {
   const Socket = await mustCall("WskSocketConnect", (Irp) =>
-    npi.Dispatch!.WskSocketConnect(
-      npi.Client,
+    provider.Dispatch!.WskSocketConnect(
+      provider.Client,
       SOCK_STREAM,
       IPPROTO_TCP,
       sockaddr("0.0.0.0", 0)!,
@@ -139,24 +152,6 @@ export async function connect(port: number, noDelay = false): Promise<WSK_SOCKET
       ));
   }
   return Socket;
-}
-
-/** A connection socket that is created but not connected (for a stubbed transport). */
-export async function unconnected(): Promise<WSK_SOCKET> {
-  return await mustCall("WskSocket", (Irp) =>
-    npi.Dispatch!.WskSocket(
-      npi.Client,
-      AF_INET,
-      SOCK_STREAM,
-      IPPROTO_TCP,
-      WSK_FLAG_CONNECTION_SOCKET,
-      null,
-      null,
-      null,
-      null,
-      null,
-      Irp,
-    )) as WSK_SOCKET;
 }
 
 /** A datagram socket bound to 127.0.0.1; with `events`, its WskReceiveFromEvent is enabled. */

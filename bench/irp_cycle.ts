@@ -20,12 +20,12 @@ import {
   IoSetNextIrpStackLocation,
   type NTSTATUS,
   STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   type WSK_SOCKET,
 } from "../mod.ts";
-import type { TcpStream } from "../transport/types.ts";
-import type { ConnectionSocket } from "../wsk/_connection.ts";
-import { buf, connection, Pump, unconnected } from "./_wsk.ts";
+import type { TcpStream, Transport } from "../transport/types.ts";
+import { buf, connect, connection, Pump, register } from "./_wsk.ts";
 
 const Routine = () => STATUS_MORE_PROCESSING_REQUIRED;
 
@@ -60,11 +60,21 @@ const stubStream: TcpStream = {
   setKeepAlive() {},
 };
 
+const unsupported = () => Promise.resolve({ status: STATUS_NOT_SUPPORTED, value: null });
+
+/** A network with one thing in it: every TCP connect gets the stub stream. */
+const stubTransport: Transport = {
+  tcp: {
+    connect: () => Promise.resolve({ status: STATUS_SUCCESS, value: stubStream }),
+    listen: unsupported,
+  },
+  udp: { bind: unsupported },
+  dns: { getAddressInfo: unsupported, getNameInfo: unsupported },
+};
+
 /** A WSK connection socket whose transport is the stub. */
-export async function stubbedSocket(): Promise<WSK_SOCKET> {
-  const Socket = await unconnected();
-  (Socket as unknown as ConnectionSocket).attach(stubStream);
-  return Socket;
+export function stubbedSocket(): Promise<WSK_SOCKET> {
+  return connect(1, false, register(stubTransport));
 }
 
 const payload = buf(new Uint8Array(1024));
