@@ -3,7 +3,8 @@
  * The I/O manager's hot cycle, as every WSK call drives it (see
  * irp_cycle.ts): allocate an IRP, set its completion routine, push the
  * provider's stack location, complete it, free it; the same cycle on a
- * reused IRP (IoReuseIrp), as the samples do; and one WskSend cycle with the
+ * reused IRP (IoReuseIrp), as the samples do; the cycle through the
+ * completion queue, as a provider completes; and one WskSend cycle with the
  * transport stubbed (target: 200 ns or less). `deno task bench` reports the
  * WskSend cycle in its table too.
  *
@@ -22,7 +23,7 @@ import {
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
 } from "../mod.ts";
-import { irpCycles, stubbedSocket, wskSendCycles } from "./irp_cycle.ts";
+import { irpCycles, queuedCycles, stubbedSocket, wskSendCycles } from "./irp_cycle.ts";
 
 const CYCLES = 10_000;
 const Routine = () => STATUS_MORE_PROCESSING_REQUIRED;
@@ -44,6 +45,11 @@ Deno.bench(
       IoCompleteRequest(Reused, IO_NO_INCREMENT);
     }
   },
+);
+
+Deno.bench(
+  { name: `taken → queued → completed, 1 IRP in flight (×${CYCLES})`, group: "WskSend" },
+  async () => await queuedCycles(CYCLES),
 );
 
 const Socket = stubbedSocket();
