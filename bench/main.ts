@@ -13,7 +13,7 @@
  * @module
  */
 import { Peer } from "./_peer.ts";
-import { type Measured, median, ROUNDS, timed } from "./_rounds.ts";
+import { type Measured, ROUNDS } from "./_rounds.ts";
 import { memoryRows } from "./memory.ts";
 import { judge, loadAverage, machine, plot, table } from "./report.ts";
 import { label, SIZES, tcpRows } from "./tcp.ts";
