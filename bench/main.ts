@@ -84,7 +84,9 @@ try {
 const judged = judge(rows);
 const text = table(judged);
 console.log(text);
-const notes = judged.filter((row) => row.note).map((row) => `- ${row.path}: ${row.note}`);
+// Rows that say the same thing share one line.
+const byNote = Map.groupBy(judged.filter((row) => row.note), (row) => row.note!);
+const notes = [...byNote].map(([note, rows]) => `- ${rows.map((r) => r.path).join("; ")}: ${note}`);
 if (notes.length) console.log("\n" + notes.join("\n"));
 
 if (report) {
