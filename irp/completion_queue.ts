@@ -40,10 +40,9 @@ let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
 // analogue of a JavaScript exception nobody caught.
 const THROWN_EXCEPTION_CODE = 0xE06D7363;
 
-/** How messages name a queued item: a DPC by its routine, other work by its runner. */
-function nameOf(run: Runner<unknown, unknown, unknown>, a: unknown): string {
-  const routine = run === runDpc ? a as () => void : run;
-  return dpcName(routine);
+/** What a queued item is about, for messages: a DPC's routine, or the runner of other work. */
+function subjectOf(run: Runner<unknown, unknown, unknown>, a: unknown): { name: string } {
+  return run === runDpc ? a as () => void : run;
 }
 
 function dpcName(routine: { name: string }): string {
@@ -60,8 +59,8 @@ function asBugCheck(
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new BugCheckError(
     KMODE_EXCEPTION_NOT_HANDLED,
-    [THROWN_EXCEPTION_CODE, objectAddress(run === runDpc ? a as object : run), 0, 0],
-    `${nameOf(run, a)} threw an exception nobody handled: ${text}`,
+    [THROWN_EXCEPTION_CODE, objectAddress(subjectOf(run, a)), 0, 0],
+    `${dpcName(subjectOf(run, a))} threw an exception nobody handled: ${text}`,
     { cause: error },
   );
 }
@@ -92,11 +91,7 @@ function drain(): void {
   while (head < queue.length) {
     const run = queue[head] as Runner<unknown, unknown, unknown>;
     const a = queue[head + 1], b = queue[head + 2], c = queue[head + 3];
-    queue[head] =
-      queue[head + 1] =
-      queue[head + 2] =
-      queue[head + 3] =
-        undefined;
+    for (let slot = head; slot < head + SLOTS; slot++) queue[slot] = undefined;
     head += SLOTS;
     if (head >= COMPACT_AT) {
       queue.splice(0, head);
@@ -111,7 +106,8 @@ function drain(): void {
   queue.length = 0;
   head = 0;
   draining = false;
-  if (idleWaiters.length > 0) { for (const resolve of idleWaiters.splice(0)) resolve(); }
+  if (idleWaiters.length === 0) return;
+  for (const resolve of idleWaiters.splice(0)) resolve();
 }
 
 /**
