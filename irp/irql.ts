@@ -166,6 +166,7 @@ function nameOf(what: RoutineName, routine: { name: string }): string {
  * import assert from "node:assert/strict";
  *
  * assert.equal(callAtDispatchLevel(() => KeGetCurrentIrql(), "a probe"), DISPATCH_LEVEL);
+ * assert.equal(callAtDispatchLevel((a: number, b: number) => a + b, "an adder", 1, 2), 3);
  * assert.throws(
  *   () => callAtDispatchLevel(async () => {}, "an async routine"),
  *   (e) => e instanceof BugCheckError && e.BugCheckCode === 0x0A,
