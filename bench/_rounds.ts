@@ -74,3 +74,13 @@ export async function timed(work: () => unknown): Promise<number> {
   await work();
   return (performance.now() - start) / 1000;
 }
+
+/** Measures a row, named `path`, only if `only` matches it, and gives it to `add`. */
+export function rowRunner(
+  only: RegExp,
+  add: (row: Measured) => void,
+): (path: string, measure: () => Promise<Figures>) => Promise<void> {
+  return async (path, measure) => {
+    if (only.test(path)) add({ path, ...await measure() });
+  };
+}

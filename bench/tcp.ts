@@ -26,7 +26,7 @@ import {
   type WSK_SOCKET,
 } from "../mod.ts";
 import type { Peer } from "./_peer.ts";
-import { alternate, type Figures, type Measured, timed } from "./_rounds.ts";
+import { alternate, type Figures, type Measured, rowRunner, timed } from "./_rounds.ts";
 import { buf, close, connect, connection, mustCall, Pump } from "./_wsk.ts";
 
 const KiB = 1024;
@@ -339,9 +339,7 @@ export async function tcpRows(
   only: RegExp,
   add: (row: Measured) => void,
 ): Promise<void> {
-  const run = async (path: string, measure: () => Promise<Figures>) => {
-    if (only.test(path)) add({ path, ...await measure() });
-  };
+  const run = rowRunner(only, add);
   const bimodal = "1 KiB writes under Nagle run at one of two speeds on this kernel, for tens " +
     "of ms at a time (raw alone: about 0.25 or 0.9 GB/s); the TCP_NODELAY rows are steady";
   for (const size of SIZES) {

@@ -23,7 +23,7 @@ import {
   type WSK_SOCKET,
 } from "../mod.ts";
 import type { Peer } from "./_peer.ts";
-import { alternate, type Figures, type Measured, type Side, timed } from "./_rounds.ts";
+import { alternate, type Figures, type Measured, rowRunner, type Side, timed } from "./_rounds.ts";
 import { buf, close, datagram, datagramSocket, Pump } from "./_wsk.ts";
 
 const HOST = "127.0.0.1";
@@ -249,9 +249,7 @@ export async function udpRows(
   only: RegExp,
   add: (row: Measured) => void,
 ): Promise<void> {
-  const run = async (path: string, measure: () => Promise<Figures>) => {
-    if (only.test(path)) add({ path, ...await measure() });
-  };
+  const run = rowRunner(only, add);
   for (const n of [1, 16]) await run(`WskSendTo 64 B, ${n} outstanding`, () => sendRow(peer, n));
   await run("WskReceiveFrom 64 B, 1 posted", () => receiveRow(peer, false));
   await run("WskReceiveFromEvent 64 B", () => receiveRow(peer, true));
