@@ -33,12 +33,16 @@ export interface Measured extends Figures {
   path: string;
 }
 
-/** How many measured rounds per side (after one warm-up round each): 5, or `--rounds N`. */
+/**
+ * How many measured rounds per side (after one warm-up round each): 9, or
+ * `--rounds N`. Many short rounds give steadier medians than a few long ones
+ * when other work on the machine comes and goes.
+ */
 export const ROUNDS: number = roundsOption();
 
 function roundsOption(): number {
   const at = Deno.args.indexOf("--rounds");
-  return at >= 0 ? Math.max(1, Number(Deno.args[at + 1]) | 0) : 5;
+  return at >= 0 ? Math.max(1, Number(Deno.args[at + 1]) | 0) : 9;
 }
 
 /** The median of `values`. */

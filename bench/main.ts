@@ -20,6 +20,8 @@ import { label, SIZES, tcpRows } from "./tcp.ts";
 import { udpRows } from "./udp.ts";
 
 const CYCLES = 50_000;
+/** Memory figures hardly move between children; five per side are plenty. */
+const MEMORY_ROUNDS = 5;
 
 /** The IRP cycle rows, in ns per cycle, each cycle measured in a process of its own. */
 async function cycleRows(): Promise<Measured[]> {
@@ -72,8 +74,8 @@ const wanted = (...paths: string[]) => paths.some((path) => only.test(path));
 try {
   await tcpRows(peer, only, progress);
   if (wanted("idle socket")) {
-    for (const row of await memoryRows(peer, 1000, ROUNDS)) progress(row);
-    for (const row of await memoryRows(peer, 10_000, ROUNDS)) progress(row);
+    for (const row of await memoryRows(peer, 1000, MEMORY_ROUNDS)) progress(row);
+    for (const row of await memoryRows(peer, 10_000, MEMORY_ROUNDS)) progress(row);
   }
   await udpRows(peer, only, progress);
   if (wanted("cycle")) { for (const row of await cycleRows()) progress(row); }
@@ -97,7 +99,9 @@ if (report) {
 
 Measured by \`deno task bench --report\` on ${started.toISOString()}. Every figure
 is the median of ${ROUNDS} rounds per side, the sides alternating (raw, node, WSK, raw, ...) in
-one run, after one warm-up round each; the peer runs in its own Deno process (bench/peer.ts).
+one run, after one warm-up round each (memory: ${MEMORY_ROUNDS} child processes per side; IRP
+cycles: ${ROUNDS} rounds in a process of their own); the peer runs in its own Deno process
+(bench/peer.ts).
 The ratio is WSK against raw Deno (\`Deno.Conn\`, \`Deno.listenDatagram\`), oriented so that
 higher is better, except for memory, where it is WSK's size over node:net's. The node column
 is \`node:net\` / \`node:dgram\`, which the transport uses. Absolute figures move with the load

@@ -38,13 +38,15 @@ export const SIZES: readonly number[] = [KiB, 16 * KiB, 64 * KiB, MiB];
 export const OUTSTANDING: readonly number[] = [1, 4, 16];
 /** Bytes moved per round, by buffer size: each round takes a fraction of a second. */
 const BYTES_PER_ROUND: Record<number, number> = {
-  [KiB]: 16 * MiB,
-  [16 * KiB]: 64 * MiB,
-  [64 * KiB]: 128 * MiB,
-  [MiB]: 256 * MiB,
+  [KiB]: 8 * MiB,
+  [16 * KiB]: 32 * MiB,
+  [64 * KiB]: 64 * MiB,
+  [MiB]: 128 * MiB,
 };
-const ROUND_TRIPS = 1000;
-const CONNECTS = 500;
+const ROUND_TRIPS = 500;
+// Each raw and node connection leaves a TIME_WAIT port behind for a minute: a
+// whole run stays well inside the 28k ephemeral ports.
+const CONNECTS = 300;
 
 /** The 8-byte request the sink and source services expect. */
 function header(length: number): Uint8Array {

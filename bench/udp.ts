@@ -27,8 +27,8 @@ import { alternate, type Figures, type Measured, rowRunner, type Side, timed } f
 import { buf, close, datagram, datagramSocket, Pump } from "./_wsk.ts";
 
 const HOST = "127.0.0.1";
-const SENDS = 20_000;
-const RECEIVES = 20_000;
+const SENDS = 10_000;
+const RECEIVES = 10_000;
 const BURST = 128;
 const SIZE = 64;
 
