@@ -26,20 +26,20 @@ interface Target {
   limit: number;
   /** ">=" for ratios that must be high; "<=" for memory and cycle time. */
   op: ">=" | "<=";
-  /** Compare with raw's best figure among rows matching this instead of the row's own raw. */
-  bestOf?: RegExp;
+  /**
+   * Compare with raw's best figure over the same loop at any number of IRPs
+   * outstanding, instead of the row's own raw.
+   */
+  bestLoop?: boolean;
 }
 
 const TARGETS: Target[] = [
   { match: /^WskReceive 64 KiB, 1 posted$/, op: ">=", limit: 0.95 },
   { match: /^WskSend 64 KiB/, op: ">=", limit: 0.95 },
-  { match: /^WskSend 1 KiB, 1 outstanding$/, op: ">=", limit: 0.75 },
-  {
-    match: /^WskSend 1 KiB, 16 outstanding$/,
-    op: ">=",
-    limit: 0.9,
-    bestOf: /^WskSend 1 KiB, \d+ outstanding$/,
-  },
+  // The 1 KiB send targets apply with and without TCP_NODELAY: under Nagle the
+  // kernel's speed is bimodal (see the rows' note), with it the figure is steady.
+  { match: /^WskSend 1 KiB, 1 outstanding/, op: ">=", limit: 0.75 },
+  { match: /^WskSend 1 KiB, 16 outstanding/, op: ">=", limit: 0.9, bestLoop: true },
   { match: /^WskReceive 1 KiB/, op: ">=", limit: 0.9 },
   { match: /round trip/, op: ">=", limit: 0.95 },
   { match: /^WskSend cycle/, op: "<=", limit: 200 },
@@ -62,14 +62,20 @@ function ratioOf(row: Measured, baseline: number | undefined): number | null {
   return higherIsBetter(row.unit) ? wsk / baseline : baseline / wsk;
 }
 
+/** A row's path with its number of IRPs outstanding left out. */
+function sameLoop(path: string): string {
+  return path.replace(/\d+ outstanding/, "N outstanding");
+}
+
 /** Ratios and verdicts for every row. */
 export function judge(rows: Measured[]): Judged[] {
   return rows.map((row) => {
     const target = TARGETS.find((t) => t.match.test(row.path));
     let baseline = row.unit === "KiB" ? row.figures.node : row.figures.raw;
-    if (target?.bestOf) {
+    if (target?.bestLoop) {
+      const loop = sameLoop(row.path);
       baseline = Math.max(
-        ...rows.filter((r) => target.bestOf!.test(r.path)).map((r) => r.figures.raw ?? 0),
+        ...rows.filter((r) => sameLoop(r.path) === loop).map((r) => r.figures.raw ?? 0),
       );
     }
     const ratio = ratioOf(row, baseline);
@@ -81,7 +87,7 @@ export function judge(rows: Measured[]): Judged[] {
       ? " ns"
       : row.unit === "KiB"
       ? "× node"
-      : target.bestOf
+      : target.bestLoop
       ? "× raw's best"
       : "×";
     return {
