@@ -94,7 +94,8 @@ if (notes.length) console.log("\n" + notes.join("\n"));
 if (report) {
   const loadAfter = loadAverage();
   const svg = plot(rows, SIZES.map(label));
-  await Deno.writeTextFile(new URL("./throughput.svg", import.meta.url), svg);
+  const svgFile = new URL("./throughput.svg", import.meta.url);
+  await Deno.writeTextFile(svgFile, svg);
   const markdown = `# Benchmarks
 
 Measured by \`deno task bench --report\` on ${started.toISOString()}. Every figure
@@ -124,6 +125,7 @@ ${notes.join("\n")}
   const file = new URL("../BENCHMARKS.md", import.meta.url);
   await Deno.writeTextFile(file, markdown);
   // Laid out as `deno fmt` would, so that `deno task check` stays clean.
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", file.pathname] }).output();
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", file.pathname, svgFile.pathname] })
+    .output();
   console.error("wrote BENCHMARKS.md and bench/throughput.svg");
 }
