@@ -79,12 +79,22 @@ export async function timed(work: () => unknown): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
-/** Measures a row, named `path`, only if `only` matches it, and gives it to `add`. */
+/**
+ * Measures a row, named `path`, only if `only` matches it, and gives it to
+ * `add`. A row that fails (a refused connection on a busy machine, say) is
+ * reported as failed, and the other rows still run.
+ */
 export function rowRunner(
   only: RegExp,
   add: (row: Measured) => void,
 ): (path: string, measure: () => Promise<Figures>) => Promise<void> {
   return async (path, measure) => {
-    if (only.test(path)) add({ path, ...await measure() });
+    if (!only.test(path)) return;
+    try {
+      add({ path, ...await measure() });
+    } catch (error) {
+      console.error(`${path} failed:`, error);
+      add({ path, unit: "/s", figures: {}, note: `failed: ${String(error)}`, orderKept: false });
+    }
   };
 }

@@ -80,9 +80,9 @@ export function judge(rows: Measured[]): Judged[] {
     }
     const ratio = ratioOf(row, baseline);
     if (!target) return { ...row, ratio, target: "", met: null };
-    const value = row.unit === "ns" ? row.figures.wsk! : ratio!;
-    const met = (target.op === ">=" ? value >= target.limit : value <= target.limit) &&
-      row.orderKept !== false;
+    const value = row.unit === "ns" ? row.figures.wsk : ratio;
+    const met = value !== undefined && value !== null && row.orderKept !== false &&
+      (target.op === ">=" ? value >= target.limit : value <= target.limit);
     const yardstick = row.unit === "ns"
       ? " ns"
       : row.unit === "KiB"
