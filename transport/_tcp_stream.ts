@@ -2,11 +2,16 @@
 /**
  * {@linkcode TcpStream} over a `node:net` socket.
  *
- * Reads go through `onread` with one reused buffer per stream: in Deno 2.9.6
- * that runs at raw `Deno.Conn` speed, where 'data' events allocate a chunk per
- * read and run at about half. The receiver's return value is passed straight
- * back to `node:net`, which stops reading (`readStop`) on `false`, so nothing
- * is buffered here: the kernel window fills and the peer is slowed.
+ * Reads go through `onread` into one buffer that every stream of the process
+ * shares: in Deno 2.9.6 that runs at raw `Deno.Conn` speed, where 'data'
+ * events allocate a chunk per read and run at about half. Sharing is safe
+ * because a read fills the buffer and calls back at once, one read at a time
+ * on the one JS thread, and the receiver must be done with the bytes (copy
+ * what it keeps) when `data()` returns; it saves 64 KiB per socket (the bulk
+ * of an idle socket's memory) and an allocation per connect. The receiver's
+ * return value is passed straight back to `node:net`, which stops reading
+ * (`readStop`) on `false`, so nothing is buffered here: the kernel window
+ * fills and the peer is slowed.
  *
  * Statuses chosen where WSK documents none (the WSK layer relies on them):
  * - write/shutdownWrite after {@linkcode TcpStream.shutdownWrite}:
@@ -36,11 +41,14 @@ import type { Endpoint, TcpReceiver, TcpStream } from "./types.ts";
 import { WriteQueue } from "./_write_queue.ts";
 
 /**
- * The reused receive buffer, one per stream. 64 KiB is what a loopback read
- * hands over at most in practice; 256 KiB measured no faster in the bench,
- * 16 KiB slower.
+ * The size of the shared receive buffer. 64 KiB is what a loopback read hands
+ * over at most in practice; 256 KiB measured no faster in the bench, 16 KiB
+ * slower.
  */
 export const RECEIVE_BUFFER_SIZE = 64 * 1024;
+
+/** The one receive buffer of every stream: see the module doc for why sharing is safe. */
+const SHARED_RECEIVE_BUFFER = new Uint8Array(RECEIVE_BUFFER_SIZE);
 
 const EMPTY = new Uint8Array(0);
 
@@ -85,7 +93,7 @@ export class NodeTcpStream implements TcpStream {
 
   constructor() {
     this.onread = {
-      buffer: new Uint8Array(RECEIVE_BUFFER_SIZE),
+      buffer: SHARED_RECEIVE_BUFFER,
       callback: this.#onRead,
     };
   }
