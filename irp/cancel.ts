@@ -15,6 +15,7 @@ import {
   KeBugCheckEx,
   objectAddress,
 } from "./bugcheck.ts";
+import { enterDriverCall, leaveDriverCall } from "./completion_queue.ts";
 import { type DRIVER_CANCEL, IO_TYPE_IRP, IRP } from "./irp.ts";
 import { DISPATCH_LEVEL, KeGetCurrentIrql, KeLowerIrql, KeRaiseIrql, type KIRQL } from "./irql.ts";
 import { irpState } from "./_irp_state.ts";
@@ -152,6 +153,16 @@ function isThenable(value: unknown): boolean {
  * ```
  */
 export function IoCancelIrp(Irp: IRP): boolean {
+  // A driver's call: completions its cancel routine queues wait until it returns.
+  enterDriverCall();
+  try {
+    return cancelIrp(Irp);
+  } finally {
+    leaveDriverCall();
+  }
+}
+
+function cancelIrp(Irp: IRP): boolean {
   if (!(Irp instanceof IRP) || Irp.Type !== IO_TYPE_IRP || irpState(Irp).freed) {
     KeBugCheckEx(
       CANCEL_STATE_IN_COMPLETED_IRP,

@@ -4,7 +4,9 @@
  * DISPATCH_LEVEL", like the DPCs through which Windows completes network I/O.
  * A WSK provider never completes an IRP inside the call that received it; it
  * queues the completion here, and it runs on a microtask after the caller
- * returns.
+ * returns, or earlier, at the end of the transport callback that queued it
+ * ({@linkcode drainCompletionQueueNow}): no driver call is on the stack there
+ * either, and the driver gets its completion before the socket's next read.
  *
  * A bug check in queued work has no caller to throw to. It goes to
  * {@linkcode onBugCheck} listeners and {@linkcode nextBugCheck} waiters, or,
@@ -31,7 +33,12 @@ const SLOTS = 4;
 const COMPACT_AT = 4096;
 const queue: unknown[] = [];
 let head = 0;
+/** A microtask drain is scheduled, or a drain runs: the queue is not idle. */
 let draining = false;
+/** A drain is on the stack: work queued now joins it, and nothing starts another. */
+let running = false;
+/** Driver calls into the emulator (WSK dispatch functions, IoCancelIrp) on the stack. */
+let driverCalls = 0;
 const idleWaiters: (() => void)[] = [];
 const listeners = new Set<(error: BugCheckError) => void>();
 let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
@@ -86,7 +93,13 @@ function raise(error: BugCheckError): void {
   }
 }
 
+/** The scheduled drain; a no-op when an earlier drain already emptied the queue. */
+function drainScheduled(): void {
+  if (!running) drain();
+}
+
 function drain(): void {
+  running = true;
   // Items queued while draining join the end of this same drain.
   while (head < queue.length) {
     const run = queue[head] as Runner<unknown, unknown, unknown>;
@@ -105,6 +118,7 @@ function drain(): void {
   }
   queue.length = 0;
   head = 0;
+  running = false;
   draining = false;
   if (idleWaiters.length === 0) return;
   for (const resolve of idleWaiters.splice(0)) resolve();
@@ -119,8 +133,40 @@ export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void
   queue.push(run, a, b, c);
   if (!draining) {
     draining = true;
-    queueMicrotask(drain);
+    queueMicrotask(drainScheduled);
   }
+}
+
+/**
+ * Internal: the end of a transport callback. Runs the queue now, unless a
+ * drain is already on the stack (the work joins it) or a provider call is
+ * (a driver's call, see {@linkcode enterDriverCall}): then the scheduled microtask runs it,
+ * as ever. A transport callback comes from the event loop, not from a driver,
+ * so running completions at its end is not "inside the call": the driver's
+ * calls have all returned. What it buys is time: a socket delivers several
+ * reads back to back with no microtask checkpoint between them, and a
+ * completion routine that runs here re-posts its receive before the next one.
+ * FIFO is kept: it is the same queue, run from its head.
+ */
+export function drainCompletionQueueNow(): void {
+  if (running || driverCalls > 0 || head >= queue.length) return;
+  drain();
+}
+
+/**
+ * Internal: a driver's call into the emulator starts (a WSK dispatch
+ * function, IoCancelIrp).
+ * Until the matching {@linkcode leaveDriverCall}, {@linkcode drainCompletionQueueNow}
+ * runs nothing, so that even a transport that calls back from inside a
+ * driver's call never runs a completion there.
+ */
+export function enterDriverCall(): void {
+  driverCalls++;
+}
+
+/** Internal: the call that {@linkcode enterDriverCall} marked returns (or throws). */
+export function leaveDriverCall(): void {
+  driverCalls--;
 }
 
 function runDpc(routine: () => void): void {

@@ -27,6 +27,11 @@ import {
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
 } from "@wskemu/wsk/irp";
+import {
+  drainCompletionQueueNow,
+  enterDriverCall,
+  leaveDriverCall,
+} from "../../irp/completion_queue.ts";
 
 /** An IoAllocateIrp IRP a provider has taken; `routine` is its owner's completion routine. */
 function takenIrp(routine: (Irp: IRP) => NTSTATUS): IRP {
@@ -195,4 +200,45 @@ Deno.test("a completion routine may reuse its IRP and send it again", async () =
   await completionQueueIdle();
   assert.deepEqual(statuses, [STATUS_CONNECTION_REFUSED, STATUS_SUCCESS, STATUS_SUCCESS]);
   assert.equal(outstandingIrps(), before);
+});
+
+// --- the end of a transport callback ---------------------------------------
+
+Deno.test("drainCompletionQueueNow() runs queued work at once, in FIFO order, at DISPATCH_LEVEL", async () => {
+  const order: string[] = [];
+  queueDpc(() => {
+    order.push(`first at ${KeGetCurrentIrql()}`);
+    queueDpc(() => order.push("queued by the first"));
+  });
+  queueDpc(() => order.push("second"));
+  drainCompletionQueueNow();
+  assert.deepEqual(order, [`first at ${DISPATCH_LEVEL}`, "second", "queued by the first"]);
+  // The microtask that was scheduled finds nothing left to run.
+  await completionQueueIdle();
+  assert.equal(order.length, 3);
+});
+
+Deno.test("drainCompletionQueueNow() inside queued work runs nothing early: the work joins the running drain", async () => {
+  const order: string[] = [];
+  queueDpc(() => {
+    queueDpc(() => order.push("inner"));
+    drainCompletionQueueNow();
+    order.push("outer returns");
+  });
+  await completionQueueIdle();
+  assert.deepEqual(order, ["outer returns", "inner"]);
+});
+
+Deno.test("drainCompletionQueueNow() inside a driver's call runs nothing until the call returns", async () => {
+  const order: string[] = [];
+  enterDriverCall();
+  try {
+    queueDpc(() => order.push("dpc"));
+    drainCompletionQueueNow();
+    order.push("call returns");
+  } finally {
+    leaveDriverCall();
+  }
+  await completionQueueIdle();
+  assert.deepEqual(order, ["call returns", "dpc"]);
 });
