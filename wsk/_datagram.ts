@@ -25,6 +25,7 @@ import type { IoctlResult } from "./_control.ts";
 import { sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
 import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
+import { settledStatus } from "./_settled.ts";
 import { SocketBase } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -241,9 +242,11 @@ export class DatagramSocket extends SocketBase {
    */
   #send(datagrams: Uint8Array[][], to: Endpoint): Promise<NTSTATUS> {
     const udp = this.#udp!;
+    // Never rejects (a transport that throws gives the mapped status), so
+    // one failed send cannot hold up the sends queued behind it.
     const sent = this.#sendTail.then(async () => {
       for (const segments of datagrams) {
-        const status = await udp.send(segments, to);
+        const status = await settledStatus(() => udp.send(segments, to));
         if (status !== STATUS_SUCCESS) return status;
       }
       return STATUS_SUCCESS;

@@ -14,6 +14,7 @@ import {
 import type { Endpoint, Result } from "../transport/types.ts";
 import type { ClientResource, WskClientState } from "./_client.ts";
 import { failIrp, type PendingIrp, takeIrp } from "./_irp.ts";
+import { settledResult } from "./_settled.ts";
 import { AF_INET6 } from "./constants.ts";
 import type { WSK_SOCKET } from "./structures.ts";
 
@@ -103,7 +104,7 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
     opened: (value: T) => void,
     failed: () => void,
   ): void {
-    opening.then((result) => {
+    settledResult(() => opening).then((result) => {
       if (this.closed) {
         result.value?.close();
         return;
