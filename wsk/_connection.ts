@@ -210,7 +210,9 @@ export class ConnectionSocket extends SocketBase {
     const callback = this.#events()?.WskSendBacklogEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_SEND_BACKLOG)) return;
     queueDpc(() => {
-      if (!this.closed) callback(this.context, IDEAL_SEND_BACKLOG);
+      if (!this.closed && this.eventMask & WSK_EVENT_SEND_BACKLOG) {
+        this.runEvent(WSK_EVENT_SEND_BACKLOG, () => callback(this.context, IDEAL_SEND_BACKLOG));
+      }
     });
   }
 
@@ -221,7 +223,10 @@ export class ConnectionSocket extends SocketBase {
       const callback = events.WskReceiveEvent;
       queueDpc(() => {
         if (!this.closed && this.eventMask & WSK_EVENT_RECEIVE) {
-          callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, 0, { value: 0 });
+          this.runEvent(
+            WSK_EVENT_RECEIVE,
+            () => callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, 0, { value: 0 }),
+          );
         }
       });
     }
@@ -229,7 +234,10 @@ export class ConnectionSocket extends SocketBase {
       const callback = events.WskDisconnectEvent;
       queueDpc(() => {
         if (!this.closed && this.eventMask & WSK_EVENT_DISCONNECT) {
-          callback(this.context, flags | WSK_FLAG_AT_DISPATCH_LEVEL);
+          this.runEvent(
+            WSK_EVENT_DISCONNECT,
+            () => callback(this.context, flags | WSK_FLAG_AT_DISPATCH_LEVEL),
+          );
         }
       });
     }

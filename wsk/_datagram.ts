@@ -95,11 +95,6 @@ export class DatagramSocket extends SocketBase {
     return false;
   }
 
-  eventRunning(running: boolean): void {
-    if (running) this.runningEvent |= WSK_EVENT_RECEIVE_FROM;
-    else this.runningEvent &= ~WSK_EVENT_RECEIVE_FROM;
-  }
-
   // ---- socket I/O controls ----
 
   /** SIO_WSK_SET_REMOTE_ADDRESS and SIO_WSK_SET_SENDTO_ADDRESS: after bind; InputSize 0 clears. */

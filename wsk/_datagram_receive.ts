@@ -21,7 +21,7 @@ import { fillSockaddr } from "./_address.ts";
 import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
 import { PendingIrp } from "./_irp.ts";
 import type { SOCKADDR } from "./address.ts";
-import { MSG_TRUNC, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
+import { MSG_TRUNC, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
 import type { Box, PFN_WSK_RECEIVE_FROM_EVENT } from "./dispatch_types.ts";
 import type { WSK_DATAGRAM_INDICATION } from "./structures.ts";
 
@@ -44,8 +44,8 @@ export interface DatagramHost {
    * enabled (static callbacks) and false when it was disabled.
    */
   eventRefused(): boolean;
-  /** Marks WskReceiveFromEvent as running (or not), for STATUS_EVENT_PENDING. */
-  eventRunning(running: boolean): void;
+  /** Runs a callback of event `bit`, marked as running (for STATUS_EVENT_PENDING). */
+  runEvent<R>(bit: number, callback: () => R): R;
 }
 
 /** Counters a test or a verifier can read. */
@@ -217,13 +217,11 @@ export class DatagramReceiver {
     const list = indicationList(batch, this.host.family);
     this.stats.dropped += batch.length - list.indicated.length;
     if (!list.head) return;
-    let status: NTSTATUS;
-    this.host.eventRunning(true);
-    try {
-      status = callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, list.head);
-    } finally {
-      this.host.eventRunning(false);
-    }
+    const head = list.head;
+    const status = this.host.runEvent(
+      WSK_EVENT_RECEIVE_FROM,
+      () => callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head),
+    );
     if (status === STATUS_PENDING) {
       this.#retained.set(list.head, list.mdls);
       return;

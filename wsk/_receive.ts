@@ -17,7 +17,12 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { failIrp, PendingIrp } from "./_irp.ts";
-import { WSK_FLAG_AT_DISPATCH_LEVEL, WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from "./constants.ts";
+import {
+  WSK_EVENT_RECEIVE,
+  WSK_FLAG_AT_DISPATCH_LEVEL,
+  WSK_FLAG_DRAIN,
+  WSK_FLAG_WAITALL,
+} from "./constants.ts";
 import type { PFN_WSK_RECEIVE_EVENT } from "./dispatch_types.ts";
 import type { WSK_DATA_INDICATION } from "./structures.ts";
 
@@ -37,6 +42,8 @@ export interface ReceiveHost {
   pause(): void;
   /** Resume reading from the transport. */
   resume(): void;
+  /** Runs a callback of event `bit`, marked as running (for STATUS_EVENT_PENDING). */
+  runEvent<R>(bit: number, callback: () => R): R;
 }
 
 interface ReceiveRequest {
@@ -263,12 +270,9 @@ export class ReceiveQueue {
     this.#bufferedBytes = 0;
     const head = indicationList(chunks);
     const BytesAccepted = { value: total };
-    const status = callback(
-      this.host.context,
-      WSK_FLAG_AT_DISPATCH_LEVEL,
-      head,
-      total,
-      BytesAccepted,
+    const status = this.host.runEvent(
+      WSK_EVENT_RECEIVE,
+      () => callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head, total, BytesAccepted),
     );
     if (status === STATUS_PENDING) {
       this.#retained.set(head, total);
