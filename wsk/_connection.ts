@@ -346,6 +346,7 @@ export class ConnectionSocket extends SocketBase {
   protected release(): void {
     this.#connectAbort?.abort();
     this.stream?.close();
+    this.receive.close();
   }
 }
 
