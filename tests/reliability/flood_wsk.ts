@@ -13,7 +13,6 @@
 import {
   AF_INET,
   IPPROTO_UDP,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
   SOCK_DGRAM,
   STATUS_PENDING,
   STATUS_SUCCESS,
@@ -23,11 +22,11 @@ import {
   WSK_FLAG_DATAGRAM_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
   type WSK_SOCKET,
-  WskIoctl,
 } from "../../mod.ts";
 import type { ConnectionSocket } from "../../wsk/_connection.ts";
 import type { DatagramSocket } from "../../wsk/_datagram.ts";
 import { addr, call, connDispatch, enableEvents, TestClient, wskBuf } from "../_wsk.ts";
+import { receiveBacklog } from "../wsk/_connected.ts";
 
 /** Memory after a full GC, in bytes. */
 export interface Memory {
@@ -70,33 +69,17 @@ async function tcp(port: number): Promise<FloodReport> {
   const Socket = await client.connected("127.0.0.1", port);
   const d = connDispatch(Socket);
   const before = measure();
-  // No receive is posted: wait (bounded) until WSK stops reading at its bound.
-  const backlog = { value: 0 };
-  const query = () =>
-    call((Irp) =>
-      d.WskControlSocket(
-        Socket,
-        WskIoctl,
-        SIO_WSK_QUERY_RECEIVE_BACKLOG,
-        0,
-        0,
-        null,
-        8,
-        backlog,
-        null,
-        Irp,
-      )
-    );
-  // There is no event for "the transport is paused"; the backlog reaching the
-  // bound is what pauses it, so poll for that, with a deadline.
+  // No receive is posted. There is no event for "the transport is paused";
+  // the backlog reaching the bound is what pauses it, so poll for that, with
+  // a deadline.
   const bound = (Socket as unknown as ConnectionSocket).receiveLimit;
   const deadline = Date.now() + 20_000;
-  for (await query(); backlog.value < bound; await query()) {
-    if (Date.now() > deadline) throw new Error(`backlog stuck at ${backlog.value} of ${bound}`);
+  let buffered = await receiveBacklog(Socket);
+  for (; buffered < bound; buffered = await receiveBacklog(Socket)) {
+    if (Date.now() > deadline) throw new Error(`backlog stuck at ${buffered} of ${bound}`);
     await new Promise((r) => setTimeout(r, 10));
   }
   const during = measure();
-  const buffered = backlog.value;
   const buffer = new Uint8Array(1024 * 1024);
   const into = wskBuf(buffer);
   let drained = 0;

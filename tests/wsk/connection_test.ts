@@ -12,13 +12,10 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   MmBuildMdlForNonPagedPool,
-  NPI_WSK_INTERFACE_ID,
-  SO_WSK_EVENT_CALLBACK,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR_IN,
   sockaddrToString,
-  SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ACTIVE,
   STATUS_CONNECTION_REFUSED,
@@ -40,12 +37,12 @@ import {
   WSK_FLAG_NODELAY,
   WSK_FLAG_OOB,
   WSK_FLAG_WAITALL,
-  WskSetOption,
 } from "../../mod.ts";
 import {
   addr,
   call,
   connDispatch,
+  enableEvents,
   listen,
   readAll,
   readExactly,
@@ -310,21 +307,7 @@ Deno.test("a reset mid-stream delivers the data first, then STATUS_CONNECTION_RE
   };
   const Socket = await client.connected("127.0.0.1", port, null, events);
   const d = connDispatch(Socket);
-  assert.equal(
-    d.WskControlSocket(
-      Socket,
-      WskSetOption,
-      SO_WSK_EVENT_CALLBACK,
-      SOL_SOCKET,
-      8,
-      { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT },
-      0,
-      null,
-      null,
-      null,
-    ),
-    STATUS_SUCCESS,
-  );
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT), STATUS_SUCCESS);
   const peer = await accepted.promise;
   peer.on("error", () => {});
   peer.write("partial");
@@ -418,22 +401,7 @@ Deno.test("IoCancelIrp() on a pending receive completes it with STATUS_CANCELLED
     listener.accept(),
   ]);
   const d = connDispatch(Socket);
-  const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
-  assert.equal(
-    d.WskControlSocket(
-      Socket,
-      WskSetOption,
-      SO_WSK_EVENT_CALLBACK,
-      SOL_SOCKET,
-      8,
-      control,
-      0,
-      null,
-      null,
-      null,
-    ),
-    STATUS_SUCCESS,
-  );
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
   await writeAll(peer, text("abc"));
   await arrived;
   // The WAITALL receive takes "abc" and waits for 7 more bytes; then it is cancelled.

@@ -469,17 +469,27 @@ async function until(done: () => boolean, ms = 5000): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
-Deno.test("datagrams nobody receives are queued up to SO_RCVBUF, then dropped (bounded memory)", async () => {
-  const client = new TestClient();
-  const peer = await Peer.open();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, null, false);
-  const rcvbuf = 4096;
+/** A datagram socket on 127.0.0.1:0 whose SO_RCVBUF was set to `rcvbuf` before bind. */
+async function withReceiveBuffer(
+  client: TestClient,
+  rcvbuf: number,
+  events: WSK_CLIENT_DATAGRAM_DISPATCH | null,
+): Promise<WSK_SOCKET> {
+  const Socket = await datagramSocket(client, "127.0.0.1", null, events, false);
   assert.equal((await setOption(Socket, SOL_SOCKET, SO_RCVBUF, rcvbuf)).Status, STATUS_SUCCESS);
   assert.equal(
     (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("127.0.0.1", 0)!, 0, Irp)))
       .Status,
     STATUS_SUCCESS,
   );
+  return Socket;
+}
+
+Deno.test("datagrams nobody receives are queued up to SO_RCVBUF, then dropped (bounded memory)", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const rcvbuf = 4096;
+  const Socket = await withReceiveBuffer(client, rcvbuf, null);
   const port = await localPort(Socket);
   const receiver = (Socket as unknown as DatagramSocket).receiver;
 
@@ -523,14 +533,8 @@ Deno.test("datagrams the client retains count against SO_RCVBUF: past it new one
   const client = new TestClient();
   const peer = await Peer.open();
   const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch, false);
   const rcvbuf = 4096;
-  assert.equal((await setOption(Socket, SOL_SOCKET, SO_RCVBUF, rcvbuf)).Status, STATUS_SUCCESS);
-  assert.equal(
-    (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("127.0.0.1", 0)!, 0, Irp)))
-      .Status,
-    STATUS_SUCCESS,
-  );
+  const Socket = await withReceiveBuffer(client, rcvbuf, events.dispatch);
   events.reply = () => STATUS_PENDING;
   assert.equal(enableEvents(Socket), STATUS_SUCCESS);
   const port = await localPort(Socket);

@@ -13,7 +13,6 @@ import {
   STATUS_EVENT_PENDING,
   STATUS_PENDING,
   STATUS_SUCCESS,
-  type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_EVENT_ACCEPT,
   WSK_EVENT_DISABLE,
@@ -29,13 +28,13 @@ import {
   call,
   connDispatch,
   enableEvents,
-  listen,
   listening,
   start,
   TestClient,
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { connectedWithEvents } from "./_connected.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -55,28 +54,11 @@ function disable(Socket: WSK_SOCKET, event: number, Irp: IRP | null): NTSTATUS {
   );
 }
 
-/** A connection socket with `events` as its callbacks, and its Deno peer. */
-async function connected(client: TestClient, events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>) {
-  const listener = listen();
-  const dispatch = {
-    WskReceiveEvent: null,
-    WskDisconnectEvent: null,
-    WskSendBacklogEvent: null,
-    ...events,
-  };
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port, null, dispatch),
-    listener.accept(),
-  ]);
-  listener.close();
-  return { Socket, peer };
-}
-
 Deno.test("WskReceiveEvent disabling itself gets STATUS_EVENT_PENDING and is not called again", async () => {
   const client = new TestClient();
   let calls = 0;
   const returned = Promise.withResolvers<NTSTATUS>();
-  const { Socket, peer } = await connected(client, {
+  const { Socket, peer } = await connectedWithEvents(client, {
     WskReceiveEvent: () => {
       calls++;
       returned.resolve(disable(Socket, WSK_EVENT_RECEIVE, null));
@@ -103,7 +85,7 @@ Deno.test("WskReceiveEvent disabling itself with an IRP gets STATUS_PENDING; the
   const order: string[] = [];
   let disabling: Call | null = null;
   const called = Promise.withResolvers<void>();
-  const { Socket, peer } = await connected(client, {
+  const { Socket, peer } = await connectedWithEvents(client, {
     WskReceiveEvent: () => {
       disabling = start((Irp) => disable(Socket, WSK_EVENT_RECEIVE, Irp));
       disabling.done.then(() => order.push("disable completed"));
@@ -127,7 +109,7 @@ Deno.test("WskReceiveEvent disabling itself with an IRP gets STATUS_PENDING; the
 Deno.test("WskDisconnectEvent disabling itself gets STATUS_EVENT_PENDING", async () => {
   const client = new TestClient();
   const returned = Promise.withResolvers<NTSTATUS>();
-  const { Socket, peer } = await connected(client, {
+  const { Socket, peer } = await connectedWithEvents(client, {
     WskDisconnectEvent: () => {
       returned.resolve(disable(Socket, WSK_EVENT_DISCONNECT, null));
       return STATUS_SUCCESS;
@@ -143,7 +125,7 @@ Deno.test("WskDisconnectEvent disabling itself gets STATUS_EVENT_PENDING", async
 Deno.test("WskSendBacklogEvent disabling itself gets STATUS_EVENT_PENDING", async () => {
   const client = new TestClient();
   const returned = Promise.withResolvers<NTSTATUS>();
-  const { Socket, peer } = await connected(client, {
+  const { Socket, peer } = await connectedWithEvents(client, {
     WskSendBacklogEvent: () => {
       returned.resolve(disable(Socket, WSK_EVENT_SEND_BACKLOG, null));
       return STATUS_SUCCESS;
@@ -183,7 +165,9 @@ Deno.test("WskAcceptEvent disabling itself gets STATUS_EVENT_PENDING", async () 
 
 Deno.test("disabling a callback that is not running succeeds at once, with or without an IRP", async () => {
   const client = new TestClient();
-  const { Socket, peer } = await connected(client, { WskReceiveEvent: () => STATUS_SUCCESS });
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: () => STATUS_SUCCESS,
+  });
   enableEvents(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT);
   assert.equal(disable(Socket, WSK_EVENT_RECEIVE, null), STATUS_SUCCESS);
   const c = await call((Irp) => disable(Socket, WSK_EVENT_DISCONNECT, Irp));

@@ -4,15 +4,11 @@ import net from "node:net";
 import {
   DISPATCH_LEVEL,
   KeGetCurrentIrql,
-  MmGetSystemAddressForMdlSafe,
-  NormalPagePriority,
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
   STATUS_DATA_NOT_ACCEPTED,
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
-  type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
   WSK_EVENT_ACCEPT,
@@ -30,51 +26,15 @@ import {
   call,
   connDispatch,
   enableEvents,
-  listen,
   listening,
   readAll,
   TestClient,
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { bytesOf, connectedWithEvents, receiveBacklog } from "./_connected.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-/** The bytes of an indication chain, concatenated. */
-function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (let d = head; d; d = d.Next) {
-    const va = MmGetSystemAddressForMdlSafe(d.Buffer.Mdl!, NormalPagePriority)!;
-    parts.push(va.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A connected socket whose connection callbacks are `events`, and its Deno peer. */
-async function connectedWithEvents(
-  client: TestClient,
-  events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>,
-) {
-  const listener = listen();
-  const dispatch = {
-    WskReceiveEvent: null,
-    WskDisconnectEvent: null,
-    WskSendBacklogEvent: null,
-    ...events,
-  };
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port, "my context", dispatch),
-    listener.accept(),
-  ]);
-  listener.close();
-  return { Socket, peer };
-}
 
 Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, never inside the enabling call", async () => {
   const client = new TestClient();
@@ -92,7 +52,7 @@ Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, n
       if (got.reduce((n, g) => n + g.length, 0) === 5) arrived();
       return STATUS_SUCCESS;
     },
-  });
+  }, "my context");
   await writeAll(peer, text("hello"));
   insideEnable = true;
   assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
@@ -284,21 +244,7 @@ Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send bac
   );
   assert.equal(q.Status, STATUS_SUCCESS);
   assert.equal(out.value, size);
-  const r = await call((Irp) =>
-    connDispatch(Socket).WskControlSocket(
-      Socket,
-      WskIoctl,
-      SIO_WSK_QUERY_RECEIVE_BACKLOG,
-      0,
-      0,
-      null,
-      8,
-      out,
-      null,
-      Irp,
-    )
-  );
-  assert.deepEqual([r.Status, out.value], [STATUS_SUCCESS, 0]);
+  assert.equal(await receiveBacklog(Socket), 0);
   peer.close();
   await client.closeSocket(Socket);
   await client.close();
