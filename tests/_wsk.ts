@@ -36,10 +36,11 @@ import {
   type WSK_SOCKET,
   WskCaptureProviderNPI,
   WskDeregister,
-  WskRegister,
+  wskRegisterWithTransport,
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../mod.ts";
+import { realTransport, type Transport } from "../transport/mod.ts";
 import assert from "node:assert/strict";
 
 /** What a completed IRP reported. */
@@ -105,9 +106,13 @@ export class TestClient {
   readonly registration = new WSK_REGISTRATION();
   readonly npi = new WSK_PROVIDER_NPI();
 
-  constructor() {
+  /** Registers over `transport` (the real sockets unless given). */
+  constructor(transport: Transport = realTransport) {
     const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
-    assert.equal(WskRegister({ ClientContext: null, Dispatch }, this.registration), STATUS_SUCCESS);
+    assert.equal(
+      wskRegisterWithTransport({ ClientContext: null, Dispatch }, this.registration, transport),
+      STATUS_SUCCESS,
+    );
     assert.equal(
       WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi),
       STATUS_SUCCESS,
