@@ -38,10 +38,10 @@ Deno.test("close with 50 sends and 50 receives pending cancels all 100 in postin
     const into = wskBuf(new Uint8Array(1024));
     const order: string[] = [];
     const posted: [string, Call][] = [];
-    const post = (name: string, call: Call) => {
-      assert.equal(call.returned, STATUS_PENDING);
-      call.done.then(() => order.push(name));
-      posted.push([name, call]);
+    const post = (name: string, pending: Call) => {
+      assert.equal(pending.returned, STATUS_PENDING);
+      pending.done.then(() => order.push(name));
+      posted.push([name, pending]);
     };
     for (let i = 0; i < 50; i++) {
       post(`send ${i}`, start((Irp) => d.WskSend(Socket, i === 0 ? big : small, 0, Irp)));
@@ -72,10 +72,10 @@ Deno.test("close cancels sends and receives interleaved in the order they were p
     const expected: string[] = [];
     for (let i = 0; i < 20; i++) {
       const name = i % 2 === 0 ? `send ${i}` : `receive ${i}`;
-      const call = start((Irp) =>
+      const pending = start((Irp) =>
         i % 2 === 0 ? d.WskSend(Socket, big, 0, Irp) : d.WskReceive(Socket, into, 0, Irp)
       );
-      call.done.then((c) => order.push(`${name} ${ntStatusName(c.Status)}`));
+      pending.done.then((c) => order.push(`${name} ${ntStatusName(c.Status)}`));
       expected.push(`${name} ${ntStatusName(STATUS_CANCELLED)}`);
     }
     const close = start((Irp) => d.WskCloseSocket(Socket, Irp));
