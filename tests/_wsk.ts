@@ -36,11 +36,12 @@ import {
   type WSK_SOCKET,
   WskCaptureProviderNPI,
   WskDeregister,
+  WskRegister,
   wskRegisterWithTransport,
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../mod.ts";
-import { realTransport, type Transport } from "../transport/mod.ts";
+import type { Transport } from "../transport/types.ts";
 import assert from "node:assert/strict";
 
 /** What a completed IRP reported. */
@@ -106,13 +107,14 @@ export class TestClient {
   readonly registration = new WSK_REGISTRATION();
   readonly npi = new WSK_PROVIDER_NPI();
 
-  /** Registers over `transport` (the real sockets unless given). */
-  constructor(transport: Transport = realTransport) {
+  /** Registers over `transport`, or over the real network when none is given. */
+  constructor(transport?: Transport) {
     const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
-    assert.equal(
-      wskRegisterWithTransport({ ClientContext: null, Dispatch }, this.registration, transport),
-      STATUS_SUCCESS,
-    );
+    const npi = { ClientContext: null, Dispatch };
+    const registered = transport
+      ? wskRegisterWithTransport(npi, this.registration, transport)
+      : WskRegister(npi, this.registration);
+    assert.equal(registered, STATUS_SUCCESS);
     assert.equal(
       WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi),
       STATUS_SUCCESS,
