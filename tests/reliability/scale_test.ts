@@ -16,7 +16,8 @@ import { startServer } from "../examples/_spawn.ts";
 
 const CONNECTIONS = 1000;
 /** `deno task soak` sends 1 MiB per connection; `deno task test` keeps the suite short. */
-const PER_CONNECTION = Deno.env.get("WSKEMU_SOAK") === "1" ? 1024 * 1024 : 128 * 1024;
+const SOAK = Deno.env.get("WSKEMU_SOAK") === "1";
+const PER_CONNECTION = SOAK ? 1024 * 1024 : 128 * 1024;
 const IDLE_SOCKETS = 10_000;
 
 /** One random mebibyte; connection i sends it from its own offset on, so streams differ. */
@@ -72,7 +73,7 @@ function echoClient(port: number, index: number): Promise<Echoed> {
   return promise;
 }
 
-Deno.test(`examples/echosrv.ts: ${CONNECTIONS} concurrent connections × ${PER_CONNECTION / 1024} KiB echo byte-exact (SHA-256), 0 resets`, async () => {
+Deno.test(`examples/echosrv.ts: ${CONNECTIONS} concurrent connections × ${SOAK ? "1 MiB" : "128 KiB"} echo byte-exact (SHA-256), 0 resets`, async () => {
   const server = await startServer("examples/echosrv.ts");
   try {
     const results = await Promise.all(
