@@ -253,17 +253,26 @@ function wskRoundTrips(Socket: WSK_SOCKET, count: number): Promise<void> {
   const receiveIrp = IoAllocateIrp(1, false)!, sendIrp = IoAllocateIrp(1, false)!;
   const { promise, resolve, reject } = Promise.withResolvers<void>();
   let left = count;
+  // The next round trip starts once both IRPs are back: the echo's receive
+  // may complete before the send does (no order holds between the two).
+  let waiting = 0;
+  const done = () => {
+    if (--waiting > 0) return;
+    if (--left === 0) resolve();
+    else next();
+  };
   const sent = (_d: unknown, Irp: IRP) => {
     if (Irp.IoStatus.Status !== STATUS_SUCCESS) reject(new Error("WskSend failed"));
+    else done();
     return STATUS_MORE_PROCESSING_REQUIRED;
   };
   const received = (_d: unknown, Irp: IRP) => {
     if (Irp.IoStatus.Status !== STATUS_SUCCESS) reject(new Error("WskReceive failed"));
-    else if (--left === 0) resolve();
-    else next(); // the send completed long before its echo came back
+    else done();
     return STATUS_MORE_PROCESSING_REQUIRED;
   };
   const next = () => {
+    waiting = 2;
     IoReuseIrp(receiveIrp, STATUS_UNSUCCESSFUL);
     IoSetCompletionRoutine(receiveIrp, received, null, true, true, true);
     d.WskReceive(Socket, pong, WSK_FLAG_WAITALL, receiveIrp);

@@ -2,6 +2,7 @@
 // Internal: a connection-oriented socket over one real TCP stream — bind,
 // connect, send, receive, disconnect, addresses — with Windows' state rules.
 import { queueDpc, queueIrpCompletion } from "../irp/completion.ts";
+import { drainCompletionQueueNow } from "../irp/completion_queue.ts";
 import { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
@@ -193,18 +194,27 @@ export class ConnectionSocket extends SocketBase {
     this.stream = stream;
     this.state = "connected";
     this.applyOptions();
+    // Each transport callback ends by running the completion queue: no driver
+    // call is on the stack, and the driver re-posts its receive before the
+    // socket's next read (see drainCompletionQueueNow).
     stream.receive({
-      data: (bytes) => this.receive.data(bytes),
+      data: (bytes) => {
+        const more = this.receive.data(bytes);
+        drainCompletionQueueNow();
+        return more;
+      },
       end: () => {
         this.onPeerGone?.();
         this.receive.end();
         this.#disconnected(0);
+        drainCompletionQueueNow();
       },
       error: (status) => {
         this.onPeerGone?.();
         this.broken = status;
         this.receive.fail(status);
         this.#disconnected(WSK_FLAG_ABORTIVE);
+        drainCompletionQueueNow();
       },
     });
     if (this.eventMask & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
@@ -269,6 +279,7 @@ export class ConnectionSocket extends SocketBase {
       if (flush && !this.closed) stream.setNoDelay(this.options.noDelay);
       this.#writes.delete(op);
       op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
+      drainCompletionQueueNow();
     });
     return STATUS_PENDING;
   }

@@ -8,6 +8,7 @@
 // (WSK never binds implicitly); non-zero Flags and control information on a
 // send complete STATUS_NOT_SUPPORTED (no ancillary data is emulated); a send
 // with no RemoteAddress and no fixed address completes STATUS_INVALID_PARAMETER.
+import { drainCompletionQueueNow } from "../irp/completion_queue.ts";
 import type { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
@@ -138,7 +139,11 @@ export class DatagramSocket extends SocketBase {
         this.#udp = udp;
         this.state = "bound";
         this.applyOptions();
-        udp.receive((datagram) => this.#arrived(datagram));
+        udp.receive((datagram) => {
+          this.#arrived(datagram);
+          // The end of a transport callback: see drainCompletionQueueNow.
+          drainCompletionQueueNow();
+        });
       },
       () => this.state = "open",
     );
@@ -162,6 +167,7 @@ export class DatagramSocket extends SocketBase {
     const op = new PendingIrp(Irp, this.pending);
     this.#send([segments], to).then((status) => {
       op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
+      drainCompletionQueueNow();
     });
     return STATUS_PENDING;
   }

@@ -5,6 +5,7 @@
 // TypeError that such input causes becomes that bug check, never an exception
 // of another kind escaping a WSK call.
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../irp/bugcheck.ts";
+import { enterDriverCall, leaveDriverCall } from "../irp/completion_queue.ts";
 
 /** STATUS_ACCESS_VIOLATION: the exception code of a bad pointer dereference. */
 const ACCESS_VIOLATION = 0xC0000005;
@@ -18,6 +19,8 @@ type AnyFunction = (...args: any[]) => any;
 export function guard<F extends AnyFunction>(name: string, fn: F): F {
   if (guarded.has(fn)) return fn;
   const wrapped = function (...args: Parameters<F>): ReturnType<F> {
+    // A driver's call: no completion may run until it returns.
+    enterDriverCall();
     try {
       return fn(...args);
     } catch (error) {
@@ -29,6 +32,8 @@ export function guard<F extends AnyFunction>(name: string, fn: F): F {
         `${name} was given an argument it cannot use (a bad pointer in C): ${text}`,
         { cause: error },
       );
+    } finally {
+      leaveDriverCall();
     }
   } as F;
   Object.defineProperty(wrapped, "name", { value: name });

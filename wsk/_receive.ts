@@ -5,6 +5,7 @@
 // backpressure reaches the peer) or indicated to WskReceiveEvent. No byte is
 // ever dropped or reordered, even when a receive is cancelled.
 import { queueDpc } from "../irp/completion.ts";
+import { drainCompletionQueueNow } from "../irp/completion_queue.ts";
 import {
   IoAllocateMdl,
   IoFreeMdl,
@@ -116,18 +117,28 @@ export class ReceiveQueue {
   /** Transport data. Returns false to pause the transport (the bound is reached). */
   data(bytes: Uint8Array): boolean {
     let offset = 0;
-    if (this.#bufferedBytes === 0) {
-      while (offset < bytes.length && this.#requests.length > 0) {
-        const request = this.#requests[0]!;
-        if (request.drain) {
-          offset = bytes.length;
-          break;
-        }
-        // A zero-length receive takes no bytes: it completes once data is waiting (below).
-        if (request.length === 0) break;
-        offset += this.#fill(request, bytes.subarray(offset));
-        if (!this.#settleHead()) break;
+    while (offset < bytes.length && this.#bufferedBytes === 0) {
+      if (this.#requests.length === 0) {
+        // Every posted receive is full. This runs in a transport callback,
+        // with no driver call on the stack: run the completion queue now, so
+        // that completion routines re-post their receives and the rest goes
+        // straight into those rather than being copied aside. (Bytes a
+        // cancelled receive gives back meanwhile are buffered: the loop stops
+        // and the rest is queued behind them.)
+        if (offset === 0) break;
+        drainCompletionQueueNow();
+        if (this.#requests.length === 0) break;
+        continue;
       }
+      const request = this.#requests[0]!;
+      if (request.drain) {
+        offset = bytes.length;
+        break;
+      }
+      // A zero-length receive takes no bytes: it completes once data is waiting (below).
+      if (request.length === 0) break;
+      offset += this.#fill(request, bytes, offset);
+      if (!this.#settleHead()) break;
     }
     if (offset < bytes.length) {
       // The transport reuses its buffer: keep a copy of what no IRP took.
@@ -222,22 +233,24 @@ export class ReceiveQueue {
     return true;
   }
 
-  /** Copies as much of `bytes` as fits into the request; returns the count. */
-  #fill(r: ReceiveRequest, bytes: Uint8Array): number {
-    let copied = 0, at = r.filled;
+  /** Copies as much of `bytes` from `start` on as fits into the request; returns the count. */
+  #fill(r: ReceiveRequest, bytes: Uint8Array, start = 0): number {
+    const end = bytes.length;
+    let from = start, at = r.filled;
     for (const segment of r.segments) {
       if (at >= segment.length) {
         at -= segment.length;
         continue;
       }
-      const n = Math.min(segment.length - at, bytes.length - copied);
-      segment.set(bytes.subarray(copied, copied + n), at);
-      copied += n;
+      const n = Math.min(segment.length - at, end - from);
+      // The whole of `bytes` needs no view of its own.
+      segment.set(n === end ? bytes : bytes.subarray(from, from + n), at);
+      from += n;
       at = 0;
-      if (copied === bytes.length) break;
+      if (from === end) break;
     }
-    r.filled += copied;
-    return copied;
+    r.filled += from - start;
+    return from - start;
   }
 
   /** A cancelled receive gives its bytes back to the front of the buffer. */
