@@ -19,6 +19,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
+import { statusFromError } from "../transport/errors.ts";
 import type { Datagram, Endpoint, UdpSocket } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
@@ -26,7 +27,6 @@ import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
-import { settledStatus } from "./_settled.ts";
 import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -43,6 +43,16 @@ import type {
 } from "./dispatch_types.ts";
 import type { WSK_BUF_LIST } from "./structures.ts";
 
+/** A WskSendTo or WskSendMessages waiting for its turn. */
+interface QueuedSend {
+  /** One array of segments per datagram. */
+  datagrams: Uint8Array[][];
+  to: Endpoint;
+  op: PendingIrp;
+  /** Information on success: the bytes of every datagram. */
+  total: number;
+}
+
 /** A datagram socket (WSK_FLAG_DATAGRAM_SOCKET). */
 export class DatagramSocket extends SocketBase {
   readonly Dispatch: unknown = DatagramDispatch;
@@ -55,8 +65,11 @@ export class DatagramSocket extends SocketBase {
   #remote: Endpoint | null = null;
   /** SIO_WSK_SET_SENDTO_ADDRESS: the default destination; inbound is not filtered. */
   #sendTo: Endpoint | null = null;
-  /** The last send issued: the next one starts after it. */
-  #sendTail: Promise<NTSTATUS> = Promise.resolve(STATUS_SUCCESS);
+  /** Sends waiting for their turn, oldest first from `#sendHead`; the head is in flight. */
+  #sends: (QueuedSend | undefined)[] = [];
+  #sendHead = 0;
+  /** Datagrams of the head send already on the wire. */
+  #sentOfHead = 0;
 
   eventsAllowed(): boolean {
     return this.state === "bound";
@@ -165,10 +178,7 @@ export class DatagramSocket extends SocketBase {
     // The datagram may already be on the wire when a cancel arrives: cancelling
     // completes the IRP, it cannot recall the datagram.
     const op = new PendingIrp(Irp, this.pending);
-    this.#send([segments], to).then((status) => {
-      op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
-      drainCompletionQueueNow();
-    });
+    this.#send({ datagrams: [segments], to, op, total: Buffer.Length });
     return STATUS_PENDING;
   }
 
@@ -194,9 +204,7 @@ export class DatagramSocket extends SocketBase {
     const datagrams = buffers.map((buffer) => wskBufSegments(buffer));
     const total = buffers.reduce((sum, buffer) => sum + buffer.Length, 0);
     const op = new PendingIrp(Irp, this.pending);
-    this.#send(datagrams, to).then((status) => {
-      op.complete(status, status === STATUS_SUCCESS ? total : 0);
-    });
+    this.#send({ datagrams, to, op, total });
     return STATUS_PENDING;
   }
 
@@ -236,25 +244,61 @@ export class DatagramSocket extends SocketBase {
   }
 
   /**
-   * Sends `datagrams` after every send issued before, one at a time. The order
-   * matters: node:dgram under Deno puts concurrent sends on the wire in no
-   * particular order (a burst leaves last-first), where a real stack keeps the
-   * order in which WskSendTo was called.
+   * Queues a send behind every send issued before; the transport gets one
+   * datagram at a time. The order matters: node:dgram under Deno puts
+   * concurrent sends on the wire in no particular order (a burst leaves
+   * last-first), where a real stack keeps the order in which WskSendTo was
+   * called. A plain FIFO: no promise chain, and the first send of an idle
+   * socket goes to the transport at once.
    */
-  #send(datagrams: Uint8Array[][], to: Endpoint): Promise<NTSTATUS> {
-    const udp = this.#udp!;
-    // Never rejects (a transport that throws gives the mapped status), so
-    // one failed send cannot hold up the sends queued behind it.
-    const sent = this.#sendTail.then(async () => {
-      for (const segments of datagrams) {
-        const status = await settledStatus(() => udp.send(segments, to));
-        if (status !== STATUS_SUCCESS) return status;
-      }
-      return STATUS_SUCCESS;
-    });
-    this.#sendTail = sent;
-    return sent;
+  #send(send: QueuedSend): void {
+    this.#sends.push(send);
+    if (this.#sends.length - this.#sendHead === 1) this.#sendNext();
   }
+
+  /** Hands the head send's next datagram to the transport, if a send is waiting. */
+  #sendNext(): void {
+    const send = this.#sends[this.#sendHead];
+    if (send === undefined) return;
+    const udp = this.#udp;
+    if (udp === null) {
+      // Closed: the close cancelled every pending IRP; nothing more goes out.
+      this.#sends = [];
+      this.#sendHead = 0;
+      this.#sentOfHead = 0;
+      return;
+    }
+    let sent: Promise<NTSTATUS>;
+    try {
+      sent = Promise.resolve(udp.send(send.datagrams[this.#sentOfHead], send.to));
+    } catch (error) {
+      // A transport that throws breaks its contract; the send fails, the queue goes on.
+      sent = Promise.resolve(statusFromError(error));
+    }
+    sent.then(this.#sentOne, this.#sendRejected);
+  }
+
+  /** The transport is done with the head send's current datagram. */
+  #sentOne = (status: NTSTATUS): void => {
+    const send = this.#sends[this.#sendHead]!;
+    if (status === STATUS_SUCCESS && ++this.#sentOfHead < send.datagrams.length) {
+      this.#sendNext();
+      return;
+    }
+    // Stops at the first failure, which the IRP completes with (Information 0).
+    this.#sentOfHead = 0;
+    this.#sends[this.#sendHead++] = undefined;
+    if (this.#sendHead === this.#sends.length) {
+      this.#sends.length = 0;
+      this.#sendHead = 0;
+    }
+    send.op.complete(status, status === STATUS_SUCCESS ? send.total : 0);
+    this.#sendNext();
+    // The end of a transport callback: see drainCompletionQueueNow.
+    drainCompletionQueueNow();
+  };
+
+  #sendRejected = (error: unknown): void => this.#sentOne(statusFromError(error));
 
   #arrived(datagram: Datagram): void {
     if (this.#remote && !sameEndpoint(datagram.from, this.#remote)) {
