@@ -58,3 +58,5 @@ export * from "./mdl.ts";
 export * from "./device.ts";
 export * from "./completion.ts";
 export * from "./cancel.ts";
+export * from "./registry.ts";
+export * from "./registry_query.ts";
