@@ -60,3 +60,5 @@ export * from "./completion.ts";
 export * from "./cancel.ts";
 export * from "./registry.ts";
 export * from "./registry_query.ts";
+export * from "./ioctl.ts";
+export * from "./symbolic_link.ts";

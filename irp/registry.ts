@@ -32,6 +32,10 @@ import {
   type RegistryValue,
   regSzData,
 } from "./_registry_store.ts";
+import { requirePassiveLevel } from "./verifier.ts";
+
+// The DDI compliance rule for registry Zw* routines (PASSIVE_LEVEL only).
+const IRQL_ZW_PASSIVE = 0x2001F;
 
 export type { RegistryName, RegistryValue } from "./_registry_store.ts";
 
@@ -282,6 +286,7 @@ export function ZwOpenKey(
   DesiredAccess: number,
   ObjectAttributes: OBJECT_ATTRIBUTES,
 ): NTSTATUS {
+  requirePassiveLevel("ZwOpenKey", IRQL_ZW_PASSIVE, "IrqlZwPassive");
   void DesiredAccess; // every key is readable here
   KeyHandle.value = null;
   const ObjectName = ObjectAttributes?.ObjectName;
@@ -314,6 +319,7 @@ export function ZwOpenKey(
  * ```
  */
 export function ZwClose(Handle: HANDLE): NTSTATUS {
+  requirePassiveLevel("ZwClose", IRQL_ZW_PASSIVE, "IrqlZwPassive");
   return handles.delete(Handle) ? STATUS_SUCCESS : STATUS_INVALID_HANDLE;
 }
 
@@ -407,6 +413,7 @@ export function ZwQueryValueKey(
   Length: number,
   ResultLength: { value: number },
 ): NTSTATUS {
+  requirePassiveLevel("ZwQueryValueKey", IRQL_ZW_PASSIVE, "IrqlZwPassive");
   const key = handles.get(KeyHandle);
   if (!key) return STATUS_INVALID_HANDLE;
   if (typeof ValueName?.Buffer !== "string") return STATUS_INVALID_PARAMETER;

@@ -31,6 +31,7 @@ import {
   REG_NONE,
   REG_SZ,
 } from "./registry.ts";
+import { requirePassiveLevel } from "./verifier.ts";
 
 /** `RTL_REGISTRY_ABSOLUTE` (0): Path is a full key path. */
 export const RTL_REGISTRY_ABSOLUTE: number = 0;
@@ -315,6 +316,8 @@ export function RtlQueryRegistryValues(
   Context: unknown,
   Environment: unknown,
 ): NTSTATUS {
+  // It opens the key with ZwOpenKey, so the same rule applies.
+  requirePassiveLevel("RtlQueryRegistryValues", 0x2001F, "IrqlZwPassive");
   void Environment;
   const optional = (RelativeTo & RTL_REGISTRY_OPTIONAL) !== 0;
   const relative = (RelativeTo & ~RTL_REGISTRY_OPTIONAL) >>> 0;
