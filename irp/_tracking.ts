@@ -39,7 +39,7 @@ export function allocationSite(): string {
     if (LIBRARY.test(where)) continue;
     const fn = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
     const path = where.startsWith("file://") ? decodeURIComponent(new URL(where).pathname) : where;
-    return `${fn ? fn + " " : ""}${path}:${match[2]}:${match[3]}`;
+    return `${fn ? fn.replace(/^Object\./, "") + " " : ""}${path}:${match[2]}:${match[3]}`;
   }
   return "(unknown)";
 }

@@ -15,6 +15,7 @@
  */
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
 import { callAtDispatchLevel } from "./irql.ts";
+import { hooks } from "./_hooks.ts";
 
 /** A queued item: the work and a name for messages. */
 interface Work {
@@ -82,7 +83,8 @@ function enqueue(work: Work): void {
   queue.push(work);
   if (!draining) {
     draining = true;
-    queueMicrotask(drain);
+    if (hooks.scheduleDrain !== null) hooks.scheduleDrain(drain);
+    else queueMicrotask(drain);
   }
 }
 

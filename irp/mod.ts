@@ -62,3 +62,4 @@ export * from "./registry.ts";
 export * from "./registry_query.ts";
 export * from "./ioctl.ts";
 export * from "./symbolic_link.ts";
+export * from "./dump.ts";

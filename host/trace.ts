@@ -1,0 +1,156 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * The IRP trace: what every IRP did during a driver run, recorded from the
+ * I/O manager's hooks and written as Chrome Trace Event JSON (which Perfetto
+ * and chrome://tracing open). One track per socket, plus the WSK client, the
+ * completion queue and the driver's own thread; each IRP is a span from the
+ * WSK call to its completion, named with the call and the final NTSTATUS;
+ * simulated failures, completion delays and bug checks are instant events.
+ *
+ * @module
+ */
+import { formatAddress, objectAddress } from "../irp/bugcheck.ts";
+import type { IRP } from "../irp/irp.ts";
+import { ntStatusName } from "../irp/ntstatus.ts";
+
+/** One Chrome Trace Event (the fields this trace uses). */
+export interface TraceEvent {
+  /** The event's name: `WskSend → STATUS_SUCCESS`, `bug check 0x44`, ... */
+  name: string;
+  /** Category: `irp`, `verifier`, `bugcheck`, `driver`. */
+  cat: string;
+  /** Phase: `X` a complete span, `i` an instant, `M` metadata. */
+  ph: "X" | "i" | "M";
+  /** Microseconds since the run started. */
+  ts: number;
+  /** A span's duration in microseconds. */
+  dur?: number;
+  /** Process id (always 1: the emulated machine). */
+  pid: number;
+  /** Track: 1 the driver, 2 the completion queue, 3 the WSK client, 10+ one per socket. */
+  tid: number;
+  /** Instant scope: `t` thread, `g` global. */
+  s?: "t" | "g";
+  /** Details. */
+  args?: Record<string, unknown>;
+}
+
+/** Tracks that exist in every trace. */
+export const DRIVER_TRACK = 1;
+/** The completion queue's track. */
+export const QUEUE_TRACK = 2;
+/** Provider-level calls (WskSocket, WskGetAddressInfo, ...): the client's track. */
+export const CLIENT_TRACK = 3;
+
+interface Open {
+  call: string;
+  tid: number;
+  start: number;
+}
+
+/** Records a run's events; the driver host feeds it from the hooks. */
+export class TraceRecorder {
+  /** Every event so far, in order. */
+  readonly events: TraceEvent[] = [];
+  readonly #open = new Map<IRP, Open>();
+  readonly #tracks = new Map<object, number>();
+  readonly #t0 = performance.now();
+  #nextTrack = 10;
+
+  constructor() {
+    this.#meta(DRIVER_TRACK, "driver (PASSIVE_LEVEL)");
+    this.#meta(QUEUE_TRACK, "completion queue (DISPATCH_LEVEL)");
+    this.#meta(CLIENT_TRACK, "WSK client");
+  }
+
+  #now(): number {
+    return Math.round((performance.now() - this.#t0) * 1000);
+  }
+
+  #meta(tid: number, name: string): void {
+    this.events.push({ name: "thread_name", cat: "", ph: "M", ts: 0, pid: 1, tid, args: { name } });
+  }
+
+  /** The track of a socket (or the client track for anything else). */
+  trackOf(target: unknown): number {
+    if (typeof target !== "object" || target === null || "__wskClient" in target) {
+      return CLIENT_TRACK;
+    }
+    let tid = this.#tracks.get(target);
+    if (tid === undefined) {
+      tid = this.#nextTrack++;
+      this.#tracks.set(target, tid);
+      this.#meta(tid, `socket ${formatAddress(objectAddress(target))}`);
+    }
+    return tid;
+  }
+
+  /** A WSK call took `Irp` (the last argument of a dispatch routine). */
+  call(name: string, args: readonly unknown[]): void {
+    const Irp = args[args.length - 1] as IRP | null;
+    if (typeof Irp !== "object" || Irp === null || !("IoStatus" in Irp)) return;
+    this.#open.set(Irp, { call: name, tid: this.trackOf(args[0]), start: this.#now() });
+  }
+
+  /** Who holds `Irp`, for `!irp`: `socket 0x… (WskReceive)`, or undefined. */
+  ownerOf(Irp: IRP): string | undefined {
+    const open = this.#open.get(Irp);
+    if (!open) return undefined;
+    const track = open.tid === CLIENT_TRACK ? "the WSK client" : `track ${open.tid}`;
+    return `${track} (${open.call}, pending since ${(open.start / 1000).toFixed(1)} ms)`;
+  }
+
+  /** IRPs taken by a call and not completed yet, with their call and start time (µs). */
+  pending(): { Irp: IRP; call: string; start: number }[] {
+    return [...this.#open].map(([Irp, open]) => ({ Irp, call: open.call, start: open.start }));
+  }
+
+  /** Microseconds since the run started. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** IoCompleteRequest ran for `Irp`: ends its span with the final status. */
+  complete(Irp: IRP): void {
+    const open = this.#open.get(Irp);
+    const now = this.#now();
+    const status = ntStatusName(Irp.IoStatus.Status);
+    if (!open) {
+      this.instant(`IoCompleteRequest → ${status}`, "irp", QUEUE_TRACK, {
+        irp: formatAddress(objectAddress(Irp)),
+      });
+      return;
+    }
+    this.#open.delete(Irp);
+    const information = Irp.IoStatus.Information;
+    this.events.push({
+      name: `${open.call} → ${status}`,
+      cat: "irp",
+      ph: "X",
+      ts: open.start,
+      dur: Math.max(now - open.start, 1),
+      pid: 1,
+      tid: open.tid,
+      args: {
+        irp: formatAddress(objectAddress(Irp)),
+        status,
+        information: typeof information === "number" ? information : "(object)",
+      },
+    });
+  }
+
+  /** An instant event on `tid`. */
+  instant(name: string, cat: string, tid: number, args?: Record<string, unknown>): void {
+    this.events.push({ name, cat, ph: "i", ts: this.#now(), pid: 1, tid, s: "t", args });
+  }
+
+  /** The last `count` events, for the bug-check report. */
+  tail(count: number): TraceEvent[] {
+    return this.events.filter((e) => e.ph !== "M").slice(-count);
+  }
+
+  /** The trace as Chrome Trace Event JSON. */
+  toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: "ms" } {
+    return { traceEvents: this.events, displayTimeUnit: "ms" };
+  }
+}
