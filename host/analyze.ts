@@ -9,6 +9,7 @@
  * @module
  */
 import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
+import { firstDriverFrame } from "../irp/_tracking.ts";
 import type { TraceEvent } from "./trace.ts";
 
 // What each parameter means, for the codes a WSK client meets.
@@ -69,9 +70,6 @@ const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new
   }],
 ]);
 
-// Frames in wskemu itself are not the driver's.
-const LIBRARY = /\/(irp|wsk|transport|host)\/[^/]+\.ts|^node:|^ext:/;
-
 /**
  * The first frame of `stack` that is in the driver (outside wskemu), as
  * `function path:line:column`, or null.
@@ -86,15 +84,7 @@ const LIBRARY = /\/(irp|wsk|transport|host)\/[^/]+\.ts|^node:|^ext:/;
  * ```
  */
 export function driverFrame(stack: string | undefined): string | null {
-  for (const line of (stack ?? "").split("\n").slice(1)) {
-    const match = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!match || LIBRARY.test(match[1]!)) continue;
-    const fn = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
-    const where = match[1]!;
-    const path = where.startsWith("file://") ? decodeURIComponent(new URL(where).pathname) : where;
-    return `${fn ? fn.replace(/^Object\./, "") + " " : ""}${path}:${match[2]}:${match[3]}`;
-  }
-  return null;
+  return firstDriverFrame(stack);
 }
 
 /** One event of the trace, for humans. */

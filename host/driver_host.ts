@@ -281,7 +281,7 @@ export class DriverHost {
       }
     }
     await completionQueueIdle();
-    const held = collect(this.#base ?? baseline(), this.DriverObject);
+    const held = collect(this.#base ?? baseline(), this.#settings.poolTracking, this.DriverObject);
     held.leaks.push(...(this.#driver.leaks?.() ?? []));
     const pendingDumps = held.pending.map(({ Irp, site }) =>
       dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${site}`

@@ -48,8 +48,8 @@ export interface Holdings {
   pending: PendingAtUnload[];
 }
 
-function irpLeaks(base: Baseline, out: Holdings): void {
-  if (trackedIrps.size > 0) {
+function irpLeaks(base: Baseline, tracking: boolean, out: Holdings): void {
+  if (tracking) {
     for (const [Irp, site] of trackedIrps) {
       const inFlight = isIrpInFlight(Irp);
       if (inFlight) out.pending.push({ Irp, site });
@@ -71,8 +71,8 @@ function irpLeaks(base: Baseline, out: Holdings): void {
   }
 }
 
-function mdlLeaks(base: Baseline, out: Holdings): void {
-  if (trackedMdls.size > 0) {
+function mdlLeaks(base: Baseline, tracking: boolean, out: Holdings): void {
+  if (tracking) {
     for (const [Mdl, site] of trackedMdls) {
       out.leaks.push({
         kind: "mdl",
@@ -87,8 +87,8 @@ function mdlLeaks(base: Baseline, out: Holdings): void {
   if (count > 0) out.leaks.push({ kind: "mdl", description: `${count} MDL(s)` });
 }
 
-function poolLeaks(base: Baseline, out: Holdings): void {
-  if (trackedPool.size > 0) {
+function poolLeaks(base: Baseline, tracking: boolean, out: Holdings): void {
+  if (tracking) {
     for (const [, block] of trackedPool) {
       out.leaks.push({
         kind: "pool",
@@ -172,12 +172,17 @@ function objectLeaks(base: Baseline, DriverObject: DRIVER_OBJECT, out: Holdings)
   }
 }
 
-/** Everything the driver still holds, compared with `base`. */
-export function collect(base: Baseline, DriverObject: DRIVER_OBJECT): Holdings {
+/**
+ * Everything the driver still holds, compared with `base`. With pool
+ * tracking (`tracking`), IRPs, MDLs and pool are what the driver allocated,
+ * each with its site; without, they are counts, which include what the WSK
+ * provider holds for itself.
+ */
+export function collect(base: Baseline, tracking: boolean, DriverObject: DRIVER_OBJECT): Holdings {
   const out: Holdings = { leaks: [], pending: [] };
-  irpLeaks(base, out);
-  mdlLeaks(base, out);
-  poolLeaks(base, out);
+  irpLeaks(base, tracking, out);
+  mdlLeaks(base, tracking, out);
+  poolLeaks(base, tracking, out);
   wskLeaks(base, out);
   objectLeaks(base, DriverObject, out);
   return out;

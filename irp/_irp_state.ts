@@ -46,7 +46,10 @@ export function irpState(Irp: IRP): IrpState {
 export function countAllocated(Irp: IRP): void {
   irpState(Irp).allocated = true;
   outstanding++;
-  if (DriverVerifier.poolTracking) trackedIrps.set(Irp, allocationSite());
+  if (DriverVerifier.poolTracking) {
+    const site = allocationSite();
+    if (site !== null) trackedIrps.set(Irp, site);
+  }
 }
 
 export function countFreed(Irp: IRP): void {

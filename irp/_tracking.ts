@@ -1,7 +1,9 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: Pool Tracking's books. With DriverVerifier.poolTracking on, each
-// IRP, MDL and pool block remembers the driver frame that allocated it, so the
-// unload report can say where a leak came from. Off, the allocators pay one
+// IRP, MDL and pool block a driver allocates remembers the driver frame that
+// allocated it, so the unload report can say where a leak came from. What the
+// WSK provider allocates for itself (no driver frame on the stack) is not the
+// driver's and is not tracked. Off, the allocators pay one
 // branch (the flag) and a map lookup on free only while entries exist.
 import type { IRP } from "./irp.ts";
 import type { MDL } from "./mdl.ts";
@@ -27,19 +29,30 @@ export const trackedPool: Map<Uint8Array, TrackedPool> = new Map();
 const LIBRARY = /\/(irp|wsk|transport|host)\/[^/]+\.ts|^node:|^ext:/;
 
 /**
- * The first stack frame outside this library, as `file:line:column` (a
- * `file://` URL shortened to a path), or `(unknown)`.
+ * The first frame of `stack` in a driver (a file outside this library and
+ * outside the runtime), as `function path:line:column` (a `file://` URL
+ * shortened to a path), or null when there is none.
  */
-export function allocationSite(): string {
-  const stack = new Error().stack ?? "";
-  for (const line of stack.split("\n").slice(1)) {
-    const match = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+export function firstDriverFrame(stack: string | undefined): string | null {
+  for (const line of (stack ?? "").split("\n").slice(1)) {
+    const match = /^\s*at (?:async )?(?:(\S+) \((.+)\)|(.+))$/.exec(line);
     if (!match) continue;
-    const where = match[1]!;
-    if (LIBRARY.test(where)) continue;
-    const fn = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
-    const path = where.startsWith("file://") ? decodeURIComponent(new URL(where).pathname) : where;
-    return `${fn ? fn.replace(/^Object\./, "") + " " : ""}${path}:${match[2]}:${match[3]}`;
+    const location = match[2] ?? match[3]!;
+    const place = /^(file:\/\/\S+|\/\S+):(\d+):(\d+)$/.exec(location);
+    if (!place || LIBRARY.test(place[1]!)) continue;
+    const fn = match[1]?.replace(/^Object\./, "");
+    const path = place[1]!.startsWith("file://")
+      ? decodeURIComponent(new URL(place[1]!).pathname)
+      : place[1]!;
+    return `${fn ? fn + " " : ""}${path}:${place[2]}:${place[3]}`;
   }
-  return "(unknown)";
+  return null;
+}
+
+/**
+ * Where the current call was made from in the driver, or null when no driver
+ * code is on the stack (the WSK provider allocating for itself).
+ */
+export function allocationSite(): string | null {
+  return firstDriverFrame(new Error().stack);
 }

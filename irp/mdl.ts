@@ -145,7 +145,10 @@ export function IoAllocateMdl(
   const Mdl = new MDL(VirtualAddress, Length);
   Mdl.MdlFlags = MDL_ALLOCATED_FIXED_SIZE;
   outstanding++;
-  if (DriverVerifier.poolTracking) trackedMdls.set(Mdl, allocationSite());
+  if (DriverVerifier.poolTracking) {
+    const site = allocationSite();
+    if (site !== null) trackedMdls.set(Mdl, site);
+  }
   if (Irp) {
     if (!SecondaryBuffer || Irp.MdlAddress === null) {
       Irp.MdlAddress = Mdl;

@@ -127,7 +127,8 @@ function allocate(
     ? specialPoolBlock(NumberOfBytes, `pool block '${tag}' (${NumberOfBytes} bytes)`)
     : new Uint8Array(NumberOfBytes);
   if (DriverVerifier.poolTracking) {
-    trackedPool.set(P, { tag, size: NumberOfBytes, site: allocationSite() });
+    const site = allocationSite();
+    if (site !== null) trackedPool.set(P, { tag, size: NumberOfBytes, site });
   }
   allocations.set(P, { Tag: Tag >>> 0, bytes: NumberOfBytes, freed: false });
   account(Tag >>> 0, NumberOfBytes, 1);
