@@ -87,6 +87,23 @@ export function driverFrame(stack: string | undefined): string | null {
   return firstDriverFrame(stack);
 }
 
+/**
+ * Where a routine named in a bug check's rule (`the completion routine
+ * QueryComplete`) is defined in `source`, as `name path:line`, or null. A
+ * bug check raised after a routine returned has no driver frame on the stack;
+ * this finds the routine's definition instead.
+ */
+export function routineSite(rule: string, source: { path: string; text: string }): string | null {
+  const name = /\b(?:routine|callback|work item) ([A-Za-z_$][\w$]*)/.exec(rule)?.[1];
+  if (!name) return null;
+  const definition = new RegExp(
+    `(function\\*?\\s+${name}\\b|\\b${name}\\s*[=:]\\s*(async\\s*)?(\\(|function|[A-Za-z_$][\\w$]*\\s*=>))`,
+  );
+  const lines = source.text.split("\n");
+  const at = lines.findIndex((line) => definition.test(line));
+  return at < 0 ? null : `${name} ${source.path}:${at + 1}`;
+}
+
 /** One event of the trace, for humans. */
 export function formatEvent(event: TraceEvent): string {
   const at = `${(event.ts / 1000).toFixed(3).padStart(10)} ms`;
@@ -118,6 +135,7 @@ export function analyzeBugCheck(
   error: BugCheckError,
   trace: readonly TraceEvent[],
   irpDump?: string,
+  source?: { path: string; text: string },
 ): string {
   const code = error.BugCheckCode;
   const info = PARAMETERS.get(code);
@@ -134,7 +152,10 @@ export function analyzeBugCheck(
     ),
     "",
     `RULE BROKEN: ${error.rule || error.message}`,
-    `DRIVER FRAME: ${driverFrame(error.stack) ?? "(not in the driver's code)"}`,
+    `DRIVER FRAME: ${
+      driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
+        "(not in the driver's code)"
+    }`,
     `BUGCHECK_STR: 0x${code.toString(16).toUpperCase()}_${
       error.BugCheckParameters[0].toString(16).toUpperCase()
     }`,

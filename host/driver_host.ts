@@ -61,6 +61,8 @@ export interface DriverHostOptions {
   trace?: boolean;
   /** Where bug-check reports and hang reports go as they happen; default console.error. */
   log?: (text: string) => void;
+  /** The driver's source file, to name a routine's line when a bug check has no driver frame. */
+  source?: string;
 }
 
 /** A parameter's registry type: REG_DWORD for an integer that fits, REG_SZ otherwise. */
@@ -125,6 +127,7 @@ export class DriverHost {
   readonly #settings: DriverVerifierSettings;
   readonly #log: (text: string) => void;
   readonly #seed: number;
+  readonly #source: { path: string; text: string } | undefined;
   readonly #hangs: string[] = [];
   readonly #hangReported = new WeakSet<IRP>();
   #entryStatus: NTSTATUS | null = null;
@@ -145,6 +148,7 @@ export class DriverHost {
     this.#settings = { ...(options.verifier ?? VERIFIER_STANDARD) };
     this.#log = options.log ?? ((text) => console.error(text));
     this.#seed = options.seed ?? 1;
+    this.#source = readSource(options.source);
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
     this.RegistryPath = unicode(`${SERVICES_KEY}\\${this.#name}`);
     this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
@@ -164,7 +168,9 @@ export class DriverHost {
       code: error.BugCheckCode,
       parameters: error.BugCheckParameters.map(formatAddress),
     });
-    this.#log(analyzeBugCheck(error, this.trace?.tail(20) ?? [], this.#irpDumpFor(error)));
+    this.#log(
+      analyzeBugCheck(error, this.trace?.tail(20) ?? [], this.#irpDumpFor(error), this.#source),
+    );
     this.#firstBugCheck(error);
   }
 
@@ -221,7 +227,8 @@ export class DriverHost {
     const delay = this.#settings.completionDelayMs;
     if (delay > 0) {
       hooks.scheduleDrain = (drain) => {
-        const ms = Math.floor(verifierRandom() * (delay + 1));
+        // 1..delay ms: always later than a microtask, as Force Pending always pends.
+        const ms = 1 + Math.floor(verifierRandom() * delay);
         trace?.instant(`completion delay ${ms} ms`, "verifier", QUEUE_TRACK);
         setTimeout(drain, ms);
       };
@@ -303,6 +310,16 @@ export class DriverHost {
   /** The report as text (for a report `stop()` returned). */
   static format(report: UnloadReport): string {
     return formatUnloadReport(report);
+  }
+}
+
+/** The driver's source text, when it is a readable file. */
+function readSource(path: string | undefined): { path: string; text: string } | undefined {
+  if (!path) return undefined;
+  try {
+    return { path, text: Deno.readTextFileSync(path) };
+  } catch {
+    return undefined;
   }
 }
 

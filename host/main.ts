@@ -178,6 +178,7 @@ export async function run(argv: string[]): Promise<number> {
     verifier: args.verifier,
     seed: args.seed,
     trace: args.trace !== null || args.traceSvg !== null,
+    source: args.driver.endsWith(".wasm") ? undefined : args.driver,
   });
   const status = await host.start();
   if (NT_SUCCESS(status) && host.bugChecks.length === 0) {

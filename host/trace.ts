@@ -54,6 +54,7 @@ export class TraceRecorder {
   readonly events: TraceEvent[] = [];
   readonly #open = new Map<IRP, Open>();
   readonly #tracks = new Map<object, number>();
+  readonly #labels = new Map<number, string>([[CLIENT_TRACK, "the WSK client"]]);
   readonly #t0 = performance.now();
   #nextTrack = 10;
 
@@ -80,7 +81,9 @@ export class TraceRecorder {
     if (tid === undefined) {
       tid = this.#nextTrack++;
       this.#tracks.set(target, tid);
-      this.#meta(tid, `socket ${formatAddress(objectAddress(target))}`);
+      const label = `socket ${formatAddress(objectAddress(target))}`;
+      this.#labels.set(tid, label);
+      this.#meta(tid, label);
     }
     return tid;
   }
@@ -96,7 +99,7 @@ export class TraceRecorder {
   ownerOf(Irp: IRP): string | undefined {
     const open = this.#open.get(Irp);
     if (!open) return undefined;
-    const track = open.tid === CLIENT_TRACK ? "the WSK client" : `track ${open.tid}`;
+    const track = this.#labels.get(open.tid) ?? `track ${open.tid}`;
     return `${track} (${open.call}, pending since ${(open.start / 1000).toFixed(1)} ms)`;
   }
 

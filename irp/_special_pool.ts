@@ -37,7 +37,7 @@ function useAfterFree(block: Block, write: boolean, property: string | symbol): 
     0,
     0,
     `${write ? "a write to" : "a read of"} ${block.describe} after it was freed ` +
-      `(${String(property)})`,
+      `(${isIndex(property) ? `byte ${property}` : `.${String(property)}`})`,
   );
 }
 
