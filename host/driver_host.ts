@@ -16,7 +16,7 @@ import {
   objectAddress,
 } from "../irp/bugcheck.ts";
 import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
-import { DRIVER_OBJECT } from "../irp/device.ts";
+import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
 import type { IRP } from "../irp/irp.ts";
 import type { NTSTATUS } from "../irp/ntstatus.ts";
@@ -269,6 +269,10 @@ export class DriverHost {
     } catch (error) {
       this.#bugCheck(asBugCheck(error, "DriverEntry"));
       this.#entryStatus = null;
+    }
+    // As the I/O manager does for devices a driver creates in DriverEntry.
+    for (let device = this.DriverObject.DeviceObject; device; device = device.NextDevice) {
+      device.Flags &= ~DO_DEVICE_INITIALIZING;
     }
     return this.#entryStatus ?? 0xC0000001;
   }
