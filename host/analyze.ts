@@ -79,7 +79,8 @@ const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new
  * import { driverFrame } from "@wskemu/wsk/host";
  * import assert from "node:assert/strict";
  *
- * const stack = "Error\n    at IoFreeIrp (file:///x/irp/irp.ts:1:1)\n    at Unload (file:///d/drv.ts:7:3)";
+ * const library = import.meta.resolve("@wskemu/wsk/irp"); // a frame in wskemu is skipped
+ * const stack = `Error\n    at IoFreeIrp (${library}:1:1)\n    at Unload (file:///d/drv.ts:7:3)`;
  * assert.equal(driverFrame(stack), "Unload /d/drv.ts:7:3");
  * ```
  */

@@ -26,7 +26,12 @@ export const trackedMdls: Map<MDL, string> = new Map();
 export const trackedPool: Map<Uint8Array, TrackedPool> = new Map();
 
 // Frames inside wskemu itself are not where a driver allocated: skip them.
-const LIBRARY = /\/(irp|wsk|transport|host)\/[^/]+\.ts|^node:|^ext:/;
+const ROOT = new URL("../", import.meta.url).href;
+const LIBRARY = new RegExp(
+  `^${
+    ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  }(irp|wsk|transport|host)/[^/#]+\\.ts$|^node:|^ext:`,
+);
 
 /**
  * The first frame of `stack` in a driver (a file outside this library and
