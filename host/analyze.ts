@@ -10,6 +10,7 @@
  */
 import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
 import { firstDriverFrame } from "../irp/_tracking.ts";
+import { relativeSite } from "./report.ts";
 import type { TraceEvent } from "./trace.ts";
 
 // What each parameter means, for the codes a WSK client meets.
@@ -154,8 +155,10 @@ export function analyzeBugCheck(
     "",
     `RULE BROKEN: ${error.rule || error.message}`,
     `DRIVER FRAME: ${
-      driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
-        "(not in the driver's code)"
+      relativeSite(
+        driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
+          "(not in the driver's code)",
+      )
     }`,
     `BUGCHECK_STR: 0x${code.toString(16).toUpperCase()}_${
       error.BugCheckParameters[0].toString(16).toUpperCase()

@@ -40,7 +40,7 @@ import type { UNICODE_STRING } from "../wsk/structures.ts";
 import { analyzeBugCheck, parameterAddresses } from "./analyze.ts";
 import type { DriverModule } from "./driver_module.ts";
 import { type Baseline, baseline, collect } from "./leaks.ts";
-import { formatUnloadReport, type UnloadReport, verdict } from "./report.ts";
+import { formatUnloadReport, relativeSite, type UnloadReport, verdict } from "./report.ts";
 import { DRIVER_TRACK, QUEUE_TRACK, TraceRecorder } from "./trace.ts";
 import { VERIFIER_STANDARD } from "./verifier_flags.ts";
 
@@ -295,7 +295,7 @@ export class DriverHost {
     const held = collect(this.#base ?? baseline(), this.#settings.poolTracking, this.DriverObject);
     held.leaks.push(...(this.#driver.leaks?.() ?? []));
     const pendingDumps = held.pending.map(({ Irp, site }) =>
-      dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${site}`
+      dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${relativeSite(site)}`
     );
     for (const undo of this.#cleanup.splice(0).reverse()) undo();
     if (this.#saved) Object.assign(DriverVerifier, this.#saved);

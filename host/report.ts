@@ -66,6 +66,17 @@ export function verdict(
   return { clean: reason.startsWith("clean"), reason, unloadBugCheck };
 }
 
+/** A site's path relative to the working directory, as a user typed the driver's path. */
+export function relativeSite(site: string): string {
+  let cwd: string;
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    return site;
+  }
+  return site.replaceAll(`${cwd}/`, "");
+}
+
 const KINDS: readonly [LeakEntry["kind"], string][] = [
   ["irp", "IRPs still allocated"],
   ["mdl", "MDLs still allocated"],
@@ -105,7 +116,8 @@ export function formatUnloadReport(report: UnloadReport): string {
     if (entries.length === 0 && kind === "other") continue;
     lines.push(`${title}: ${entries.length}`);
     for (const leak of entries) {
-      lines.push(`  ${leak.description}${leak.site ? `\n      allocated at ${leak.site}` : ""}`);
+      const site = leak.site ? `\n      allocated at ${relativeSite(leak.site)}` : "";
+      lines.push(`  ${leak.description}${site}`);
     }
   }
   if (report.pendingDumps.length > 0) {
