@@ -27,8 +27,8 @@ import {
   IRP_MJ_CLOSE,
   IRP_MJ_CREATE,
   IRP_MJ_DEVICE_CONTROL,
-  PsGetCurrentThread,
 } from "../irp/irp.ts";
+import { PsGetCurrentThread } from "../irp/thread_irp.ts";
 import {
   KeInitializeEvent,
   KEVENT,
