@@ -209,7 +209,10 @@ export class DriverHost {
     this.#cleanup.push(() => globalThis.removeEventListener("unhandledrejection", unhandled));
     const trace = this.trace;
     if (trace) {
-      hooks.call = (name, args) => trace.call(name, args);
+      hooks.call = (name, args) => {
+        trace.call(name, args);
+        trace.wrapCallbacks(args);
+      };
       hooks.complete = (Irp) => trace.complete(Irp);
       observeLowResources((what, tag) =>
         trace.instant(

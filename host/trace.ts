@@ -42,6 +42,18 @@ export const QUEUE_TRACK = 2;
 /** Provider-level calls (WskSocket, WskGetAddressInfo, ...): the client's track. */
 export const CLIENT_TRACK = 3;
 
+// deno-lint-ignore no-explicit-any
+type Callback = (...args: any[]) => unknown;
+
+/** A client dispatch table: event callbacks, or (stream sockets) tables nested under Listen/Connect. */
+function isClientDispatch(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(([key, v]) =>
+    (/^Wsk\w+Event$/.test(key) && typeof v === "function") ||
+    ((key === "Listen" || key === "Connect") && isClientDispatch(v))
+  );
+}
+
 interface Open {
   call: string;
   tid: number;
@@ -86,6 +98,57 @@ export class TraceRecorder {
       this.#meta(tid, label);
     }
     return tid;
+  }
+
+  readonly #wrapped = new WeakMap<object, object>();
+
+  /**
+   * A copy of a driver's client dispatch table whose event callbacks also
+   * record an instant event on the completion queue's track (they run from
+   * it, at DISPATCH_LEVEL), named with the callback and what it returned.
+   */
+  #wrapTable(table: Record<string, unknown>): object {
+    const known = this.#wrapped.get(table);
+    if (known) return known;
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(table)) {
+      if (typeof value === "function" && /^Wsk\w+Event$/.test(key)) {
+        copy[key] = this.#wrapCallback(key, value as Callback);
+      } else copy[key] = isClientDispatch(value) ? this.#wrapTable(value) : value;
+    }
+    this.#wrapped.set(table, copy);
+    return copy;
+  }
+
+  #wrapCallback(name: string, callback: Callback): Callback {
+    const trace = this;
+    const wrapped = function (...args: unknown[]): unknown {
+      const result = callback(...args);
+      const status = typeof result === "number" ? ntStatusName(result) : "(a promise)";
+      trace.instant(`${name} → ${status}`, "callback", QUEUE_TRACK);
+      // WskAcceptEvent hands back the accepted socket's callbacks through a box.
+      const box = name === "WskAcceptEvent" ? args[6] as { value: unknown } | null : null;
+      if (box && isClientDispatch(box.value)) box.value = trace.#wrapTable(box.value);
+      return result;
+    };
+    Object.defineProperty(wrapped, "name", { value: callback.name });
+    return wrapped;
+  }
+
+  /**
+   * Puts wrapped copies of the client dispatch tables among a WSK call's
+   * arguments (WskSocket, WskSocketConnect, WskAccept pass them), so the
+   * trace sees every event callback. The provider gets the copies.
+   */
+  wrapCallbacks(args: unknown[]): void {
+    for (let i = 1; i < args.length; i++) {
+      const arg = args[i];
+      if (isClientDispatch(arg)) args[i] = this.#wrapTable(arg);
+      else if (typeof arg === "object" && arg !== null && "value" in arg) {
+        const box = arg as { value: unknown };
+        if (isClientDispatch(box.value)) box.value = this.#wrapTable(box.value);
+      }
+    }
   }
 
   /** A WSK call took `Irp` (the last argument of a dispatch routine). */

@@ -6,8 +6,12 @@ import type { IRP } from "./irp.ts";
 
 /** The hooks; the driver host sets them for the length of a run. */
 export const hooks: {
-  /** A provider dispatch routine was called (its name and arguments; the IRP is the last one). */
-  call: ((name: string, args: readonly unknown[]) => void) | null;
+  /**
+   * A provider dispatch routine was called (its name and arguments; the IRP
+   * is the last one). The hook may replace arguments (the trace wraps the
+   * client's dispatch tables to see event callbacks).
+   */
+  call: ((name: string, args: unknown[]) => void) | null;
   /** IoCompleteRequest was entered for `Irp`, with its final IoStatus set. */
   complete: ((Irp: IRP) => void) | null;
   /** The completion queue has work: call `drain` when it should run (default: a microtask). */

@@ -2,7 +2,7 @@
 // --trace writes Chrome Trace Event JSON with the structure of the run, and
 // --seed makes low-resources and completion-timing runs replay exactly.
 import assert from "node:assert/strict";
-import { runExample } from "../examples/_spawn.ts";
+import { runExample, startServer } from "../examples/_spawn.ts";
 import type { TraceEvent } from "../../host/mod.ts";
 
 async function traced(driver: string, ...options: string[]): Promise<TraceEvent[]> {
@@ -71,4 +71,26 @@ Deno.test("--seed: the same seed gives the same low-resources failures and compl
   );
   assert.deepEqual(shape(again), shape(first));
   assert.notDeepEqual(shape(other), shape(first));
+});
+
+Deno.test("--trace: event callbacks are instant events with what they returned", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const server = await startServer("examples/echo_events.ts", "--trace", file);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(new TextEncoder().encode("ping"));
+    await conn.closeWrite();
+    const reply = new Uint8Array(16);
+    let got = 0;
+    for (let n; (n = await conn.read(reply.subarray(got))) !== null;) got += n;
+    conn.close();
+    assert.equal((await server.stop()).code, 0);
+    const events: TraceEvent[] = JSON.parse(await Deno.readTextFile(file)).traceEvents;
+    const callbacks = events.filter((e) => e.cat === "callback").map((e) => e.name);
+    assert.ok(callbacks.includes("WskAcceptEvent → STATUS_SUCCESS"), callbacks.join(", "));
+    assert.ok(callbacks.some((name) => /^WskReceiveEvent → /.test(name)), callbacks.join(", "));
+    assert.equal(got, 4);
+  } finally {
+    await Deno.remove(file);
+  }
 });
