@@ -121,14 +121,13 @@ export class TraceRecorder {
   }
 
   #wrapCallback(name: string, callback: Callback): Callback {
-    const trace = this;
-    const wrapped = function (...args: unknown[]): unknown {
+    const wrapped = (...args: unknown[]): unknown => {
       const result = callback(...args);
       const status = typeof result === "number" ? ntStatusName(result) : "(a promise)";
-      trace.instant(`${name} → ${status}`, "callback", QUEUE_TRACK);
+      this.instant(`${name} → ${status}`, "callback", QUEUE_TRACK);
       // WskAcceptEvent hands back the accepted socket's callbacks through a box.
       const box = name === "WskAcceptEvent" ? args[6] as { value: unknown } | null : null;
-      if (box && isClientDispatch(box.value)) box.value = trace.#wrapTable(box.value);
+      if (box && isClientDispatch(box.value)) box.value = this.#wrapTable(box.value);
       return result;
     };
     Object.defineProperty(wrapped, "name", { value: callback.name });
