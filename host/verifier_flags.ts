@@ -21,19 +21,9 @@
  *
  * @module
  */
-import type { DriverVerifierSettings } from "../irp/verifier.ts";
+import { type DriverVerifierSettings, VERIFIER_OFF } from "../irp/verifier.ts";
 
-/** Every option off: what `none` means, and where `parseVerifierFlags` starts. */
-export const VERIFIER_OFF: DriverVerifierSettings = Object.freeze({
-  lowResourcesProbability: 0,
-  lowResourcesTags: null,
-  lowResourcesFunctions: null,
-  specialPool: false,
-  poolTracking: false,
-  completionDelayMs: 0,
-  irqlChecking: false,
-  hangThresholdMs: 0,
-});
+export { VERIFIER_OFF } from "../irp/verifier.ts";
 
 /** What the host runs with when no `--verifier` is given: verifier.exe's standard set, minus special pool. */
 export const VERIFIER_STANDARD: DriverVerifierSettings = Object.freeze({

@@ -62,6 +62,28 @@ export interface DriverVerifierSettings {
 }
 
 /**
+ * Every option off: the settings a run starts from, and what verifier.exe's
+ * `/reset` means.
+ *
+ * @example Usage
+ * ```ts
+ * import { DriverVerifier, VERIFIER_OFF } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual({ ...DriverVerifier }, { ...VERIFIER_OFF });
+ * ```
+ */
+export const VERIFIER_OFF: Readonly<DriverVerifierSettings> = Object.freeze({
+  lowResourcesProbability: 0,
+  lowResourcesTags: null,
+  lowResourcesFunctions: null,
+  specialPool: false,
+  poolTracking: false,
+  completionDelayMs: 0,
+  irqlChecking: false,
+  hangThresholdMs: 0,
+});
+
+/**
  * The live Driver Verifier settings. Change a field to turn an option on; put
  * it back when done, since the settings are global.
  *
@@ -78,16 +100,7 @@ export interface DriverVerifierSettings {
  * }
  * ```
  */
-export const DriverVerifier: DriverVerifierSettings = {
-  lowResourcesProbability: 0,
-  lowResourcesTags: null,
-  lowResourcesFunctions: null,
-  specialPool: false,
-  poolTracking: false,
-  completionDelayMs: 0,
-  irqlChecking: false,
-  hangThresholdMs: 0,
-};
+export const DriverVerifier: DriverVerifierSettings = { ...VERIFIER_OFF };
 
 // splitmix32: small, fast and good enough to shuffle timings; one global
 // stream so that one seed fixes every decision of a run.

@@ -8,22 +8,17 @@ import {
   ExFreePoolWithTag,
   IoAllocateIrp,
   IoFreeIrp,
-  IoSetCompletionRoutine,
-  KeInitializeEvent,
-  KeSetEvent,
-  KEVENT,
-  KeWaitForSingleObject,
-  NotificationEvent,
   type NTSTATUS,
   POOL_FLAG_NON_PAGED,
   poolTag,
-  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   WskDeregister,
   WskReleaseProviderNPI,
 } from "../../mod.ts";
+import { syncCall } from "../../examples/_server.ts";
 import { attach, queryTransports } from "./_wsk.ts";
 
 const TAG = poolTag("flaC");
@@ -37,21 +32,10 @@ export async function DriverEntry(DriverObject: DRIVER_OBJECT): Promise<NTSTATUS
     if (Buffer) ExFreePoolWithTag(Buffer, TAG);
     const Irp = IoAllocateIrp(1, false);
     if (!Irp) continue;
-    const Event = new KEVENT();
-    KeInitializeEvent(Event, NotificationEvent, false);
-    IoSetCompletionRoutine(
-      Irp,
-      (_D, _I, Context) => {
-        KeSetEvent(Context as KEVENT, 0, false);
-        return STATUS_MORE_PROCESSING_REQUIRED;
-      },
-      Event,
-      true,
-      true,
-      true,
-    );
-    queryTransports(ProviderNpi, Irp);
-    await KeWaitForSingleObject(Event, 0, 0, false, null);
+    await syncCall(Irp, (Irp) => {
+      queryTransports(ProviderNpi, Irp);
+      return STATUS_PENDING;
+    });
     IoFreeIrp(Irp);
   }
   DriverObject.DriverUnload = async () => {
