@@ -64,3 +64,4 @@ export * from "./registry_query.ts";
 export * from "./ioctl.ts";
 export * from "./symbolic_link.ts";
 export * from "./dump.ts";
+export * from "./spin_lock.ts";
