@@ -8,6 +8,7 @@ import { outstandingMdls } from "../irp/mdl.ts";
 import { poolUsage } from "../irp/pool.ts";
 import { openRegistryHandles } from "../irp/registry.ts";
 import { symbolicLinks } from "../irp/symbolic_link.ts";
+import { type ETHREAD, runningSystemThreads } from "../irp/system_thread.ts";
 import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
 import { liveClients, type WskClientState } from "../wsk/_client.ts";
 import { liveAddressInfo } from "../wsk/_names_result.ts";
@@ -21,6 +22,7 @@ export interface Baseline {
   clients: Set<WskClientState>;
   handles: Set<number>;
   links: Set<string>;
+  threads: Set<ETHREAD>;
 }
 
 /** Takes the baseline. */
@@ -32,6 +34,7 @@ export function baseline(): Baseline {
     clients: new Set(liveClients),
     handles: new Set(openRegistryHandles().map((h) => h.Handle)),
     links: new Set(symbolicLinks().map((l) => l.link)),
+    threads: new Set(runningSystemThreads()),
   };
 }
 
@@ -161,6 +164,14 @@ function objectLeaks(base: Baseline, DriverObject: DRIVER_OBJECT, out: Holdings)
     out.leaks.push({
       kind: "other",
       description: `symbolic link ${link} -> ${device} not deleted (IoDeleteSymbolicLink)`,
+    });
+  }
+  for (const thread of runningSystemThreads()) {
+    if (base.threads.has(thread)) continue;
+    out.leaks.push({
+      kind: "thread",
+      description: `system thread ${thread.StartRoutineName} still running`,
+      site: thread.site ?? undefined,
     });
   }
   for (const { Handle, path } of openRegistryHandles()) {

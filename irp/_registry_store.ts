@@ -1,6 +1,7 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: the registry's storage, shared by the Zw* routines and
 // RtlQueryRegistryValues. Paths are canonical (no empty parts, lower case).
+import { kernelHandles, openHandle } from "./_handles.ts";
 
 /** A counted string as the registry routines read it (structurally a `UNICODE_STRING`). */
 export interface RegistryName {
@@ -29,15 +30,18 @@ export interface RegistryKey {
 }
 
 export const keys = new Map<string, RegistryKey>();
-export const handles = new Map<number, RegistryKey>();
-// 0x80000000 | n*4: kernel handles are multiples of 4 with the top bit set.
-let nextHandle = 0x8000_0004;
+const keyObjects = new WeakSet<RegistryKey>();
 
-/** A fresh kernel handle number. */
-export function allocateHandle(): number {
-  const Handle = nextHandle;
-  nextHandle += 4;
-  return Handle;
+/** A handle's key, or undefined for a handle that is not an open registry key. */
+export function keyOf(KeyHandle: number | null): RegistryKey | undefined {
+  const object = KeyHandle === null ? undefined : kernelHandles.get(KeyHandle);
+  return object && keyObjects.has(object as RegistryKey) ? object as RegistryKey : undefined;
+}
+
+/** Opens a handle on `key`. */
+export function openKeyHandle(key: RegistryKey): number {
+  keyObjects.add(key);
+  return openHandle(key);
 }
 
 /** A key path in canonical form: backslashes, no doubled or trailing ones, lower case. */
@@ -60,7 +64,7 @@ export function enumerateValues(KeyPath: string): RegistryValue[] {
 
 /** The path a handle was opened on, or null for a handle that is not an open key. */
 export function handlePath(KeyHandle: number | null): string | null {
-  return KeyHandle === null ? null : handles.get(KeyHandle)?.path ?? null;
+  return keyOf(KeyHandle)?.path ?? null;
 }
 
 /** The text a counted string holds: `Length` bytes of `Buffer`, as the kernel reads it. */

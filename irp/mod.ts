@@ -65,3 +65,4 @@ export * from "./ioctl.ts";
 export * from "./symbolic_link.ts";
 export * from "./dump.ts";
 export * from "./spin_lock.ts";
+export * from "./system_thread.ts";

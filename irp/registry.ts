@@ -21,18 +21,19 @@ import {
   STATUS_SUCCESS,
 } from "./ntstatus.ts";
 import {
-  allocateHandle,
   canonical,
   countedText,
   handlePath,
-  handles,
+  keyOf,
   keys,
   nameBytes,
+  openKeyHandle,
   type RegistryName,
   type RegistryValue,
   regSzData,
 } from "./_registry_store.ts";
 import { requirePassiveLevel } from "./verifier.ts";
+import { kernelHandles } from "./_handles.ts";
 
 // The DDI compliance rule for registry Zw* routines (PASSIVE_LEVEL only).
 const IRQL_ZW_PASSIVE = 0x2001F;
@@ -251,7 +252,10 @@ export function registryQueryValue(KeyPath: string, ValueName: string): Registry
  * ```
  */
 export function openRegistryHandles(): { Handle: HANDLE; path: string }[] {
-  return [...handles].map(([Handle, key]) => ({ Handle, path: key.path }));
+  return [...kernelHandles.keys()].flatMap((Handle) => {
+    const key = keyOf(Handle);
+    return key ? [{ Handle, path: key.path }] : [];
+  });
 }
 
 /**
@@ -300,15 +304,14 @@ export function ZwOpenKey(
   }
   const key = keys.get(canonical(path));
   if (!key) return STATUS_OBJECT_NAME_NOT_FOUND;
-  const Handle = allocateHandle();
-  handles.set(Handle, key);
+  const Handle = openKeyHandle(key);
   KeyHandle.value = Handle;
   return STATUS_SUCCESS;
 }
 
 /**
- * `ZwClose`: closes a handle from ZwOpenKey. STATUS_INVALID_HANDLE for one
- * that is not open (Windows bug checks 0x93 INVALID_KERNEL_HANDLE for a bad
+ * `ZwClose`: closes a kernel handle (from ZwOpenKey or PsCreateSystemThread).
+ * STATUS_INVALID_HANDLE for one that is not open (Windows bug checks 0x93 INVALID_KERNEL_HANDLE for a bad
  * kernel handle only under Driver Verifier; here the status is returned).
  *
  * @example Usage
@@ -320,7 +323,7 @@ export function ZwOpenKey(
  */
 export function ZwClose(Handle: HANDLE): NTSTATUS {
   requirePassiveLevel("ZwClose", IRQL_ZW_PASSIVE, "IrqlZwPassive");
-  return handles.delete(Handle) ? STATUS_SUCCESS : STATUS_INVALID_HANDLE;
+  return kernelHandles.delete(Handle) ? STATUS_SUCCESS : STATUS_INVALID_HANDLE;
 }
 
 /** A KEY_VALUE_*_INFORMATION image: its fixed part's size and the whole record. */
@@ -414,7 +417,7 @@ export function ZwQueryValueKey(
   ResultLength: { value: number },
 ): NTSTATUS {
   requirePassiveLevel("ZwQueryValueKey", IRQL_ZW_PASSIVE, "IrqlZwPassive");
-  const key = handles.get(KeyHandle);
+  const key = keyOf(KeyHandle);
   if (!key) return STATUS_INVALID_HANDLE;
   if (typeof ValueName?.Buffer !== "string") return STATUS_INVALID_PARAMETER;
   const name = countedText(ValueName);

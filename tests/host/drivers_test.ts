@@ -25,6 +25,15 @@ Deno.test("pool tracking: a driver that unloads holding pool, an IRP, an MDL and
   );
 });
 
+Deno.test("a system thread still running at unload is listed with the line that created it", async () => {
+  const { code, stdout } = await driver("thread_left_running");
+  assert.equal(code, 1);
+  assert.match(
+    stdout,
+    /System threads still running: 1\n\s+system thread Worker still running\n\s+allocated at DriverEntry .*thread_left_running\.ts:25:/,
+  );
+});
+
 Deno.test("special pool: a read of freed pool is 0xCC at the line that reads it", async () => {
   const { code, stderr } = await driver("use_after_free", "--verifier", "specialpool");
   assert.equal(code, 1);
