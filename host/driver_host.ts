@@ -111,6 +111,8 @@ function anyOn(settings: DriverVerifierSettings): boolean {
  * ```
  */
 export class DriverHost {
+  // The verifier settings and hooks are global: one run at a time.
+  static #active: DriverHost | null = null;
   /** The driver object DriverEntry receives. */
   readonly DriverObject: DRIVER_OBJECT;
   /** `\Registry\Machine\System\CurrentControlSet\Services\NAME`. */
@@ -211,7 +213,7 @@ export class DriverHost {
     if (trace) {
       hooks.call = (name, args) => {
         trace.call(name, args);
-        trace.wrapCallbacks(args);
+        trace.wrapCallbacks(name, args);
       };
       hooks.complete = (Irp) => trace.complete(Irp);
       observeLowResources((what, tag) =>
@@ -261,9 +263,15 @@ export class DriverHost {
 
   /**
    * Runs DriverEntry with the driver object and registry path. A bug check
-   * thrown by it is recorded, and DriverEntry counts as failed.
+   * thrown by it is recorded, and DriverEntry counts as failed. Only one host
+   * runs at a time (the verifier settings are global): starting a second
+   * before the first stopped throws.
    */
   async start(): Promise<NTSTATUS> {
+    if (DriverHost.#active !== null) {
+      throw new Error("a DriverHost is already running: stop it before starting another");
+    }
+    DriverHost.#active = this;
     this.#base = baseline();
     this.#install();
     try {
@@ -302,6 +310,7 @@ export class DriverHost {
     );
     for (const undo of this.#cleanup.splice(0).reverse()) undo();
     if (this.#saved) Object.assign(DriverVerifier, this.#saved);
+    if (DriverHost.#active === this) DriverHost.#active = null;
     registryDeleteKey(this.RegistryPath.Buffer);
     const partial = {
       name: this.#name,

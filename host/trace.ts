@@ -54,6 +54,9 @@ function isClientDispatch(value: unknown): value is Record<string, unknown> {
   );
 }
 
+// The provider calls that take a client dispatch table (or a box for one).
+const CALLS_WITH_CALLBACKS = new Set(["WskSocket", "WskSocketConnect", "WskAccept"]);
+
 interface Open {
   call: string;
   tid: number;
@@ -139,7 +142,8 @@ export class TraceRecorder {
    * arguments (WskSocket, WskSocketConnect, WskAccept pass them), so the
    * trace sees every event callback. The provider gets the copies.
    */
-  wrapCallbacks(args: unknown[]): void {
+  wrapCallbacks(name: string, args: unknown[]): void {
+    if (!CALLS_WITH_CALLBACKS.has(name)) return;
     for (let i = 1; i < args.length; i++) {
       const arg = args[i];
       if (isClientDispatch(arg)) args[i] = this.#wrapTable(arg);
@@ -196,9 +200,9 @@ export class TraceRecorder {
       dur: Math.max(now - open.start, 1),
       pid: 1,
       tid: open.tid,
+      // The address is formatted when the trace is written: not on the hot path.
       args: {
-        irp: formatAddress(objectAddress(Irp)),
-        status,
+        irp: objectAddress(Irp),
         information: typeof information === "number" ? information : "(object)",
       },
     });
@@ -216,6 +220,11 @@ export class TraceRecorder {
 
   /** The trace as Chrome Trace Event JSON. */
   toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: "ms" } {
-    return { traceEvents: this.events, displayTimeUnit: "ms" };
+    const traceEvents = this.events.map((e) =>
+      typeof e.args?.irp === "number"
+        ? { ...e, args: { ...e.args, irp: formatAddress(e.args.irp) } }
+        : e
+    );
+    return { traceEvents, displayTimeUnit: "ms" };
   }
 }
