@@ -2,16 +2,19 @@
 /**
  * What the driver host's verifier options and trace cost: examples/echosrv.ts
  * run under the host, 4 concurrent real clients echoing 4 MiB each, with
- * every option off (the baseline of the group, so `deno bench` prints each
- * option's time as a ratio to it) and with each option on alone.
+ * every option off and with each option on alone, in alternating rounds
+ * (off, trace, pooltracking, ..., off, trace, ...) so that load drifting on a
+ * shared machine hits them all alike. Prints each option's median time and
+ * its ratio to off. forcepending, seconds a run, gets rounds of its own.
  *
- * Run: `deno bench --allow-all bench/verifier_bench.ts`
+ * Run: `deno run --allow-all bench/verifier_bench.ts [--rounds N]`
  *
  * @module
  */
 import { DriverHost, parseVerifierFlags, VERIFIER_OFF } from "../host/mod.ts";
 import * as echosrv from "../examples/echosrv.ts";
 import type { DriverVerifierSettings } from "../irp/verifier.ts";
+import { median, ROUNDS, timed } from "./_rounds.ts";
 
 const CLIENTS = 4;
 const PER_CLIENT = 4 * 1024 * 1024;
@@ -47,8 +50,8 @@ function freePort(): number {
   return port;
 }
 
-/** Loads echosrv with `verifier` (and the trace, if asked), and times the echo alone. */
-async function echo(b: Deno.BenchContext, verifier: DriverVerifierSettings, trace = false) {
+/** Loads echosrv with `verifier` (and the trace, if asked); returns the echo's seconds alone. */
+async function echo(verifier: DriverVerifierSettings, trace = false): Promise<number> {
   const port = freePort();
   const host = new DriverHost(echosrv, {
     name: "echosrv",
@@ -59,42 +62,49 @@ async function echo(b: Deno.BenchContext, verifier: DriverVerifierSettings, trac
   });
   const status = await host.start();
   if (status !== 0) throw new Error(`DriverEntry failed: 0x${status.toString(16)}`);
-  b.start();
-  await Promise.all(Array.from({ length: CLIENTS }, () => client(port)));
-  b.end();
+  const seconds = await timed(() =>
+    Promise.all(Array.from({ length: CLIENTS }, () => client(port)))
+  );
   const report = await host.stop();
   if (!report.clean) throw new Error(report.reason);
+  return seconds;
 }
 
 const options: [string, DriverVerifierSettings, boolean][] = [
+  ["off", VERIFIER_OFF, false],
   ["trace only (--trace)", VERIFIER_OFF, true],
   ["pooltracking", parseVerifierFlags("pooltracking"), false],
   ["specialpool", parseVerifierFlags("specialpool"), false],
   ["irqlchecking", parseVerifierFlags("irqlchecking"), false],
   // The dice are rolled for every allocation; no function matches, so nothing fails.
   ["faults (rolled, never failing)", parseVerifierFlags("faults=0.5,faults.functions=None"), false],
-  ["forcepending=1", parseVerifierFlags("forcepending=1"), false],
   ["deadlock=60000", parseVerifierFlags("deadlock=60000"), false],
   ["standard (the host's default)", parseVerifierFlags("standard"), false],
 ];
 
-Deno.bench({
-  name: "verifier off",
-  group: "echo 4 × 4 MiB",
-  baseline: true,
-  n: 8,
-  warmup: 2,
-  fn: async (b) => await echo(b, VERIFIER_OFF),
-});
+const times = new Map<string, number[]>(options.map(([name]) => [name, []]));
+for (const [, settings, trace] of options) await echo(settings, trace); // warm-up
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, settings, trace] of options) times.get(name)!.push(await echo(settings, trace));
+}
+const off = median(times.get("off")!);
+const pending = [
+  await echo(parseVerifierFlags("forcepending=1")),
+  await echo(parseVerifierFlags("forcepending=1")),
+];
+times.set("forcepending=1 (2 rounds)", pending);
 
-for (const [name, settings, trace] of options) {
-  // forcepending makes each run seconds long: fewer of them.
-  const slow = settings.completionDelayMs > 0;
-  Deno.bench({
-    name,
-    group: "echo 4 × 4 MiB",
-    n: slow ? 2 : 8,
-    warmup: slow ? 0 : 2,
-    fn: async (b) => await echo(b, settings, trace),
-  });
+const MiB = (CLIENTS * PER_CLIENT) / (1024 * 1024);
+console.log(
+  `echosrv under the host, ${CLIENTS} clients × ${PER_CLIENT >> 20} MiB, median of ${ROUNDS}`,
+);
+console.log("| option | median | MiB/s | time ÷ off |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const [name, values] of times) {
+  const m = median(values);
+  console.log(
+    `| ${name} | ${(m * 1000).toFixed(1)} ms | ${(MiB / m).toFixed(0)} | ${
+      (m / off).toFixed(2)
+    }× |`,
+  );
 }

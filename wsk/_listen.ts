@@ -116,12 +116,11 @@ export class ListenSocket extends SocketBase {
         local: this.#local,
         ipv6Only: this.options.v6Only,
         exclusive: this.options.exclusive,
-        backlog: BACKLOG_LIMIT,
       }),
       (listener) => {
         this.#listener = listener;
         this.state = "listening";
-        listener.onConnection((stream) => this.#incoming(stream));
+        listener.onConnection((stream) => this.#incoming(stream), (status) => this.#failed(status));
       },
       () => this.state = "open",
     );
@@ -220,15 +219,16 @@ export class ListenSocket extends SocketBase {
     const context = { value: null as unknown };
     const dispatch = { value: null as WSK_CLIENT_CONNECTION_DISPATCH | null };
     this.#unclaimed.delete(socket);
-    const status = callback(
-      this.context,
-      WSK_FLAG_AT_DISPATCH_LEVEL,
-      this.#address(socket, "local"),
-      this.#address(socket, "remote"),
-      socket,
-      context,
-      dispatch,
-    );
+    const status = this.runEvent(WSK_EVENT_ACCEPT, () =>
+      callback(
+        this.context,
+        WSK_FLAG_AT_DISPATCH_LEVEL,
+        this.#address(socket, "local"),
+        this.#address(socket, "remote"),
+        socket,
+        context,
+        dispatch,
+      ));
     if (status !== STATUS_SUCCESS) {
       // STATUS_REQUEST_NOT_ACCEPTED (or anything else): WSK closes the socket; the peer sees a reset.
       socket.abortive(STATUS_REQUEST_NOT_ACCEPTED);
@@ -297,19 +297,30 @@ export class ListenSocket extends SocketBase {
     if (ep) fillSockaddr(out, ep, this.family);
   }
 
-  /** The listening socket stopped working: WskAcceptEvent(NULL), exactly once. */
-  failed(): void {
+  /**
+   * The listening socket stopped working: pending WskAccept IRPs complete
+   * with `status`, later ones STATUS_INVALID_DEVICE_STATE, connections no
+   * accept can take any more are reset, and WskAcceptEvent(NULL) runs
+   * exactly once.
+   */
+  #failed(status: NTSTATUS): void {
     if (this.state === "dead") return;
     this.state = "dead";
     this.#listener?.close();
     this.#listener = null;
+    for (const request of this.#accepts.splice(0)) request.op.complete(status);
+    for (const socket of this.#backlog.splice(0)) this.#reject(socket);
     const callback = this.#events()?.WskAcceptEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {
       if (!this.closed) {
-        callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
-          value: null,
-        });
+        this.runEvent(
+          WSK_EVENT_ACCEPT,
+          () =>
+            callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
+              value: null,
+            }),
+        );
       }
     });
   }

@@ -4,15 +4,13 @@ import net from "node:net";
 import {
   DISPATCH_LEVEL,
   KeGetCurrentIrql,
-  MmGetSystemAddressForMdlSafe,
-  NormalPagePriority,
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
   STATUS_DATA_NOT_ACCEPTED,
+  STATUS_INVALID_DEVICE_STATE,
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
-  type WSK_CLIENT_CONNECTION_DISPATCH,
+  STATUS_UNEXPECTED_NETWORK_ERROR,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
   WSK_EVENT_ACCEPT,
@@ -24,56 +22,22 @@ import {
   type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
-import type { ListenSocket } from "../../wsk/_listen.ts";
+import type { ConnectionSocket } from "../../wsk/_connection.ts";
+import { FaultTransport } from "../../testing/mod.ts";
 import {
   call,
   connDispatch,
   enableEvents,
-  listen,
   listening,
   readAll,
+  start,
   TestClient,
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { bytesOf, connectedWithEvents, receiveBacklog } from "./_connected.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-/** The bytes of an indication chain, concatenated. */
-function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (let d = head; d; d = d.Next) {
-    const va = MmGetSystemAddressForMdlSafe(d.Buffer.Mdl!, NormalPagePriority)!;
-    parts.push(va.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A connected socket whose connection callbacks are `events`, and its Deno peer. */
-async function connectedWithEvents(
-  client: TestClient,
-  events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>,
-) {
-  const listener = listen();
-  const dispatch = {
-    WskReceiveEvent: null,
-    WskDisconnectEvent: null,
-    WskSendBacklogEvent: null,
-    ...events,
-  };
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port, "my context", dispatch),
-    listener.accept(),
-  ]);
-  listener.close();
-  return { Socket, peer };
-}
 
 Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, never inside the enabling call", async () => {
   const client = new TestClient();
@@ -91,7 +55,7 @@ Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, n
       if (got.reduce((n, g) => n + g.length, 0) === 5) arrived();
       return STATUS_SUCCESS;
     },
-  });
+  }, "my context");
   await writeAll(peer, text("hello"));
   insideEnable = true;
   assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
@@ -189,10 +153,13 @@ Deno.test("a client holding indications applies backpressure to the peer instead
   const client = new TestClient();
   const held: WSK_DATA_INDICATION[] = [];
   let heldBytes = 0;
+  const atBound = Promise.withResolvers<void>();
   const { Socket, peer } = await connectedWithEvents(client, {
     WskReceiveEvent: (_ctx, _flags, data, bytes) => {
       held.push(data!);
       heldBytes += bytes;
+      // Retained indications count against the bound: at it, WSK stops reading.
+      if (heldBytes >= (Socket as unknown as ConnectionSocket).receiveLimit) atBound.resolve();
       return STATUS_PENDING;
     },
   });
@@ -208,12 +175,10 @@ Deno.test("a client holding indications applies backpressure to the peer instead
       }
     } catch { /* reset at the end */ }
   })();
-  let last = -1;
-  while (written !== last) {
-    last = written;
-    await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
-  }
-  assert.ok(written < 32 * 1024 * 1024, `peer wrote ${written} bytes`);
+  await atBound.promise;
+  // Held at the bound: the kernel buffers fill next, and the peer cannot get
+  // its 64 MiB out while the client holds everything.
+  assert.ok(written < 64 * 1024 * 1024, `peer wrote ${written} bytes`);
   assert.ok(heldBytes <= 2 * 1024 * 1024, `held ${heldBytes} bytes`);
   for (const d of held.splice(0)) connDispatch(Socket).WskRelease(Socket, d);
   await client.closeSocket(Socket);
@@ -282,21 +247,7 @@ Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send bac
   );
   assert.equal(q.Status, STATUS_SUCCESS);
   assert.equal(out.value, size);
-  const r = await call((Irp) =>
-    connDispatch(Socket).WskControlSocket(
-      Socket,
-      WskIoctl,
-      SIO_WSK_QUERY_RECEIVE_BACKLOG,
-      0,
-      0,
-      null,
-      8,
-      out,
-      null,
-      Irp,
-    )
-  );
-  assert.deepEqual([r.Status, out.value], [STATUS_SUCCESS, 0]);
+  assert.equal(await receiveBacklog(Socket), 0);
   peer.close();
   await client.closeSocket(Socket);
   await client.close();
@@ -383,27 +334,34 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
   await client.close();
 });
 
-Deno.test("WskAcceptEvent is called exactly once with a NULL AcceptSocket when the listener stops working", async () => {
-  const client = new TestClient();
-  const nulls: unknown[] = [];
-  let signal!: () => void;
-  const called = new Promise<void>((r) => signal = r);
+Deno.test("a listener that dies completes pending WskAccepts with its failure and calls WskAcceptEvent(NULL) once", async () => {
+  // The fault transport kills the listener after one connection, as a network going away would.
+  const client = new TestClient(new FaultTransport({ failListenerAfter: 1 }));
+  const offered: unknown[] = [];
+  const died = Promise.withResolvers<void>();
   const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
     WskAcceptEvent: (_c, _f, _l, _r, AcceptSocket) => {
-      nulls.push(AcceptSocket);
-      signal();
+      offered.push(AcceptSocket);
+      if (AcceptSocket === null) died.resolve();
       return STATUS_REQUEST_NOT_ACCEPTED;
     },
     WskInspectEvent: null,
     WskAbortEvent: null,
   };
-  const { Socket } = await listening(client, "127.0.0.1", [], null, dispatch);
+  const { Socket, d, port } = await listening(client, "127.0.0.1", [], null, dispatch);
+  const accept = start((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  const pending = start((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
   enableEvents(Socket, WSK_EVENT_ACCEPT);
-  // The transport has no way to make a loopback listener fail; the fault is injected.
-  (Socket as unknown as ListenSocket).failed();
-  (Socket as unknown as ListenSocket).failed();
-  await called;
+  const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+  // The first WskAccept takes the one connection; then the listener dies under the second.
+  assert.equal((await accept.done).Status, STATUS_SUCCESS);
+  assert.equal((await pending.done).Status, STATUS_UNEXPECTED_NETWORK_ERROR);
+  await died.promise;
+  assert.deepEqual(offered, [null]);
+  const late = await call((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  assert.equal(late.Status, STATUS_INVALID_DEVICE_STATE);
+  peer.close();
+  await client.closeSocket((await accept.done).Information as WSK_SOCKET);
   await client.closeSocket(Socket);
-  assert.deepEqual(nulls, [null]);
   await client.close();
 });
