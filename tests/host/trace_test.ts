@@ -94,3 +94,32 @@ Deno.test("--trace: event callbacks are instant events with what they returned",
     await Deno.remove(file);
   }
 });
+
+Deno.test("--trace-svg draws the same run: one row per track, a green bar per successful IRP", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".svg" });
+  try {
+    const { code } = await runExample(
+      "host/cli.ts",
+      "run",
+      "tests/drivers/udp_self.ts",
+      "--for",
+      "0",
+      "--trace-svg",
+      file,
+    );
+    assert.equal(code, 0);
+    const svg = await Deno.readTextFile(file);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, />completion queue \(DISPATCH_LEVEL\)</);
+    assert.match(svg, />socket 0x[0-9A-F]+</);
+    const success = svg.match(/fill="#3a9d5d" opacity/g) ?? [];
+    assert.equal(
+      success.length,
+      6,
+      "WskSocket, WskBind, WskGetLocalAddress, WskReceiveFrom, WskSendTo, WskCloseSocket",
+    );
+    assert.match(svg, /<title>WskSendTo → STATUS_SUCCESS @/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
