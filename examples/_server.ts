@@ -2,6 +2,7 @@
 // Shared by the example servers: the worker that runs deferred work (what the
 // samples' system worker thread does), the synchronous-call pattern, and the
 // `deno run` entry that hands a server to the driver host.
+import type { DriverModule } from "../host/driver_module.ts";
 import { main as driverHost } from "../host/main.ts";
 import {
   BugCheckError,
@@ -69,13 +70,19 @@ function raiseFromWorkItem(error: unknown, name: string): void {
 }
 
 /**
- * The `deno run examples/SERVER.ts` entry: runs the server as a driver under
- * the host, turning `--port N` into `--param Port=N` (and `--ipv6` into
+ * The `deno run examples/SERVER.ts` entry: runs the server (`driver`, the
+ * module's own exports: it cannot import itself while it runs) as a driver
+ * under the host, turning `--port N` into `--param Port=N` (and `--ipv6` into
  * `--param IPv6=1`); other options (`--verifier`, `--trace`, ...) go to the
  * host as they are. Returns the exit code (2 after the usage for bad
  * arguments).
  */
-export async function runAsDriver(script: string, args: string[], usage: string): Promise<number> {
+export async function runAsDriver(
+  driver: DriverModule,
+  script: string,
+  args: string[],
+  usage: string,
+): Promise<number> {
   const host: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -89,7 +96,7 @@ export async function runAsDriver(script: string, args: string[], usage: string)
     } else if (arg === "--ipv6") host.push("--param", "IPv6=1");
     else host.push(arg);
   }
-  return await driverHost(["run", script, ...host]);
+  return await driverHost(["run", script, ...host], driver);
 }
 
 /**

@@ -314,6 +314,7 @@ export async function DriverEntry(
 if (import.meta.main) {
   Deno.exit(
     await runAsDriver(
+      { DriverEntry },
       import.meta.filename!,
       Deno.args,
       "usage: deno run -A examples/echo_events.ts [--port N] [host options]   " +

@@ -418,6 +418,7 @@ async function DriverUnload(_DriverObject: DRIVER_OBJECT): Promise<void> {
 if (import.meta.main) {
   Deno.exit(
     await runAsDriver(
+      { DriverEntry },
       import.meta.filename!,
       Deno.args,
       "usage: deno run -A examples/echosrv.ts [--port N] [host options]   " +

@@ -262,6 +262,7 @@ async function DriverUnload(_DriverObject: DRIVER_OBJECT): Promise<void> {
 if (import.meta.main) {
   Deno.exit(
     await runAsDriver(
+      { DriverEntry },
       import.meta.filename!,
       Deno.args,
       "usage: deno run -A examples/udp_echo.ts [--port N] [--ipv6] [host options]   " +

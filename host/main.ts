@@ -24,6 +24,7 @@ import { formatUnloadReport, type UnloadReport } from "./report.ts";
 import { renderTraceSvg } from "./trace_svg.ts";
 import { parseVerifierFlags, VERIFIER_STANDARD, VerifierFlagError } from "./verifier_flags.ts";
 import type { DriverVerifierSettings } from "../irp/verifier.ts";
+import type { DriverModule } from "./driver_module.ts";
 
 const USAGE =
   `usage: deno task driver run DRIVER [--param NAME=VALUE]... [--verifier FLAGS] [--seed N]
@@ -168,10 +169,13 @@ async function writeTraces(args: RunArgs, host: DriverHost): Promise<void> {
   if (args.traceSvg) await Deno.writeTextFile(args.traceSvg, renderTraceSvg(host.trace.events));
 }
 
-/** `run`: returns the exit code. */
-export async function run(argv: string[]): Promise<number> {
+/**
+ * `run`: returns the exit code. `loaded` is the driver when the caller has
+ * it already (a driver module's own `deno run` entry cannot import itself).
+ */
+export async function run(argv: string[], loaded?: DriverModule): Promise<number> {
   const args = parseRunArgs(argv);
-  const driver = await loadDriver(args.driver, { memoryPages: args.memoryPages });
+  const driver = loaded ?? await loadDriver(args.driver, { memoryPages: args.memoryPages });
   const host = new DriverHost(driver, {
     name: args.name,
     parameters: args.parameters,
@@ -222,11 +226,14 @@ async function build(args: string[]): Promise<number> {
   return await module.build(args);
 }
 
-/** The command line: returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The command line: returns the exit code. `loaded` is the driver `run`
+ * names, when the caller has loaded it already.
+ */
+export async function main(argv: string[], loaded?: DriverModule): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === "run") return await run(rest);
+    if (command === "run") return await run(rest, loaded);
     if (command === "build") return await build(rest);
     throw new UsageError(command ? `unknown command ${command}` : "run or build?");
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   nextBugCheck,
 } from "../../mod.ts";
 import { WorkQueue } from "../../examples/_server.ts";
+import { runExample } from "./_spawn.ts";
 
 Deno.test("a bug check in a work item reaches the bug-check listeners (the driver host)", async () => {
   const bugCheck = nextBugCheck();
@@ -33,3 +34,12 @@ Deno.test("any other exception in a work item is KMODE_EXCEPTION_NOT_HANDLED nam
   await work.drain();
   await completionQueueIdle();
 });
+
+for (const script of ["examples/echosrv.ts", "examples/echo_events.ts", "examples/udp_echo.ts"]) {
+  Deno.test(`deno run ${script} --port 0 hands the server to the driver host`, async () => {
+    const { code, stdout } = await runExample(script, "--port", "0", "--for", "0");
+    assert.equal(code, 0);
+    assert.match(stdout, /^listening on .*:\d+\n/);
+    assert.match(stdout, /clean: DriverEntry succeeded, no bug check, nothing leaked\n$/);
+  });
+}
