@@ -121,8 +121,11 @@ function allocate(
   if (!Number.isSafeInteger(NumberOfBytes) || NumberOfBytes < 0 || NumberOfBytes > 0x7FFF_FFFF) {
     return null;
   }
-  const tag = poolTagName(Tag >>> 0);
-  if (simulateLowResources(what, tag)) return null;
+  // The tag's text is made only for an option that uses it: the plain path stays as it was.
+  const verifying = DriverVerifier.lowResourcesProbability > 0 || DriverVerifier.specialPool ||
+    DriverVerifier.poolTracking;
+  const tag = verifying ? poolTagName(Tag >>> 0) : "";
+  if (verifying && simulateLowResources(what, tag)) return null;
   const P = DriverVerifier.specialPool
     ? specialPoolBlock(NumberOfBytes, `pool block '${tag}' (${NumberOfBytes} bytes)`)
     : new Uint8Array(NumberOfBytes);
