@@ -3,8 +3,9 @@
  * The IRP trace: what every IRP did during a driver run, recorded from the
  * I/O manager's hooks and written as Chrome Trace Event JSON (which Perfetto
  * and chrome://tracing open). One track per socket, plus the WSK client, the
- * completion queue and the driver's own thread; each IRP is a span from the
- * WSK call to its completion, named with the call and the final NTSTATUS;
+ * completion queue and the driver's own thread, and one per device object
+ * the application's requests go to; each IRP is a span from the WSK call (or
+ * IoCallDriver) to its completion, named with the call and the final NTSTATUS;
  * simulated failures, completion delays and bug checks are instant events.
  *
  * @module
@@ -96,7 +97,8 @@ export class TraceRecorder {
     if (tid === undefined) {
       tid = this.#nextTrack++;
       this.#tracks.set(target, tid);
-      const label = `socket ${formatAddress(objectAddress(target))}`;
+      const kind = "DriverObject" in target ? "device" : "socket";
+      const label = `${kind} ${formatAddress(objectAddress(target))}`;
       this.#labels.set(tid, label);
       this.#meta(tid, label);
     }

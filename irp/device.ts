@@ -29,6 +29,8 @@ import {
   STATUS_SUCCESS,
 } from "./ntstatus.ts";
 import { simulateLowResources } from "./verifier.ts";
+import { majorFunctionName } from "./dump.ts";
+import { hooks } from "./_hooks.ts";
 
 /** `IO_TYPE_DEVICE` (3): the `Type` of a device object. */
 export const IO_TYPE_DEVICE: number = 3;
@@ -333,6 +335,8 @@ export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
   IoSetNextIrpStackLocation(Irp);
   const IrpSp = IoGetCurrentIrpStackLocation(Irp);
   IrpSp.DeviceObject = DeviceObject;
+  // The driver host's trace sees the request as a span on the device's track.
+  if (hooks.call !== null) hooks.call(majorFunctionName(IrpSp.MajorFunction), [DeviceObject, Irp]);
   const dispatch = DeviceObject.DriverObject.MajorFunction[IrpSp.MajorFunction] ?? null;
   if (dispatch === null) {
     Irp.IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;

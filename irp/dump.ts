@@ -45,6 +45,20 @@ const MAJOR: readonly string[] = [
   "IRP_MJ_PNP",
 ];
 
+/**
+ * The name of an IRP_MJ_* code, such as `"IRP_MJ_DEVICE_CONTROL"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { IRP_MJ_DEVICE_CONTROL, majorFunctionName } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ * assert.equal(majorFunctionName(IRP_MJ_DEVICE_CONTROL), "IRP_MJ_DEVICE_CONTROL");
+ * ```
+ */
+export function majorFunctionName(MajorFunction: number): string {
+  return MAJOR[MajorFunction] ?? `IRP_MJ_${hex2(MajorFunction)}`;
+}
+
 function hex2(value: number): string {
   return value.toString(16).padStart(2, "0");
 }
@@ -102,7 +116,7 @@ export function dumpIrp(Irp: IRP, owner?: string): string {
   for (let i = 0; i < Irp.StackCount; i++) {
     const IrpSp = Irp.Stack[i]!;
     const current = i + 1 === Irp.CurrentLocation ? ">" : " ";
-    const major = MAJOR[IrpSp.MajorFunction] ?? `IRP_MJ_${hex2(IrpSp.MajorFunction)}`;
+    const major = majorFunctionName(IrpSp.MajorFunction);
     lines.push(
       `${current}[${major}(${hex2(IrpSp.MajorFunction)}), N/A(${IrpSp.MinorFunction})]`,
     );

@@ -81,3 +81,23 @@ Deno.test("DeviceIoControl waits for an IOCTL the driver pends and completes lat
     await CloseHandle(handle);
   });
 });
+
+Deno.test("the trace shows the application's requests as spans on the device's track", async () => {
+  const host = new DriverHost(driver, { name: "ioctl", log: () => {}, trace: true });
+  await host.start();
+  const handle = await CreateFile("\\\\.\\Ioctl");
+  await DeviceIoControl(handle, driver.IOCTL_LATER, null, 0);
+  await CloseHandle(handle);
+  assert.equal((await host.stop()).clean, true);
+  const events = host.trace!.events;
+  const device = events.find((e) => e.ph === "M" && /^device 0x/.test(String(e.args?.name)))!;
+  assert.deepEqual(
+    events.filter((e) => e.ph === "X" && e.tid === device.tid).map((e) => e.name),
+    [
+      "IRP_MJ_CREATE → STATUS_SUCCESS",
+      "IRP_MJ_DEVICE_CONTROL → STATUS_SUCCESS",
+      "IRP_MJ_CLEANUP → STATUS_SUCCESS",
+      "IRP_MJ_CLOSE → STATUS_SUCCESS",
+    ],
+  );
+});
