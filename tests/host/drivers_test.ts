@@ -34,6 +34,17 @@ Deno.test("a system thread still running at unload is listed with the line that 
   );
 });
 
+Deno.test("I/O verification: reusing an IRP the provider holds is 0xC9/0x310, with the IRP's !irp", async () => {
+  const { code, stderr } = await driver("reuse_in_flight");
+  assert.equal(code, 1);
+  assert.match(stderr, /DRIVER_VERIFIER_IOMANAGER_VIOLATION \(C9\)\n/);
+  assert.match(stderr, /Arg1: 0000000000000310/);
+  assert.match(stderr, /DRIVER FRAME: DriverEntry .*reuse_in_flight\.ts:31:/);
+  assert.match(stderr, /!irp\nIrp 0x[0-9A-F]+ is active with 1 stacks 1 is current/);
+  assert.match(stderr, /QueryComplete-0x[0-9A-F]+/);
+  assert.match(stderr, /Owner: the WSK client \(WskControlClient/);
+});
+
 Deno.test("special pool: a read of freed pool is 0xCC at the line that reads it", async () => {
   const { code, stderr } = await driver("use_after_free", "--verifier", "specialpool");
   assert.equal(code, 1);
