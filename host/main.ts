@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { bugCheckName, formatAddress } from "../irp/bugcheck.ts";
+import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
+import { driverFrame } from "./analyze.ts";
 import { NT_SUCCESS, ntStatusName } from "../irp/ntstatus.ts";
 import { DriverHost } from "./driver_host.ts";
 import { DriverLoadError, loadDriver } from "./load.ts";
@@ -127,6 +128,17 @@ export function parseRunArgs(args: string[]): RunArgs {
   return out;
 }
 
+/** A bug check in the `--json` summary. */
+function bugCheckSummary(b: BugCheckError): Record<string, unknown> {
+  return {
+    code: b.BugCheckCode,
+    name: bugCheckName(b.BugCheckCode),
+    parameters: b.BugCheckParameters.map(formatAddress),
+    rule: b.rule,
+    frame: driverFrame(b.stack),
+  };
+}
+
 /** The machine-readable summary `--json` prints. */
 function summary(report: UnloadReport): Record<string, unknown> {
   return {
@@ -134,12 +146,7 @@ function summary(report: UnloadReport): Record<string, unknown> {
     clean: report.clean,
     reason: report.reason,
     entryStatus: report.entryStatus === null ? null : ntStatusName(report.entryStatus),
-    bugChecks: report.bugChecks.map((b) => ({
-      code: b.BugCheckCode,
-      name: bugCheckName(b.BugCheckCode),
-      parameters: b.BugCheckParameters.map(formatAddress),
-      rule: b.rule,
-    })),
+    bugChecks: report.bugChecks.map(bugCheckSummary),
     unloadBugCheck: report.unloadBugCheck,
     leaks: report.leaks,
     pending: report.pendingDumps.length,
@@ -193,7 +200,8 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
     await writeTraces(args, host);
     const line = `FAILED: bug check ${host.bugChecks[0]!.message}`;
     if (args.json) {
-      console.log(JSON.stringify({ driver: args.name, clean: false, reason: line }));
+      const bugChecks = host.bugChecks.map(bugCheckSummary);
+      console.log(JSON.stringify({ driver: args.name, clean: false, reason: line, bugChecks }));
     }
     console.error(line);
     return 1;

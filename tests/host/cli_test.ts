@@ -56,3 +56,18 @@ Deno.test("C drivers: until the wasm loader and builder exist, run and build say
   assert.match(run.stderr, /^driver: (C drivers are not available yet|cannot load)/);
   assert.doesNotMatch(run.stderr, /\n\s+at /);
 });
+
+Deno.test("--json after a bug check gives its code, parameters, rule and the driver's frame", async () => {
+  const { code, stdout } = await driver(
+    "run",
+    "tests/drivers/overrun.ts",
+    "--verifier",
+    "specialpool",
+    "--json",
+  );
+  assert.equal(code, 1);
+  const [bugCheck] = JSON.parse(stdout).bugChecks;
+  assert.equal(bugCheck.name, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION");
+  assert.equal(bugCheck.parameters[3], "0x24");
+  assert.match(bugCheck.frame, /^DriverEntry .*tests\/drivers\/overrun\.ts:19:3$/);
+});
