@@ -248,6 +248,8 @@ export class DriverHost {
       const now = trace.now();
       for (const { Irp, call, start } of trace.pending()) {
         if (now - start < threshold * 1000 || this.#hangReported.has(Irp)) continue;
+        // These wait by design: for a client to connect, for the transport list to change.
+        if (call === "WskAccept" || call === "WskControlClient") continue;
         this.#hangReported.add(Irp);
         const dump = `${call}: IRP pending ${Math.round((now - start) / 1000)} ms, longer than ` +
           `the verifier's ${threshold} ms, and nothing has cancelled it\n` +
