@@ -17,6 +17,7 @@
  */
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
 import { callAtDispatchLevel } from "./irql.ts";
+import { hooks } from "./_hooks.ts";
 
 /**
  * What runs a queued item: it gets the three values queued with it. Runners
@@ -133,15 +134,16 @@ export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void
   queue.push(run, a, b, c);
   if (!draining) {
     draining = true;
-    queueMicrotask(drainScheduled);
+    if (hooks.scheduleDrain !== null) hooks.scheduleDrain(drainScheduled);
+    else queueMicrotask(drainScheduled);
   }
 }
 
 /**
  * Internal: the end of a transport callback. Runs the queue now, unless a
  * drain is already on the stack (the work joins it) or a provider call is
- * (a driver's call, see {@linkcode enterDriverCall}): then the scheduled microtask runs it,
- * as ever. A transport callback comes from the event loop, not from a driver,
+ * (a driver's call, see {@linkcode enterDriverCall}), or a driver host delays
+ * completions on purpose: then the scheduled drain runs it, as ever. A transport callback comes from the event loop, not from a driver,
  * so running completions at its end is not "inside the call": the driver's
  * calls have all returned. What it buys is time: a socket delivers several
  * reads back to back with no microtask checkpoint between them, and a
@@ -150,6 +152,8 @@ export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void
  */
 export function drainCompletionQueueNow(): void {
   if (running || driverCalls > 0 || head >= queue.length) return;
+  // A driver host that delays completions on purpose (a verifier option) owns the timing.
+  if (hooks.scheduleDrain !== null) return;
   drain();
 }
 
