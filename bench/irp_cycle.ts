@@ -75,7 +75,7 @@ export function queuedCycles(cycles: number): Promise<void> {
 const written: Promise<NTSTATUS> = Promise.resolve(STATUS_SUCCESS);
 const local = { hostname: "127.0.0.1", port: 1, family: 4 } as const;
 
-/** A stream that accepts every write at once and never reads. */
+/** A stream that accepts every write at once (through either write API) and never reads. */
 const stubStream: TcpStream = {
   localAddress: local,
   remoteAddress: local,
@@ -84,6 +84,8 @@ const stubStream: TcpStream = {
   pause() {},
   resume() {},
   write: () => written,
+  // As the real stream does when the kernel takes every byte at once.
+  writeWith: (_chunks, done, context) => done(context, STATUS_SUCCESS),
   shutdownWrite: () => written,
   abort() {},
   close() {},

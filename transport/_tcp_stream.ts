@@ -34,6 +34,7 @@ import {
   STATUS_CONNECTION_ABORTED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
+  STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
@@ -158,13 +159,40 @@ export class NodeTcpStream implements TcpStream {
 
   /** Queue `chunks` in order; resolves when the last byte reached the kernel. */
   write(chunks: readonly Uint8Array[]): Promise<NTSTATUS> {
+    const status = this.#startWrite(chunks);
+    if (status === STATUS_PENDING) return this.#writes.wait();
+    return status === STATUS_SUCCESS ? this.#writes.succeeded() : Promise.resolve(status);
+  }
+
+  /**
+   * {@linkcode write} reporting through `done(context, status)`: no promise
+   * per write. `done` runs inside this call when every byte went to the
+   * kernel at once (no earlier write still waits), else from node:net's
+   * callback, in write order.
+   */
+  writeWith<C>(
+    chunks: readonly Uint8Array[],
+    done: (context: C, status: NTSTATUS) => void,
+    context: C,
+  ): void {
+    const status = this.#startWrite(chunks);
+    if (status === STATUS_PENDING) this.#writes.waitWith(done, context);
+    else done(context, status);
+  }
+
+  /**
+   * Hands `chunks` to node:net behind the earlier writes. Returns the write's
+   * final status when it has one now (refused, or every byte already in the
+   * kernel), else STATUS_PENDING: the slot last reserved in `#writes` is its.
+   */
+  #startWrite(chunks: readonly Uint8Array[]): NTSTATUS {
     const refused = this.#writeRefusal();
-    if (refused !== STATUS_SUCCESS) return Promise.resolve(refused);
+    if (refused !== STATUS_SUCCESS) return refused;
     let last = -1;
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
       // Checked before anything is queued: node:net throws on a non-buffer.
-      if (!(chunk instanceof Uint8Array)) return Promise.resolve(STATUS_INVALID_PARAMETER);
+      if (!(chunk instanceof Uint8Array)) return STATUS_INVALID_PARAMETER;
       if (chunk.byteLength > 0) last = i;
     }
     const socket = this.#socket!;
@@ -189,9 +217,9 @@ export class NodeTcpStream implements TcpStream {
       this.#writes.idle && socket.writableLength === 0 && socket.errored === null &&
       !socket.destroyed
     ) {
-      return this.#writes.succeeded();
+      return STATUS_SUCCESS;
     }
-    return this.#writes.wait();
+    return STATUS_PENDING;
   }
 
   /** FIN after the queued writes; resolves when it was sent. */

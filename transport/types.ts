@@ -84,6 +84,18 @@ export interface TcpStream {
    * mapped failure. Writes queued back to back keep their order.
    */
   write(chunks: readonly Uint8Array[]): Promise<NTSTATUS>;
+  /**
+   * Optional: {@linkcode write} reporting through `done(context, status)`,
+   * exactly once, instead of a promise (the hot path of every send). `done`
+   * may run inside this call, but only when no earlier write is still
+   * unsettled, so writes still settle in order. A transport without it is
+   * used through `write`.
+   */
+  writeWith?<C>(
+    chunks: readonly Uint8Array[],
+    done: (context: C, status: NTSTATUS) => void,
+    context: C,
+  ): void;
   /** Graceful disconnect: after queued writes, send FIN. Resolves with the status. */
   shutdownWrite(): Promise<NTSTATUS>;
   /** Abortive disconnect: send RST now; pending writes fail. */

@@ -19,6 +19,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
+import { statusFromError } from "../transport/errors.ts";
 import type { Endpoint, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
@@ -68,8 +69,6 @@ export class ConnectionSocket extends SocketBase {
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
   #connectAbort: AbortController | null = null;
-  /** Pending sends and graceful disconnects: an abort completes them at once. */
-  #writes = new Set<PendingIrp>();
 
   readonly eventBits: number = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -272,15 +271,24 @@ export class ConnectionSocket extends SocketBase {
     if (Flags & ~WSK_FLAG_NODELAY) return failIrp(Irp, STATUS_NOT_SUPPORTED);
     if (Buffer.Length === 0) return succeedIrp(Irp, 0);
     const stream = this.stream!;
-    const op = this.#writeOp(Irp);
     const flush = (Flags & WSK_FLAG_NODELAY) !== 0 && !this.options.noDelay;
+    const op = new WriteOp(Irp, this, Buffer.Length, flush);
+    if (op.done) {
+      writeCancelled(op);
+      return STATUS_PENDING;
+    }
     if (flush) stream.setNoDelay(true);
-    settledStatus(() => stream.write(segments)).then((status) => {
-      if (flush && !this.closed) stream.setNoDelay(this.options.noDelay);
-      this.#writes.delete(op);
-      op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
-      drainCompletionQueueNow();
-    });
+    if (stream.writeWith !== undefined) {
+      // The hot path: no promise, no closure per send.
+      try {
+        stream.writeWith(segments, sendWritten, op);
+      } catch (error) {
+        // A transport that throws breaks its contract: the send fails with what it threw.
+        sendWritten(op, statusFromError(error));
+      }
+    } else {
+      settledStatus(() => stream.write(segments)).then((status) => sendWritten(op, status));
+    }
     return STATUS_PENDING;
   }
 
@@ -302,7 +310,11 @@ export class ConnectionSocket extends SocketBase {
     const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
     this.sendShutdown = true;
     const stream = this.stream!;
-    const op = this.#writeOp(Irp);
+    const op = new WriteOp(Irp, this, 0, false);
+    if (op.done) {
+      writeCancelled(op);
+      return STATUS_PENDING;
+    }
     const finalWrite = segments.length
       ? settledStatus(() => stream.write(segments))
       : Promise.resolve(STATUS_SUCCESS);
@@ -310,27 +322,8 @@ export class ConnectionSocket extends SocketBase {
       .then((status) =>
         status === STATUS_SUCCESS ? settledStatus(() => stream.shutdownWrite()) : status
       )
-      .then((status) => {
-        this.#writes.delete(op);
-        op.complete(status);
-      });
+      .then((status) => op.complete(status));
     return STATUS_PENDING;
-  }
-
-  /**
-   * A send or graceful disconnect IRP. Bytes already handed to TCP cannot be
-   * taken back, so cancelling one aborts the connection: the peer never sees
-   * a silently shortened stream. WskCloseSocket cancels it without an abort
-   * of its own (the close resets the connection anyway), so that every IRP
-   * it cancels completes STATUS_CANCELLED, in posting order.
-   */
-  #writeOp(Irp: IRP): PendingIrp {
-    const op = new PendingIrp(Irp, this.pending, (cancelled) => {
-      this.#writes.delete(cancelled);
-      if (!this.closed) this.abortive(STATUS_CONNECTION_ABORTED);
-    });
-    this.#writes.add(op);
-    return op;
   }
 
   /**
@@ -342,9 +335,8 @@ export class ConnectionSocket extends SocketBase {
     if (this.broken !== STATUS_SUCCESS) return;
     this.broken = status;
     this.stream?.abort();
-    const writes = [...this.#writes];
-    this.#writes.clear();
-    for (const op of writes) op.complete(status);
+    // The pending set is in posting order; completing an IRP takes it out.
+    for (const op of this.pending) if (op instanceof WriteOp) op.complete(status);
     this.receive.fail(status);
   }
 
@@ -364,6 +356,45 @@ export class ConnectionSocket extends SocketBase {
     this.stream?.close();
     this.receive.close();
   }
+}
+
+/**
+ * A send or graceful disconnect IRP (the writes an abort completes at once).
+ * Bytes already handed to TCP cannot be taken back, so cancelling one aborts
+ * the connection: the peer never sees a silently shortened stream.
+ * WskCloseSocket cancels it without an abort of its own (the close resets the
+ * connection anyway), so that every IRP it cancels completes
+ * STATUS_CANCELLED, in posting order.
+ */
+class WriteOp extends PendingIrp {
+  constructor(
+    Irp: IRP,
+    readonly socket: ConnectionSocket,
+    /** Information on success: the bytes sent. */
+    readonly sent: number,
+    /** WSK_FLAG_NODELAY on a socket without TCP_NODELAY: set it back afterwards. */
+    readonly flush: boolean,
+  ) {
+    super(Irp, socket.pending, writeCancelled);
+  }
+}
+
+/**
+ * The one cancel hook of every write (no closure per send). An IRP cancelled
+ * before it reached us is cancelled inside the PendingIrp constructor, before
+ * WriteOp's own fields exist: the caller sees `op.done` and calls this again.
+ */
+function writeCancelled(op: PendingIrp): void {
+  const socket = (op as WriteOp).socket;
+  if (socket !== undefined && !socket.closed) socket.abortive(STATUS_CONNECTION_ABORTED);
+}
+
+/** The transport is done with a send: complete it (the end of a transport callback). */
+function sendWritten(op: WriteOp, status: NTSTATUS): void {
+  const socket = op.socket;
+  if (op.flush && !socket.closed) socket.stream?.setNoDelay(socket.options.noDelay);
+  op.complete(status, status === STATUS_SUCCESS ? op.sent : 0);
+  drainCompletionQueueNow();
 }
 
 function isWildcard(ep: Endpoint | null): boolean {

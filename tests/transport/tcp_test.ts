@@ -412,6 +412,29 @@ Deno.test("TcpStream.write() keeps order across calls, skips empty chunks and re
   assert.deepEqual([...recorder.bytes()], [1, 2, 3, 4, 5, 6, 7]);
 });
 
+Deno.test("TcpStream.writeWith() reports each write once, in write order, mixed with write(), with its context", async () => {
+  await using pair = await connectedPair();
+  const recorder = new Recorder();
+  pair.server.receive(recorder);
+  const settled: [string, number][] = [];
+  const done = (context: string, status: number) => settled.push([context, status]);
+  const big = pattern(4 * MiB);
+  // Whatever the kernel takes at once, the writes settle in the order they were made.
+  pair.client.writeWith!([big.subarray(0, 2 * MiB)], done, "first");
+  const second = pair.client.write([big.subarray(2 * MiB, 3 * MiB)]).then((status) => {
+    settled.push(["second", status]);
+  });
+  pair.client.writeWith!([big.subarray(3 * MiB)], done, "third");
+  await second;
+  assert.equal(await pair.client.shutdownWrite(), STATUS_SUCCESS);
+  assert.deepEqual(settled, [["first", 0], ["second", 0], ["third", 0]]);
+  assert.equal(await recorder.done, "end");
+  assert.deepEqual(recorder.bytes(), big);
+  // Refused after the shutdown: reported at once, inside the call.
+  pair.client.writeWith!([new Uint8Array(1)], done, "late");
+  assert.deepEqual(settled.at(-1), ["late", STATUS_INVALID_DEVICE_STATE]);
+});
+
 Deno.test("TcpStream.write() refuses a chunk that is not a Uint8Array with STATUS_INVALID_PARAMETER", async () => {
   await using pair = await connectedPair();
   const status = await pair.client.write(["text" as unknown as Uint8Array]);
