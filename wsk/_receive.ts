@@ -39,6 +39,9 @@ import type { WSK_DATA_INDICATION } from "./structures.ts";
  */
 const LOW_RESOURCES_RETRY_MS = 5;
 
+/** The segments of a WSK_FLAG_DRAIN receive, which takes no bytes. */
+const NO_SEGMENTS: Uint8Array[] = [];
+
 /** What the receive queue needs from its socket. */
 export interface ReceiveHost {
   /** The socket was closed: no more completions or callbacks. */
@@ -59,13 +62,30 @@ export interface ReceiveHost {
   runEvent<R>(bit: number, callback: () => R): R;
 }
 
-interface ReceiveRequest {
-  op: PendingIrp;
-  segments: Uint8Array[];
-  length: number;
-  filled: number;
-  waitAll: boolean;
-  drain: boolean;
+/** A pending WskReceive: the IRP and where its bytes go (one object, no closure per receive). */
+class ReceiveRequest extends PendingIrp {
+  /** Bytes copied in so far. */
+  filled = 0;
+
+  constructor(
+    Irp: IRP,
+    readonly queue: ReceiveQueue,
+    readonly segments: Uint8Array[],
+    readonly length: number,
+    readonly waitAll: boolean,
+    readonly drain: boolean,
+  ) {
+    super(Irp, queue.host.pending, receiveCancelled);
+  }
+}
+
+/**
+ * The one cancel hook of every receive. An IRP cancelled before it reached
+ * us is cancelled inside the PendingIrp constructor, before the request's own
+ * fields exist: it was never queued, and post() drops it.
+ */
+function receiveCancelled(op: PendingIrp): void {
+  (op as ReceiveRequest).queue?.cancelled(op as ReceiveRequest);
 }
 
 /** The receive state of one connection socket. */
@@ -100,15 +120,11 @@ export class ReceiveQueue {
     }
     if (waitAll && drain) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     if (drain && Buffer?.Length !== 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
-    const segments = drain ? [] : wskBufSegments(Buffer);
-    const request: ReceiveRequest = {
-      op: new PendingIrp(Irp, this.host.pending, (op) => this.#cancelled(op)),
-      segments,
-      length: drain ? 0 : Buffer.Length,
-      filled: 0,
-      waitAll,
-      drain,
-    };
+    const segments = drain ? NO_SEGMENTS : wskBufSegments(Buffer);
+    const length = drain ? 0 : Buffer.Length;
+    const request = new ReceiveRequest(Irp, this, segments, length, waitAll, drain);
+    // Cancelled before it reached us: completed STATUS_CANCELLED, it takes no bytes.
+    if (request.done) return STATUS_PENDING;
     this.#requests.push(request);
     this.#pump();
     return STATUS_PENDING;
@@ -226,7 +242,7 @@ export class ReceiveQueue {
     }
     if (status === null) return false;
     this.#requests.shift();
-    r.op.complete(status, r.filled);
+    r.complete(status, r.filled);
     // A completed receive re-arms receive events that were held back.
     this.#eventsSuspended = false;
     this.#maybeIndicate();
@@ -254,8 +270,8 @@ export class ReceiveQueue {
   }
 
   /** A cancelled receive gives its bytes back to the front of the buffer. */
-  #cancelled(op: PendingIrp): void {
-    const index = this.#requests.findIndex((r) => r.op === op);
+  cancelled(request: ReceiveRequest): void {
+    const index = this.#requests.indexOf(request);
     if (index < 0) return;
     const [r] = this.#requests.splice(index, 1);
     if (r && r.filled > 0) {

@@ -12,6 +12,7 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
+  WSK_FLAG_WAITALL,
 } from "../../mod.ts";
 import type { TcpReceiver, TcpStream, Transport } from "../../transport/types.ts";
 import { connDispatch, start, TestClient, withConnection, writeAll, wskBuf } from "../_wsk.ts";
@@ -140,4 +141,18 @@ Deno.test("a WskSend whose IRP was cancelled before the call completes STATUS_CA
     });
     assert.equal((await sent.done).Status, STATUS_CANCELLED);
     await assert.rejects(peer.read(new Uint8Array(16)), Deno.errors.ConnectionReset);
+  }));
+
+Deno.test("a WskReceive whose IRP was cancelled before the call completes STATUS_CANCELLED and takes no bytes", () =>
+  withConnection(async ({ Socket, peer, d }) => {
+    const cancelled = start((Irp) => {
+      Irp.Cancel = true;
+      return d.WskReceive(Socket, wskBuf(new Uint8Array(4)), 0, Irp);
+    });
+    assert.equal((await cancelled.done).Status, STATUS_CANCELLED);
+    const bytes = new Uint8Array(4);
+    const received = start((Irp) => d.WskReceive(Socket, wskBuf(bytes), WSK_FLAG_WAITALL, Irp));
+    await writeAll(peer, new Uint8Array([1, 2, 3, 4]));
+    assert.equal((await received.done).Information, 4);
+    assert.deepEqual([...bytes], [1, 2, 3, 4]);
   }));
