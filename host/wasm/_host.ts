@@ -110,6 +110,8 @@ export class DriverHost {
         `the driver called ${name}, which wskemu does not implement`,
       );
     }
+    // wasm passes i32 as signed; pointers, handles and ULONGs are unsigned.
+    for (let i = 0; i < args.length; i++) args[i] = args[i]! >>> 0;
     return fn(...args);
   }
 
@@ -117,6 +119,7 @@ export class DriverHost {
   callAsync(name: string, args: number[]): Promise<number> {
     this.machine.checkStack(name);
     const fn = this.impl[name] as (...a: number[]) => Promise<number | void>;
+    for (let i = 0; i < args.length; i++) args[i] = args[i]! >>> 0;
     return this.machine.suspended(() => fn(...args));
   }
 
