@@ -10,12 +10,11 @@ import {
   BugCheckError,
   KMODE_EXCEPTION_NOT_HANDLED,
   PAGE_FAULT_IN_NONPAGED_AREA,
+  UNEXPECTED_KERNEL_MODE_TRAP,
 } from "../../irp/bugcheck.ts";
 import { queueDpc } from "../../irp/completion.ts";
 import type { CMemory } from "./_memory.ts";
 
-/** UNEXPECTED_KERNEL_MODE_TRAP (0x7F); P1 = 8 (double fault) is a kernel stack overflow. */
-export const UNEXPECTED_KERNEL_MODE_TRAP = 0x7F;
 const EXCEPTION_DOUBLE_FAULT = 8;
 const STATUS_ACCESS_VIOLATION = 0xC0000005;
 const STATUS_ILLEGAL_INSTRUCTION = 0xC000001D;

@@ -21,6 +21,9 @@ for (let i = 0; i < rest.length; i++) {
   }
 }
 
+// Listen before anything is printed: a test may signal as soon as it sees a line.
+const terminated = new Promise<void>((resolve) => Deno.addSignalListener("SIGTERM", () => resolve()));
+
 onBugCheck((error) => {
   console.log(`*** STOP: ${error.message}`);
   Deno.exit(1);
@@ -37,7 +40,7 @@ if (!NT_SUCCESS(status)) {
 }
 console.log(`DriverEntry: ${formatNtStatus(status)}`);
 
-await new Promise<void>((resolve) => Deno.addSignalListener("SIGTERM", () => resolve()));
+await terminated;
 await DriverObject.DriverUnload?.(DriverObject);
 await completionQueueIdle();
 const leaks = driver.leaks?.() ?? [];
