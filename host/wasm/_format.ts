@@ -32,7 +32,8 @@ class Args {
   }
 }
 
-const SPEC = /%(?:!([A-Za-z0-9_]+)!|([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|I64|I32|I|z|w|L|j|t)?([diuxXoscCSpZaAeEfgGn%]))/g;
+const SPEC =
+  /%(?:!([A-Za-z0-9_]+)!|([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|I64|I32|I|z|w|L|j|t)?([diuxXoscCSpZaAeEfgGn%]))/g;
 
 function pad(text: string, flags: string, width: number): string {
   if (text.length >= width) return text;
@@ -88,13 +89,19 @@ export function formatC(
     if (wpp) return wppExtension(wpp, args, context);
     if (conv === "%") return "%";
     const width = widthSpec === "*" ? args.int() : widthSpec ? Number(widthSpec) : 0;
-    const precision = precSpec === "*" ? args.int() : precSpec !== undefined ? Number(precSpec) : -1;
+    const precision = precSpec === "*"
+      ? args.int()
+      : precSpec !== undefined
+      ? Number(precSpec)
+      : -1;
     const wide64 = size === "ll" || size === "I64" || size === "j";
     let text: string;
     switch (conv) {
       case "d":
       case "i": {
-        const v = wide64 ? args.long64() : BigInt(size === "h" ? (args.int() << 16) >> 16 : args.int());
+        const v = wide64
+          ? args.long64()
+          : BigInt(size === "h" ? (args.int() << 16) >> 16 : args.int());
         text = v.toString();
         if (flags.includes("+") && v >= 0n) text = "+" + text;
         else if (flags.includes(" ") && v >= 0n) text = " " + text;
@@ -112,7 +119,9 @@ export function formatC(
         text = v.toString(radix);
         if (conv === "X") text = text.toUpperCase();
         if (precision >= 0) text = text.padStart(precision, "0");
-        if (flags.includes("#") && v !== 0n && radix === 16) text = (conv === "X" ? "0X" : "0x") + text;
+        if (flags.includes("#") && v !== 0n && radix === 16) {
+          text = (conv === "X" ? "0X" : "0x") + text;
+        }
         break;
       }
       case "p":
@@ -120,7 +129,9 @@ export function formatC(
         break;
       case "c":
       case "C":
-        text = String.fromCharCode(args.int() & (size === "w" || size === "l" || conv === "C" ? 0xffff : 0xff));
+        text = String.fromCharCode(
+          args.int() & (size === "w" || size === "l" || conv === "C" ? 0xffff : 0xff),
+        );
         break;
       case "s":
       case "S": {
@@ -144,7 +155,11 @@ export function formatC(
       case "A": {
         const v = args.double();
         const digits = precision >= 0 ? precision : 6;
-        text = conv === "f" ? v.toFixed(digits) : conv === "e" || conv === "E" ? v.toExponential(digits) : String(v);
+        text = conv === "f"
+          ? v.toFixed(digits)
+          : conv === "e" || conv === "E"
+          ? v.toExponential(digits)
+          : String(v);
         if (conv === "E" || conv === "G") text = text.toUpperCase();
         break;
       }

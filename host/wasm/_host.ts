@@ -9,7 +9,7 @@ import { Kernel } from "./_kernel.ts";
 import { Machine } from "./_machine.ts";
 import { checkLayout, CMemory, readLayout } from "./_memory.ts";
 import { RegistryBridge, type RegistryStore } from "./_registry.ts";
-import { FunctionTable, functionNames } from "./_table.ts";
+import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
 
@@ -57,37 +57,76 @@ export class DriverHost {
   readonly exports: DriverExports;
   private readonly impl: Record<string, CallableFunction>;
 
-  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, options: HostOptions) {
+  constructor(
+    module: WebAssembly.Module,
+    instance: WebAssembly.Instance,
+    memory: WebAssembly.Memory,
+    options: HostOptions,
+  ) {
     this.exports = instance.exports as unknown as DriverExports;
     const layout = readLayout(memory, this.exports.rtLayoutTable());
     const problems = checkLayout(layout);
-    if (problems.length) throw new Error(`wskemu: the driver was built against other headers: ${problems.join("; ")}`);
+    if (problems.length) {
+      throw new Error(`wskemu: the driver was built against other headers: ${problems.join("; ")}`);
+    }
     this.mem = new CMemory(memory, layout);
     const allocate = (size: number, tag: number) => {
       const address = this.exports.rtAllocateInternal(size, tag);
-      if (address === 0) throw new BugCheckError(0xC2, [0x99, size, 0, 0], "wskemu: driver memory exhausted (raise memoryPages)");
+      if (address === 0) {
+        throw new BugCheckError(
+          0xC2,
+          [0x99, size, 0, 0],
+          "wskemu: driver memory exhausted (raise memoryPages)",
+        );
+      }
       return address;
     };
     const free = (address: number) => this.exports.ExFreePool(address);
     this.exports.rtPoolSetPoison(options.specialPool ? 1 : 0);
-    this.machine = new Machine(this.mem, { stackPointer: this.exports.__stack_pointer, allocate, free }, options.stackSize);
+    this.machine = new Machine(this.mem, {
+      stackPointer: this.exports.__stack_pointer,
+      allocate,
+      free,
+    }, options.stackSize);
     this.table = new FunctionTable(this.exports.__indirect_function_table, functionNames(module));
     this.irps = new IrpTwins(this.mem, this.machine, this.table);
     this.registry = new RegistryBridge(
       this.mem,
       options.registry,
-      (size) => (instance.exports.rtAllocateInternal as (s: number, t: number) => number)(size, REGISTRY_TAG),
+      (size) =>
+        (instance.exports.rtAllocateInternal as (s: number, t: number) => number)(
+          size,
+          REGISTRY_TAG,
+        ),
       (routine, ...args) => this.table.call(routine, ...args),
     );
     this.kernel = new Kernel({
-      mem: this.mem, machine: this.machine, table: this.table, irps: this.irps, registry: this.registry,
-      allocate, free, print: options.print,
+      mem: this.mem,
+      machine: this.machine,
+      table: this.table,
+      irps: this.irps,
+      registry: this.registry,
+      allocate,
+      free,
+      print: options.print,
     });
-    this.objects = new WskObjects({ mem: this.mem, machine: this.machine, table: this.table, allocate, free });
+    this.objects = new WskObjects({
+      mem: this.mem,
+      machine: this.machine,
+      table: this.table,
+      allocate,
+      free,
+    });
     this.irps.informationToC = (information) =>
       typeof information === "number" ? information : this.objects.shell(information as never);
     this.wsk = new WskBridge({
-      mem: this.mem, machine: this.machine, table: this.table, irps: this.irps, objects: this.objects, allocate, free,
+      mem: this.mem,
+      machine: this.machine,
+      table: this.table,
+      irps: this.irps,
+      objects: this.objects,
+      allocate,
+      free,
     });
     this.impl = { ...this.kernel.imports(), ...this.wsk.imports() };
   }
@@ -129,37 +168,78 @@ export class DriverHost {
     const leaks: LeakEntry[] = [];
     const head = this.exports.rtPoolLiveHead();
     const header = mem.off("RT_POOL_BLOCK");
-    for (let b = mem.u32(head + mem.off("RT_POOL_BLOCK.Next")); b !== head && b !== 0; b = mem.u32(b + mem.off("RT_POOL_BLOCK.Next"))) {
+    for (
+      let b = mem.u32(head + mem.off("RT_POOL_BLOCK.Next"));
+      b !== head && b !== 0;
+      b = mem.u32(b + mem.off("RT_POOL_BLOCK.Next"))
+    ) {
       const flags = mem.u32(b + mem.off("RT_POOL_BLOCK.Flags"));
       const tag = poolTagName(mem.u32(b + mem.off("RT_POOL_BLOCK.Tag")));
       const size = mem.u32(b + mem.off("RT_POOL_BLOCK.Size"));
-      const site = `${mem.cstr(mem.u32(b + mem.off("RT_POOL_BLOCK.Function")))} (${mem.cstr(mem.u32(b + mem.off("RT_POOL_BLOCK.Site")))})`;
+      const site = `${mem.cstr(mem.u32(b + mem.off("RT_POOL_BLOCK.Function")))} (${
+        mem.cstr(mem.u32(b + mem.off("RT_POOL_BLOCK.Site")))
+      })`;
       if ((flags & 2) === 0) {
-        leaks.push({ kind: "pool", description: `pool block '${tag}' ${size} bytes at 0x${(b + header).toString(16)}`, site, tag, size });
+        leaks.push({
+          kind: "pool",
+          description: `pool block '${tag}' ${size} bytes at 0x${(b + header).toString(16)}`,
+          site,
+          tag,
+          size,
+        });
       } else if (tag === "wMdl") {
-        leaks.push({ kind: "mdl", description: `MDL at 0x${(b + header).toString(16)}`, site, size });
+        leaks.push({
+          kind: "mdl",
+          description: `MDL at 0x${(b + header).toString(16)}`,
+          site,
+          size,
+        });
       }
     }
     for (const irp of this.irps.live()) {
-      leaks.push({ kind: "irp", description: `IRP at 0x${irp.address.toString(16)}`, site: `${irp.function} (${irp.site})` });
+      leaks.push({
+        kind: "irp",
+        description: `IRP at 0x${irp.address.toString(16)}`,
+        site: `${irp.function} (${irp.site})`,
+      });
     }
     for (const address of this.objects.sockets.keys()) {
-      leaks.push({ kind: "socket", description: `WSK socket at 0x${address.toString(16)} not closed` });
+      leaks.push({
+        kind: "socket",
+        description: `WSK socket at 0x${address.toString(16)} not closed`,
+      });
     }
     for (const [registration, count] of this.wsk.captures) {
-      leaks.push({ kind: "npi", description: `${count} provider NPI capture(s) of WSK_REGISTRATION 0x${registration.toString(16)} not released` });
+      leaks.push({
+        kind: "npi",
+        description: `${count} provider NPI capture(s) of WSK_REGISTRATION 0x${
+          registration.toString(16)
+        } not released`,
+      });
     }
     for (const registration of this.wsk.registrations.keys()) {
-      leaks.push({ kind: "other", description: `WSK_REGISTRATION 0x${registration.toString(16)} not deregistered` });
+      leaks.push({
+        kind: "other",
+        description: `WSK_REGISTRATION 0x${registration.toString(16)} not deregistered`,
+      });
     }
     for (const head of this.wsk.addressInfo.keys()) {
-      leaks.push({ kind: "addrinfo", description: `ADDRINFOEXW list at 0x${head.toString(16)} not freed with WskFreeAddressInfo` });
+      leaks.push({
+        kind: "addrinfo",
+        description: `ADDRINFOEXW list at 0x${head.toString(16)} not freed with WskFreeAddressInfo`,
+      });
     }
     for (const thread of this.kernel.threads.values()) {
-      if (!thread.ended) leaks.push({ kind: "thread", description: `system thread ${thread.name} still running` });
+      if (!thread.ended) {
+        leaks.push({ kind: "thread", description: `system thread ${thread.name} still running` });
+      }
     }
     if (this.objects.retained.size) {
-      leaks.push({ kind: "other", description: `${this.objects.retained.size} data indication(s) retained and never released (WskRelease)` });
+      leaks.push({
+        kind: "other",
+        description:
+          `${this.objects.retained.size} data indication(s) retained and never released (WskRelease)`,
+      });
     }
     return leaks;
   }

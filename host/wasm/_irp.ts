@@ -6,10 +6,7 @@
 // PendingReturned, Cancel, the stack position and every out-parameter of the
 // call are written to C memory before the C routine runs, at DISPATCH_LEVEL on
 // the DPC stack. (3) IoReuseIrp / IoFreeIrp check the twin, then the C half.
-import {
-  DRIVER_VERIFIER_IOMANAGER_VIOLATION,
-  KeBugCheckEx,
-} from "../../irp/bugcheck.ts";
+import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
   IoAllocateIrp,
   IoCancelIrp,
@@ -46,7 +43,8 @@ export class IrpTwins {
   readonly byAddress = new Map<number, Twin>();
   private readonly byIrp = new WeakMap<IRP, Twin>();
   private readonly freed = new Set<number>();
-  informationToC: InformationToC = (information) => typeof information === "number" ? information : 0;
+  informationToC: InformationToC = (information) =>
+    typeof information === "number" ? information : 0;
 
   constructor(
     private readonly mem: CMemory,
@@ -69,7 +67,9 @@ export class IrpTwins {
   twin(address: number, what: string): Twin {
     const twin = this.byAddress.get(address);
     if (twin) return twin;
-    const reason = this.freed.has(address) ? "an IRP that was already freed" : "something that is not an IRP";
+    const reason = this.freed.has(address)
+      ? "an IRP that was already freed"
+      : "something that is not an IRP";
     return KeBugCheckEx(
       DRIVER_VERIFIER_IOMANAGER_VIOLATION,
       0x01,
@@ -139,11 +139,15 @@ export class IrpTwins {
     const { mem } = this;
     const { Irp, address } = twin;
     mem.setU32(address + mem.off("IRP.IoStatus.Status"), Irp.IoStatus.Status);
-    mem.setU32(address + mem.off("IRP.IoStatus.Information"), this.informationToC(Irp.IoStatus.Information));
+    mem.setU32(
+      address + mem.off("IRP.IoStatus.Information"),
+      this.informationToC(Irp.IoStatus.Information),
+    );
     mem.setByte(address + mem.off("IRP.PendingReturned"), Irp.PendingReturned ? 1 : 0);
     mem.setByte(address + mem.off("IRP.Cancel"), Irp.Cancel ? 1 : 0);
     mem.setByte(address + mem.off("IRP.CurrentLocation"), Irp.CurrentLocation);
-    const stack = address + mem.off("IRP") + (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    const stack = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
     mem.setU32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"), stack);
   }
 

@@ -2,19 +2,10 @@
 // Internal: the kernel routines C drivers import (module "env") and the C
 // runtime's private imports (module "wskemu") other than WSK: IRQL, events and
 // waits, threads and objects, time, IRPs, debug output and bug checks.
-import {
-  BugCheckError,
-  IRQL_NOT_LESS_OR_EQUAL,
-  KeBugCheckEx,
-} from "../../irp/bugcheck.ts";
+import { BugCheckError, IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import { IoAcquireCancelSpinLock, IoReleaseCancelSpinLock } from "../../irp/cancel.ts";
 import { DISPATCH_LEVEL, KeGetCurrentIrql, KeLowerIrql, KeRaiseIrql } from "../../irp/irql.ts";
-import {
-  KEVENT,
-  KeSetEvent,
-  KeWaitForSingleObject,
-  NotificationEvent,
-} from "../../irp/kevent.ts";
+import { KeSetEvent, KEVENT, KeWaitForSingleObject, NotificationEvent } from "../../irp/kevent.ts";
 import {
   STATUS_INVALID_HANDLE,
   STATUS_PENDING,
@@ -92,7 +83,10 @@ export class Kernel {
   }
 
   private writeBack(address: number, Event: KEVENT): void {
-    this.d.mem.setU32(address + this.d.mem.off("KEVENT.Header.SignalState"), Event.Header.SignalState);
+    this.d.mem.setU32(
+      address + this.d.mem.off("KEVENT.Header.SignalState"),
+      Event.Header.SignalState,
+    );
   }
 
   private signal(address: number): number {
@@ -115,7 +109,9 @@ export class Kernel {
         irql,
         0,
         0,
-        `${what} waited at IRQL ${irql} in ${this.d.machine.current?.name ?? "?"}: only a zero timeout ` +
+        `${what} waited at IRQL ${irql} in ${
+          this.d.machine.current?.name ?? "?"
+        }: only a zero timeout ` +
           "is allowed at DISPATCH_LEVEL (completion routines and event callbacks must not wait)",
       );
     }
@@ -149,7 +145,9 @@ export class Kernel {
 
   async delaySuspend(interval: number): Promise<number> {
     const ticks = interval === 0 ? 0n : this.d.mem.i64(interval);
-    const ms = ticks < 0n ? Number(-ticks) / 10_000 : Number(ticks) / 10_000 - EPOCH_1601_TO_1970_MS - Date.now();
+    const ms = ticks < 0n
+      ? Number(-ticks) / 10_000
+      : Number(ticks) / 10_000 - EPOCH_1601_TO_1970_MS - Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
     return STATUS_SUCCESS;
   }
@@ -231,8 +229,16 @@ export class Kernel {
     }
   }
 
-  ObReferenceObjectByHandle(Handle: number, _Access: number, _Type: number, _Mode: number, Object: number): number {
-    const thread = Handle === 0xFFFFFFFE ? this.threads.get(this.currentThread()) : this.handles.get(Handle);
+  ObReferenceObjectByHandle(
+    Handle: number,
+    _Access: number,
+    _Type: number,
+    _Mode: number,
+    Object: number,
+  ): number {
+    const thread = Handle === 0xFFFFFFFE
+      ? this.threads.get(this.currentThread())
+      : this.handles.get(Handle);
     if (!thread) return STATUS_INVALID_HANDLE;
     thread.references++;
     this.d.mem.setU32(Object, thread.kthread);
@@ -265,7 +271,8 @@ export class Kernel {
 
   PsTerminateSystemThread(ExitStatus: number): never {
     const context = this.d.machine.current;
-    const isThread = context !== null && [...this.threads.values()].some((t) => t.context === context);
+    const isThread = context !== null &&
+      [...this.threads.values()].some((t) => t.context === context);
     if (!isThread) {
       return KeBugCheckEx(
         0xC4,
@@ -293,7 +300,8 @@ export class Kernel {
       KeSetEvent: (Event: number) => this.signal(Event),
       KeQuerySystemTime: (CurrentTime: number) =>
         mem.setI64(CurrentTime, BigInt(Date.now() + EPOCH_1601_TO_1970_MS) * 10_000n),
-      KeQueryTickCount: (TickCount: number) => mem.setI64(TickCount, BigInt(Math.floor(performance.now() / 15.625))),
+      KeQueryTickCount: (TickCount: number) =>
+        mem.setI64(TickCount, BigInt(Math.floor(performance.now() / 15.625))),
       KeQueryInterruptTime: () => BigInt(Math.floor(performance.now() * 10_000)),
       KeStallExecutionProcessor: (MicroSeconds: number) => {
         const until = performance.now() + MicroSeconds / 1000;
@@ -329,14 +337,24 @@ export class Kernel {
         this.output(formatC(mem, mem.cstr(Format), Args));
         return STATUS_SUCCESS;
       },
-      DbgBreakPoint: () => this.output(`DbgBreakPoint in ${machine.current?.name ?? "?"} (no debugger: ignored)\n`),
+      DbgBreakPoint: () =>
+        this.output(`DbgBreakPoint in ${machine.current?.name ?? "?"} (no debugger: ignored)\n`),
       RtlAssert: (Assertion: number, File: number, Line: number, Message: number) =>
         this.output(
-          `*** Assertion failed: ${Message ? mem.cstr(Message) + " " : ""}${mem.cstr(Assertion)}\n` +
+          `*** Assertion failed: ${Message ? mem.cstr(Message) + " " : ""}${
+            mem.cstr(Assertion)
+          }\n` +
             `***   Source File: ${mem.cstr(File)}, line ${Line}\n`,
         ),
       KeBugCheckEx: (Code: number, P1: number, P2: number, P3: number, P4: number) =>
-        KeBugCheckEx(Code >>> 0, P1 >>> 0, P2 >>> 0, P3 >>> 0, P4 >>> 0, "the driver called KeBugCheckEx"),
+        KeBugCheckEx(
+          Code >>> 0,
+          P1 >>> 0,
+          P2 >>> 0,
+          P3 >>> 0,
+          P4 >>> 0,
+          "the driver called KeBugCheckEx",
+        ),
       // The C runtime's private imports.
       bugCheck: (Code: number, P1: number, P2: number, P3: number, P4: number, Rule: number) =>
         KeBugCheckEx(Code >>> 0, P1 >>> 0, P2 >>> 0, P3 >>> 0, P4 >>> 0, mem.cstr(Rule)),
@@ -354,7 +372,13 @@ export class Kernel {
         const written = Wide ? mem.writeWide(Dest, text, Cch) : mem.writeNarrow(Dest, text, Cch);
         return written < text.length ? 0x80000005 : STATUS_SUCCESS; // STATUS_BUFFER_OVERFLOW
       },
-      traceMessage: (Flag: number, Function: number, Site: number, Format: number, Args: number) => {
+      traceMessage: (
+        Flag: number,
+        Function: number,
+        Site: number,
+        Format: number,
+        Args: number,
+      ) => {
         const context = { function: mem.cstr(Function), site: mem.cstr(Site) };
         this.output(`[${mem.cstr(Flag)}] ${formatC(mem, mem.cstr(Format), Args, context)}\n`);
       },

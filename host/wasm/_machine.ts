@@ -138,7 +138,9 @@ export class Machine {
         UNEXPECTED_KERNEL_MODE_TRAP,
         [EXCEPTION_DOUBLE_FAULT, sp, context.base, context.top],
         `kernel stack overflow: the C stack of ${context.name} left its ` +
-          `${context.top - context.base}-byte region (stack pointer 0x${sp.toString(16)}) at ${what}`,
+          `${context.top - context.base}-byte region (stack pointer 0x${
+            sp.toString(16)
+          }) at ${what}`,
       );
     }
   }

@@ -154,7 +154,9 @@ export function checkLayout(layout: Layout): string[] {
   const problems: string[] = [];
   for (const [name, expected] of Object.entries(LAYOUT_EXPECTATIONS)) {
     const actual = layout.get(name);
-    if (actual !== expected) problems.push(`${name} is ${actual ?? "missing"}, expected ${expected}`);
+    if (actual !== expected) {
+      problems.push(`${name} is ${actual ?? "missing"}, expected ${expected}`);
+    }
   }
   return problems;
 }

@@ -85,7 +85,9 @@ export class RegistryBridge {
     const { mem } = this;
     if (KeyHandle === 0 || ObjectAttributes === 0) return STATUS_INVALID_PARAMETER;
     const root = mem.u32(ObjectAttributes + mem.off("OBJECT_ATTRIBUTES.RootDirectory"));
-    let path = mem.unicodeString(mem.u32(ObjectAttributes + mem.off("OBJECT_ATTRIBUTES.ObjectName")));
+    let path = mem.unicodeString(
+      mem.u32(ObjectAttributes + mem.off("OBJECT_ATTRIBUTES.ObjectName")),
+    );
     if (root !== 0) {
       const parent = this.handles.get(root);
       if (parent === undefined) return STATUS_INVALID_PARAMETER;
@@ -106,7 +108,9 @@ export class RegistryBridge {
       return b;
     }
     const b = new Uint8Array(value.length * 2 + 2);
-    for (let i = 0; i < value.length; i++) new DataView(b.buffer).setUint16(2 * i, value.charCodeAt(i), true);
+    for (let i = 0; i < value.length; i++) {
+      new DataView(b.buffer).setUint16(2 * i, value.charCodeAt(i), true);
+    }
     return b;
   }
 
@@ -135,7 +139,10 @@ export class RegistryBridge {
       KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.Type"),
       typeof value === "number" ? REG_DWORD : REG_SZ,
     );
-    mem.setU32(KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.DataLength"), data.length);
+    mem.setU32(
+      KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.DataLength"),
+      data.length,
+    );
     if (Length < needed) return STATUS_BUFFER_OVERFLOW;
     mem.u8.set(data, KeyValueInformation + header);
     return STATUS_SUCCESS;
@@ -151,13 +158,12 @@ export class RegistryBridge {
   ): NTSTATUS {
     const { mem } = this;
     const relative = RelativeTo & ~RTL_REGISTRY_OPTIONAL;
-    let key = relative & RTL_REGISTRY_HANDLE
-      ? this.handles.get(Path) ?? ""
-      : mem.wstr(Path);
+    let key = relative & RTL_REGISTRY_HANDLE ? this.handles.get(Path) ?? "" : mem.wstr(Path);
     if ((relative & ~RTL_REGISTRY_HANDLE) === RTL_REGISTRY_SERVICES) key = `${SERVICES}\\${key}`;
     if (!this.store.has(key)) return STATUS_OBJECT_NAME_NOT_FOUND;
     const size = mem.off("RTL_QUERY_REGISTRY_TABLE");
-    const field = (entry: number, name: string) => mem.u32(entry + mem.off(`RTL_QUERY_REGISTRY_TABLE.${name}`));
+    const field = (entry: number, name: string) =>
+      mem.u32(entry + mem.off(`RTL_QUERY_REGISTRY_TABLE.${name}`));
     let current = key;
     for (let entry = QueryTable;; entry += size) {
       const routine = field(entry, "QueryRoutine");

@@ -51,6 +51,9 @@ export function writeSockaddr(mem: CMemory, address: number, sa: SOCKADDR | null
   mem.u8.fill(0, address, address + size);
   mem.setU16(address, Number(s.sin_family ?? AF_INET));
   mem.setU16(address + mem.off("SOCKADDR_IN.sin_port"), Number(s.sin_port ?? 0) & 0xffff);
-  mem.setU32(address + mem.off("SOCKADDR_IN.sin_addr"), (s.sin_addr as { s_addr: number } | undefined)?.s_addr ?? 0);
+  mem.setU32(
+    address + mem.off("SOCKADDR_IN.sin_addr"),
+    (s.sin_addr as { s_addr: number } | undefined)?.s_addr ?? 0,
+  );
   return size;
 }

@@ -19,7 +19,9 @@ export class FunctionTable {
     if (fn === undefined) {
       const found = index > 0 && index < this.table.length ? this.table.get(index) : null;
       if (typeof found !== "function") {
-        throw new WebAssembly.RuntimeError(`null function or function signature mismatch (pointer ${index})`);
+        throw new WebAssembly.RuntimeError(
+          `null function or function signature mismatch (pointer ${index})`,
+        );
       }
       fn = found as CallableFunction;
       this.functions.set(index, fn);

@@ -64,7 +64,10 @@ export class WskBridge {
   readonly captures = new Map<number, number>();
   private readonly clients = new OpaqueHandles<WSK_CLIENT>(0xC0000000);
   /** C ADDRINFOEXW lists still held: head → wskemu's list, its blocks and its client. */
-  readonly addressInfo = new Map<number, { list: ADDRINFOEXW; blocks: number[]; client: WSK_CLIENT | null }>();
+  readonly addressInfo = new Map<
+    number,
+    { list: ADDRINFOEXW; blocks: number[]; client: WSK_CLIENT | null }
+  >();
 
   constructor(private readonly d: WskDeps) {}
 
@@ -72,7 +75,9 @@ export class WskBridge {
     return this.clients.get(address) ?? null;
   }
 
-  private guid(address: number): { Data1: number; Data2: number; Data3: number; Data4: number[] } | null {
+  private guid(
+    address: number,
+  ): { Data1: number; Data2: number; Data3: number; Data4: number[] } | null {
     const { mem } = this.d;
     if (address === 0) return null;
     return {
@@ -97,7 +102,11 @@ export class WskBridge {
     const { mem } = this.d;
     if (address === 0) return null;
     let first: MDL | null = null, last: MDL | null = null;
-    for (let m = mem.u32(address + mem.off("WSK_BUF.Mdl")); m !== 0; m = mem.u32(m + mem.off("MDL.Next"))) {
+    for (
+      let m = mem.u32(address + mem.off("WSK_BUF.Mdl"));
+      m !== 0;
+      m = mem.u32(m + mem.off("MDL.Next"))
+    ) {
       const va = mem.u32(m + mem.off("MDL.StartVa")) + mem.u32(m + mem.off("MDL.ByteOffset"));
       const count = mem.u32(m + mem.off("MDL.ByteCount"));
       const mdl = new MDL(mem.inside(va, count) ? mem.view(va, count) : new Uint8Array(0), count);
@@ -178,19 +187,31 @@ export class WskBridge {
     const { mem } = this.d;
     if (address === 0) return null;
     const f = (name: string) => mem.i32(address + mem.off(`ADDRINFOEXW.${name}`));
-    return { ai_flags: f("ai_flags"), ai_family: f("ai_family"), ai_socktype: f("ai_socktype"), ai_protocol: f("ai_protocol") };
+    return {
+      ai_flags: f("ai_flags"),
+      ai_family: f("ai_family"),
+      ai_socktype: f("ai_socktype"),
+      ai_protocol: f("ai_protocol"),
+    };
   }
 
   private noWaitAtDispatch(what: string): void {
     const irql = KeGetCurrentIrql();
     if (irql !== PASSIVE_LEVEL) {
-      KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, 0, irql, 0, 0, `${what} at IRQL ${irql}: it waits, so it needs PASSIVE_LEVEL`);
+      KeBugCheckEx(
+        IRQL_NOT_LESS_OR_EQUAL,
+        0,
+        irql,
+        0,
+        0,
+        `${what} at IRQL ${irql}: it waits, so it needs PASSIVE_LEVEL`,
+      );
     }
   }
 
   /** The "env" registration functions and the "wskemu" runtime imports. */
   imports(): Record<string, CallableFunction> {
-    const { mem, irps, objects, machine } = this.d;
+    const { mem, irps, objects } = this.d;
     const P = WskProviderDispatch;
     const take = (Irp: number) => irps.take(Irp);
     return {
@@ -199,23 +220,38 @@ export class WskBridge {
         const dispatch = mem.u32(ClientNpi + mem.off("WSK_CLIENT_NPI.Dispatch"));
         if (dispatch === 0) return STATUS_INVALID_PARAMETER;
         const registration = new WSK_REGISTRATION();
-        const status = WskRegister({
-          ClientContext: mem.u32(ClientNpi + mem.off("WSK_CLIENT_NPI.ClientContext")),
-          Dispatch: {
-            Version: mem.u16(dispatch + mem.off("WSK_CLIENT_DISPATCH.Version")),
-            Reserved: 0,
-            WskClientEvent: null,
+        const status = WskRegister(
+          {
+            ClientContext: mem.u32(ClientNpi + mem.off("WSK_CLIENT_NPI.ClientContext")),
+            Dispatch: {
+              Version: mem.u16(dispatch + mem.off("WSK_CLIENT_DISPATCH.Version")),
+              Reserved: 0,
+              WskClientEvent: null,
+            },
           },
-        }, this.registrations.has(Registration) ? this.registrations.get(Registration)! : registration);
+          this.registrations.has(Registration)
+            ? this.registrations.get(Registration)!
+            : registration,
+        );
         if (status === STATUS_SUCCESS) this.registrations.set(Registration, registration);
         return status;
       },
       capturePrepare: (Registration: number, WaitTimeout: number, ProviderNpi: number) => {
         const npi = new WSK_PROVIDER_NPI();
-        const status = WskCaptureProviderNPI(this.registrations.get(Registration) ?? null, WaitTimeout, npi);
+        const status = WskCaptureProviderNPI(
+          this.registrations.get(Registration) ?? null,
+          WaitTimeout,
+          npi,
+        );
         if (status === STATUS_SUCCESS) {
-          mem.setU32(ProviderNpi + mem.off("WSK_PROVIDER_NPI.Client"), this.clients.address(npi.Client!));
-          mem.setU32(ProviderNpi + mem.off("WSK_PROVIDER_NPI.Dispatch"), mem.off("table.WSK_PROVIDER_DISPATCH"));
+          mem.setU32(
+            ProviderNpi + mem.off("WSK_PROVIDER_NPI.Client"),
+            this.clients.address(npi.Client!),
+          );
+          mem.setU32(
+            ProviderNpi + mem.off("WSK_PROVIDER_NPI.Dispatch"),
+            mem.off("table.WSK_PROVIDER_DISPATCH"),
+          );
           this.captures.set(Registration, (this.captures.get(Registration) ?? 0) + 1);
         }
         return status;
@@ -229,10 +265,19 @@ export class WskBridge {
       },
       WskQueryProviderCharacteristics: (Registration: number, Characteristics: number) => {
         const c = { HighestVersion: 0, LowestVersion: 0 };
-        const status = WskQueryProviderCharacteristics(this.registrations.get(Registration) ?? null, c);
+        const status = WskQueryProviderCharacteristics(
+          this.registrations.get(Registration) ?? null,
+          c,
+        );
         if (status === STATUS_SUCCESS) {
-          mem.setU16(Characteristics + mem.off("WSK_PROVIDER_CHARACTERISTICS.HighestVersion"), c.HighestVersion);
-          mem.setU16(Characteristics + mem.off("WSK_PROVIDER_CHARACTERISTICS.LowestVersion"), c.LowestVersion);
+          mem.setU16(
+            Characteristics + mem.off("WSK_PROVIDER_CHARACTERISTICS.HighestVersion"),
+            c.HighestVersion,
+          );
+          mem.setU16(
+            Characteristics + mem.off("WSK_PROVIDER_CHARACTERISTICS.LowestVersion"),
+            c.LowestVersion,
+          );
         }
         return status;
       },
@@ -246,49 +291,119 @@ export class WskBridge {
       },
       // ---- WSK_PROVIDER_DISPATCH
       WskSocket: (
-        Client: number, AddressFamily: number, SocketType: number, Protocol: number, Flags: number,
-        SocketContext: number, Dispatch: number, _Process: number, _Thread: number, _Sd: number, Irp: number,
+        Client: number,
+        AddressFamily: number,
+        SocketType: number,
+        Protocol: number,
+        Flags: number,
+        SocketContext: number,
+        Dispatch: number,
+        _Process: number,
+        _Thread: number,
+        _Sd: number,
+        Irp: number,
       ) =>
         P.WskSocket(
-          this.client(Client), AddressFamily, SocketType, Protocol, Flags, SocketContext,
-          objects.clientDispatch(Dispatch, Flags), null, null, null, take(Irp),
+          this.client(Client),
+          AddressFamily,
+          SocketType,
+          Protocol,
+          Flags,
+          SocketContext,
+          objects.clientDispatch(Dispatch, Flags),
+          null,
+          null,
+          null,
+          take(Irp),
         ),
       WskSocketConnect: (
-        Client: number, SocketType: number, Protocol: number, Local: number, Remote: number, Flags: number,
-        SocketContext: number, Dispatch: number, _Process: number, _Thread: number, _Sd: number, Irp: number,
+        Client: number,
+        SocketType: number,
+        Protocol: number,
+        Local: number,
+        Remote: number,
+        Flags: number,
+        SocketContext: number,
+        Dispatch: number,
+        _Process: number,
+        _Thread: number,
+        _Sd: number,
+        Irp: number,
       ) =>
         P.WskSocketConnect(
-          this.client(Client), SocketType, Protocol, readSockaddr(mem, Local)!, readSockaddr(mem, Remote)!, Flags,
-          SocketContext, objects.connectionDispatch(Dispatch), null, null, null, take(Irp),
+          this.client(Client),
+          SocketType,
+          Protocol,
+          readSockaddr(mem, Local)!,
+          readSockaddr(mem, Remote)!,
+          Flags,
+          SocketContext,
+          objects.connectionDispatch(Dispatch),
+          null,
+          null,
+          null,
+          take(Irp),
         ),
       WskControlClient: (
-        Client: number, ControlCode: number, InputSize: number, InputBuffer: number, OutputSize: number,
-        OutputBuffer: number, OutputSizeReturned: number, Irp: number,
+        Client: number,
+        ControlCode: number,
+        InputSize: number,
+        InputBuffer: number,
+        OutputSize: number,
+        OutputBuffer: number,
+        OutputSizeReturned: number,
+        Irp: number,
       ) => {
         const input = ControlCode === WSK_SET_STATIC_EVENT_CALLBACKS
           ? this.eventControl(InputBuffer)
-          : InputBuffer ? mem.view(InputBuffer, InputSize) : null;
+          : InputBuffer
+          ? mem.view(InputBuffer, InputSize)
+          : null;
         const returned: Box<number> = { value: 0 };
         const status = P.WskControlClient(
-          this.client(Client), ControlCode, InputSize, input, OutputSize,
-          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null, OutputSizeReturned ? returned : null, take(Irp),
+          this.client(Client),
+          ControlCode,
+          InputSize,
+          input,
+          OutputSize,
+          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null,
+          OutputSizeReturned ? returned : null,
+          take(Irp),
         );
         if (OutputSizeReturned) mem.setU32(OutputSizeReturned, returned.value);
         return status;
       },
       WskGetAddressInfo: (
-        Client: number, NodeName: number, ServiceName: number, NameSpace: number, _Provider: number,
-        Hints: number, Result: number, _Process: number, _Thread: number, Irp: number,
+        Client: number,
+        NodeName: number,
+        ServiceName: number,
+        NameSpace: number,
+        _Provider: number,
+        Hints: number,
+        Result: number,
+        _Process: number,
+        _Thread: number,
+        Irp: number,
       ) => {
         const client = this.client(Client);
         const result: Box<ADDRINFOEXW | null> = { value: null };
         const tsIrp = take(Irp);
         irps.onComplete(tsIrp, () => {
-          if (Result !== 0) mem.setU32(Result, result.value ? this.addressList(result.value, client) : 0);
+          if (Result !== 0) {
+            mem.setU32(Result, result.value ? this.addressList(result.value, client) : 0);
+          }
         });
         return P.WskGetAddressInfo(
-          client, this.unicode(NodeName), this.unicode(ServiceName), NameSpace, null, this.hints(Hints), result,
-          null, null, tsIrp,
+          client,
+          this.unicode(NodeName),
+          this.unicode(ServiceName),
+          NameSpace,
+          null,
+          this.hints(Hints),
+          result,
+          null,
+          null,
+          tsIrp,
         );
       },
       WskFreeAddressInfo: (Client: number, AddrInfo: number) => {
@@ -302,8 +417,15 @@ export class WskBridge {
         }
       },
       WskGetNameInfo: (
-        Client: number, SockAddr: number, SockAddrLength: number, NodeName: number, ServiceName: number,
-        Flags: number, _Process: number, _Thread: number, Irp: number,
+        Client: number,
+        SockAddr: number,
+        SockAddrLength: number,
+        NodeName: number,
+        ServiceName: number,
+        Flags: number,
+        _Process: number,
+        _Thread: number,
+        Irp: number,
       ) => {
         const node = this.unicode(NodeName), service = this.unicode(ServiceName);
         const tsIrp = take(Irp);
@@ -316,21 +438,48 @@ export class WskBridge {
           }
         });
         return P.WskGetNameInfo(
-          this.client(Client), readSockaddr(mem, SockAddr)!, SockAddrLength, node, service, Flags, null, null, tsIrp,
+          this.client(Client),
+          readSockaddr(mem, SockAddr)!,
+          SockAddrLength,
+          node,
+          service,
+          Flags,
+          null,
+          null,
+          tsIrp,
         );
       },
       // ---- socket dispatch (every category)
       WskControlSocket: (
-        Socket: number, RequestType: number, ControlCode: number, Level: number, InputSize: number,
-        InputBuffer: number, OutputSize: number, OutputBuffer: number, OutputSizeReturned: number, Irp: number,
+        Socket: number,
+        RequestType: number,
+        ControlCode: number,
+        Level: number,
+        InputSize: number,
+        InputBuffer: number,
+        OutputSize: number,
+        OutputBuffer: number,
+        OutputSizeReturned: number,
+        Irp: number,
       ) => {
         const input = Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK
           ? this.eventControl(InputBuffer)
-          : InputBuffer ? mem.view(InputBuffer, InputSize) : null;
+          : InputBuffer
+          ? mem.view(InputBuffer, InputSize)
+          : null;
         const returned: Box<number> = { value: 0 };
         const status = this.socketCall(
-          "WskControlSocket", Socket, RequestType, ControlCode, Level, InputSize, input, OutputSize,
-          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null, OutputSizeReturned ? returned : null, take(Irp),
+          "WskControlSocket",
+          Socket,
+          RequestType,
+          ControlCode,
+          Level,
+          InputSize,
+          input,
+          OutputSize,
+          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null,
+          OutputSizeReturned ? returned : null,
+          take(Irp),
         );
         if (OutputSizeReturned) mem.setU32(OutputSizeReturned, returned.value);
         return status;
@@ -345,21 +494,51 @@ export class WskBridge {
         this.socketCall("WskBind", Socket, readSockaddr(mem, LocalAddress), Flags, take(Irp)),
       WskConnect: (Socket: number, RemoteAddress: number, Flags: number, Irp: number) =>
         this.socketCall("WskConnect", Socket, readSockaddr(mem, RemoteAddress), Flags, take(Irp)),
-      WskConnectEx: (Socket: number, RemoteAddress: number, Buffer: number, Flags: number, Irp: number) =>
-        this.socketCall("WskConnectEx", Socket, readSockaddr(mem, RemoteAddress), this.buf(Buffer), Flags, take(Irp)),
+      WskConnectEx: (
+        Socket: number,
+        RemoteAddress: number,
+        Buffer: number,
+        Flags: number,
+        Irp: number,
+      ) =>
+        this.socketCall(
+          "WskConnectEx",
+          Socket,
+          readSockaddr(mem, RemoteAddress),
+          this.buf(Buffer),
+          Flags,
+          take(Irp),
+        ),
       WskListen: (Socket: number, Irp: number) => this.socketCall("WskListen", Socket, take(Irp)),
       WskAccept: (
-        Socket: number, Flags: number, AcceptSocketContext: number, AcceptSocketDispatch: number,
-        LocalAddress: number, RemoteAddress: number, Irp: number,
+        Socket: number,
+        Flags: number,
+        AcceptSocketContext: number,
+        AcceptSocketDispatch: number,
+        LocalAddress: number,
+        RemoteAddress: number,
+        Irp: number,
       ) => {
         const tsIrp = take(Irp);
         return this.socketCall(
-          "WskAccept", Socket, Flags, AcceptSocketContext, objects.connectionDispatch(AcceptSocketDispatch),
-          this.outAddress(LocalAddress, tsIrp), this.outAddress(RemoteAddress, tsIrp), tsIrp,
+          "WskAccept",
+          Socket,
+          Flags,
+          AcceptSocketContext,
+          objects.connectionDispatch(AcceptSocketDispatch),
+          this.outAddress(LocalAddress, tsIrp),
+          this.outAddress(RemoteAddress, tsIrp),
+          tsIrp,
         );
       },
       WskInspectComplete: (Socket: number, InspectID: number, Action: number, Irp: number) =>
-        this.socketCall("WskInspectComplete", Socket, objects.inspectId(InspectID), Action, take(Irp)),
+        this.socketCall(
+          "WskInspectComplete",
+          Socket,
+          objects.inspectId(InspectID),
+          Action,
+          take(Irp),
+        ),
       WskSend: (Socket: number, Buffer: number, Flags: number, Irp: number) =>
         this.socketCall("WskSend", Socket, this.buf(Buffer), Flags, take(Irp)),
       WskReceive: (Socket: number, Buffer: number, Flags: number, Irp: number) =>
@@ -367,28 +546,63 @@ export class WskBridge {
       WskDisconnect: (Socket: number, Buffer: number, Flags: number, Irp: number) =>
         this.socketCall("WskDisconnect", Socket, this.buf(Buffer), Flags, take(Irp)),
       WskRelease: (Socket: number, DataIndication: number) =>
-        this.socketCall("WskRelease", Socket, objects.takeRetained(DataIndication)?.indication ?? null),
+        this.socketCall(
+          "WskRelease",
+          Socket,
+          objects.takeRetained(DataIndication)?.indication ?? null,
+        ),
       WskReleaseDatagram: (Socket: number, DataIndication: number) =>
-        this.socketCall("WskRelease", Socket, objects.takeRetained(DataIndication)?.indication ?? null),
+        this.socketCall(
+          "WskRelease",
+          Socket,
+          objects.takeRetained(DataIndication)?.indication ?? null,
+        ),
       WskGetLocalAddress: (Socket: number, LocalAddress: number, Irp: number) => {
         const tsIrp = take(Irp);
-        return this.socketCall("WskGetLocalAddress", Socket, this.outAddress(LocalAddress, tsIrp), tsIrp);
+        return this.socketCall(
+          "WskGetLocalAddress",
+          Socket,
+          this.outAddress(LocalAddress, tsIrp),
+          tsIrp,
+        );
       },
       WskGetRemoteAddress: (Socket: number, RemoteAddress: number, Irp: number) => {
         const tsIrp = take(Irp);
-        return this.socketCall("WskGetRemoteAddress", Socket, this.outAddress(RemoteAddress, tsIrp), tsIrp);
+        return this.socketCall(
+          "WskGetRemoteAddress",
+          Socket,
+          this.outAddress(RemoteAddress, tsIrp),
+          tsIrp,
+        );
       },
       WskSendTo: (
-        Socket: number, Buffer: number, Flags: number, RemoteAddress: number, ControlInfoLength: number,
-        ControlInfo: number, Irp: number,
+        Socket: number,
+        Buffer: number,
+        Flags: number,
+        RemoteAddress: number,
+        ControlInfoLength: number,
+        ControlInfo: number,
+        Irp: number,
       ) =>
         this.socketCall(
-          "WskSendTo", Socket, this.buf(Buffer), Flags, readSockaddr(mem, RemoteAddress), ControlInfoLength,
-          ControlInfo ? mem.view(ControlInfo, ControlInfoLength) : null, take(Irp),
+          "WskSendTo",
+          Socket,
+          this.buf(Buffer),
+          Flags,
+          readSockaddr(mem, RemoteAddress),
+          ControlInfoLength,
+          ControlInfo ? mem.view(ControlInfo, ControlInfoLength) : null,
+          take(Irp),
         ),
       WskReceiveFrom: (
-        Socket: number, Buffer: number, Flags: number, RemoteAddress: number, ControlLength: number,
-        ControlInfo: number, ControlFlags: number, Irp: number,
+        Socket: number,
+        Buffer: number,
+        Flags: number,
+        RemoteAddress: number,
+        ControlLength: number,
+        ControlInfo: number,
+        ControlFlags: number,
+        Irp: number,
       ) => {
         const tsIrp = take(Irp);
         const length: Box<number> | null = ControlLength ? { value: mem.u32(ControlLength) } : null;
@@ -398,24 +612,45 @@ export class WskBridge {
           if (flags) mem.setU32(ControlFlags, flags.value);
         });
         return this.socketCall(
-          "WskReceiveFrom", Socket, this.buf(Buffer), Flags, this.outAddress(RemoteAddress, tsIrp), length,
-          ControlInfo && length ? mem.view(ControlInfo, length.value) : null, flags, tsIrp,
+          "WskReceiveFrom",
+          Socket,
+          this.buf(Buffer),
+          Flags,
+          this.outAddress(RemoteAddress, tsIrp),
+          length,
+          ControlInfo && length ? mem.view(ControlInfo, length.value) : null,
+          flags,
+          tsIrp,
         );
       },
       WskSendMessages: (
-        Socket: number, BufferList: number, Flags: number, RemoteAddress: number, ControlInfoLength: number,
-        ControlInfo: number, Irp: number,
+        Socket: number,
+        BufferList: number,
+        Flags: number,
+        RemoteAddress: number,
+        ControlInfoLength: number,
+        ControlInfo: number,
+        Irp: number,
       ) => {
         let head: WSK_BUF_LIST | null = null, tail: WSK_BUF_LIST | null = null;
         for (let b = BufferList; b !== 0; b = mem.u32(b + mem.off("WSK_BUF_LIST.Next"))) {
-          const entry: WSK_BUF_LIST = { Next: null, Buffer: this.buf(b + mem.off("WSK_BUF_LIST.Buffer"))! };
+          const entry: WSK_BUF_LIST = {
+            Next: null,
+            Buffer: this.buf(b + mem.off("WSK_BUF_LIST.Buffer"))!,
+          };
           if (tail) tail.Next = entry;
           else head = entry;
           tail = entry;
         }
         return this.socketCall(
-          "WskSendMessages", Socket, head, Flags, readSockaddr(mem, RemoteAddress), ControlInfoLength,
-          ControlInfo ? mem.view(ControlInfo, ControlInfoLength) : null, take(Irp),
+          "WskSendMessages",
+          Socket,
+          head,
+          Flags,
+          readSockaddr(mem, RemoteAddress),
+          ControlInfoLength,
+          ControlInfo ? mem.view(ControlInfo, ControlInfoLength) : null,
+          take(Irp),
         );
       },
       WskSendEx: () => STATUS_NOT_SUPPORTED,

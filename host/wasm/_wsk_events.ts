@@ -92,7 +92,10 @@ export class WskObjects {
     if (address === undefined) {
       const { mem } = this.d;
       address = this.d.allocate(mem.off("WSK_SOCKET"), SOCKET_TAG);
-      mem.setU32(address + mem.off("WSK_SOCKET.Dispatch"), mem.off(`table.${categoryTable(socket)}`));
+      mem.setU32(
+        address + mem.off("WSK_SOCKET.Dispatch"),
+        mem.off(`table.${categoryTable(socket)}`),
+      );
       this.shells.set(socket, address);
       this.sockets.set(address, socket);
     }
@@ -192,12 +195,26 @@ export class WskObjects {
       return {
         WskReceiveEvent: receive ? this.receiveEvent(receive) : null,
         WskDisconnectEvent: disconnect
-          ? named(table.name(disconnect), (SocketContext: unknown, Flags: number) =>
-            this.runCallback(disconnect, table.name(disconnect), () => [SocketContext as number, Flags]))
+          ? named(
+            table.name(disconnect),
+            (SocketContext: unknown, Flags: number) =>
+              this.runCallback(
+                disconnect,
+                table.name(disconnect),
+                () => [SocketContext as number, Flags],
+              ),
+          )
           : null,
         WskSendBacklogEvent: backlog
-          ? named(table.name(backlog), (SocketContext: unknown, IdealBacklogSize: number) =>
-            this.runCallback(backlog, table.name(backlog), () => [SocketContext as number, IdealBacklogSize]))
+          ? named(
+            table.name(backlog),
+            (SocketContext: unknown, IdealBacklogSize: number) =>
+              this.runCallback(
+                backlog,
+                table.name(backlog),
+                () => [SocketContext as number, IdealBacklogSize],
+              ),
+          )
           : null,
       };
     });
@@ -283,7 +300,12 @@ export class WskObjects {
         writeSockaddr(mem, at, LocalAddress);
         writeSockaddr(mem, at + 128, RemoteAddress);
         if (InspectID) this.writeInspectId(at + 256, InspectID);
-        return [SocketContext as number, LocalAddress ? at : 0, RemoteAddress ? at + 128 : 0, InspectID ? at + 256 : 0];
+        return [
+          SocketContext as number,
+          LocalAddress ? at : 0,
+          RemoteAddress ? at + 128 : 0,
+          InspectID ? at + 256 : 0,
+        ];
       });
     });
   }
@@ -376,19 +398,22 @@ export class WskObjects {
 
   private receiveFromEvent(routine: number) {
     const name = this.d.table.name(routine);
-    return named(name, (SocketContext: unknown, Flags: number, DataIndication: WSK_DATAGRAM_INDICATION | null) => {
-      let chain = { head: 0, blocks: [] as number[] };
-      const status = this.runCallback(routine, name, () => {
-        chain = this.buildChain(DataIndication, true);
-        return [SocketContext as number, Flags, chain.head];
-      });
-      if (status === STATUS_PENDING && chain.head && DataIndication) {
-        this.retained.set(chain.head, { indication: DataIndication, blocks: chain.blocks });
-      } else {
-        chain.blocks.forEach((b) => this.d.free(b));
-      }
-      return status;
-    });
+    return named(
+      name,
+      (SocketContext: unknown, Flags: number, DataIndication: WSK_DATAGRAM_INDICATION | null) => {
+        let chain = { head: 0, blocks: [] as number[] };
+        const status = this.runCallback(routine, name, () => {
+          chain = this.buildChain(DataIndication, true);
+          return [SocketContext as number, Flags, chain.head];
+        });
+        if (status === STATUS_PENDING && chain.head && DataIndication) {
+          this.retained.set(chain.head, { indication: DataIndication, blocks: chain.blocks });
+        } else {
+          chain.blocks.forEach((b) => this.d.free(b));
+        }
+        return status;
+      },
+    );
   }
 }
 

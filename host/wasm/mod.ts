@@ -85,28 +85,30 @@ const DEFAULT_STACK = 64 * 1024;
  * const driver = await loadWasmDriver("/tmp/demo.wasm", { memoryPages: 256 });
  * ```
  */
-export async function loadWasmDriver(path: string, options: WasmDriverOptions = {}): Promise<WasmDriver> {
+export async function loadWasmDriver(
+  path: string,
+  options: WasmDriverOptions = {},
+): Promise<WasmDriver> {
   const module = await WebAssembly.compile(await Deno.readFile(path));
   const pages = options.memoryPages ?? DEFAULT_PAGES;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  let host: DriverHost | undefined;
+  const bound: { host?: DriverHost } = {};
   const imports: Record<string, Record<string, unknown>> = { env: { memory } };
   for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
     if (kind !== "function") continue;
     const target = imports[from] ??= {};
     target[name] = SUSPENDING_IMPORTS.has(name)
-      ? new WebAssembly.Suspending((...args: number[]) => host!.callAsync(name, args))
-      : (...args: number[]) => host!.call(name, args);
+      ? new WebAssembly.Suspending((...args: number[]) => bound.host!.callAsync(name, args))
+      : (...args: number[]) => bound.host!.call(name, args);
   }
   const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   const registry = options.registry ?? new RegistryStore();
-  host = new DriverHost(module, instance, memory, {
+  const h = bound.host = new DriverHost(module, instance, memory, {
     stackSize: options.stackSize ?? DEFAULT_STACK,
     specialPool: options.specialPool ?? true,
     registry,
     print: options.print ?? ((line) => console.log(line)),
   });
-  const h = host;
   return {
     missingImports: h.missing(module),
     host: h,

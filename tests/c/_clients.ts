@@ -7,7 +7,12 @@ import { randomBytes, sha256 } from "../_wsk.ts";
  * Sends `size` random bytes (seeded) over TCP in uneven writes, half-closes,
  * reads the echo to EOF; true when the SHA-256 of what came back matches.
  */
-export async function echoesBack(hostname: string, port: number, size: number, seed: number): Promise<boolean> {
+export async function echoesBack(
+  hostname: string,
+  port: number,
+  size: number,
+  seed: number,
+): Promise<boolean> {
   const data = randomBytes(size, seed);
   const conn = await Deno.connect({ hostname, port });
   try {
@@ -60,7 +65,9 @@ export async function lostDatagrams(
   };
   socket.on("message", (message: Uint8Array) => {
     const i = new DataView(message.buffer, message.byteOffset).getUint32(0);
-    if (message.length === 64 + (i % 512) && message[message.length - 1] === (i & 0xff)) back.add(i);
+    if (message.length === 64 + (i % 512) && message[message.length - 1] === (i & 0xff)) {
+      back.add(i);
+    }
     if (next < count) sendOne();
     progress();
   });

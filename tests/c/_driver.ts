@@ -26,16 +26,25 @@ async function hashOf(paths: string[]): Promise<string> {
 }
 
 function filesIn(dir: string, ext: string): string[] {
-  return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(ext)).map((e) => `${dir}/${e.name}`).sort();
+  return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(ext)).map((e) =>
+    `${dir}/${e.name}`
+  ).sort();
 }
 
 /** The `.wasm` of `sources` (paths from the repository root), built once and cached in the temp dir. */
 export async function driverWasm(...sources: string[]): Promise<string> {
   const full = sources.map((s) => ROOT + s);
-  const inputs = [...full, ...filesIn(`${ROOT}c/include`, ".h"), ...filesIn(`${ROOT}c/rt`, ".c"), ...filesIn(`${ROOT}c/rt`, ".h")];
+  const inputs = [
+    ...full,
+    ...filesIn(`${ROOT}c/include`, ".h"),
+    ...filesIn(`${ROOT}c/rt`, ".c"),
+    ...filesIn(`${ROOT}c/rt`, ".h"),
+  ];
   const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/wskemu-c-drivers`;
   await Deno.mkdir(dir, { recursive: true });
-  const output = `${dir}/${sources[0]!.replace(/^.*\//, "").replace(/\.c$/, "")}-${await hashOf(inputs)}.wasm`;
+  const output = `${dir}/${sources[0]!.replace(/^.*\//, "").replace(/\.c$/, "")}-${await hashOf(
+    inputs,
+  )}.wasm`;
   try {
     await Deno.stat(output);
     return output;
@@ -61,10 +70,14 @@ export interface RunningDriver {
 }
 
 /** Starts `wasm` with registry parameters, as `deno task driver run wasm --param ...` would. */
-export function startDriver(wasm: string, parameters: Record<string, number | string> = {}): RunningDriver {
+export function startDriver(
+  wasm: string,
+  parameters: Record<string, number | string> = {},
+): RunningDriver {
   const args = ["run", "-A", `${ROOT}tests/c/_runner.ts`, wasm];
   for (const [name, value] of Object.entries(parameters)) args.push("--param", `${name}=${value}`);
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
+    .spawn();
   let text = "";
   let waiters: (() => void)[] = [];
   const notify = () => {

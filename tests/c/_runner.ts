@@ -22,7 +22,9 @@ for (let i = 0; i < rest.length; i++) {
 }
 
 // Listen before anything is printed: a test may signal as soon as it sees a line.
-const terminated = new Promise<void>((resolve) => Deno.addSignalListener("SIGTERM", () => resolve()));
+const terminated = new Promise<void>((resolve) =>
+  Deno.addSignalListener("SIGTERM", () => resolve())
+);
 
 onBugCheck((error) => {
   console.log(`*** STOP: ${error.message}`);
@@ -33,7 +35,11 @@ const name = path!.replace(/^.*\//, "").replace(/\.wasm$/, "");
 const driver = await loadWasmDriver(path!, { parameters, memoryPages });
 const DriverObject = new DRIVER_OBJECT(`\\Driver\\${name}`);
 const Buffer = `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${name}`;
-const status = await driver.DriverEntry(DriverObject, { Length: Buffer.length * 2, MaximumLength: 0, Buffer });
+const status = await driver.DriverEntry(DriverObject, {
+  Length: Buffer.length * 2,
+  MaximumLength: 0,
+  Buffer,
+});
 if (!NT_SUCCESS(status)) {
   console.log(`DriverEntry failed: ${formatNtStatus(status)}`);
   Deno.exit(1);
@@ -45,8 +51,12 @@ await DriverObject.DriverUnload?.(DriverObject);
 await completionQueueIdle();
 const leaks = driver.leaks?.() ?? [];
 const count = (kind: string) => leaks.filter((l) => l.kind === kind).length;
-for (const leak of leaks) console.log(`leak: ${leak.kind}: ${leak.description}${leak.site ? ` at ${leak.site}` : ""}`);
+for (const leak of leaks) {
+  console.log(`leak: ${leak.kind}: ${leak.description}${leak.site ? ` at ${leak.site}` : ""}`);
+}
 console.log(
-  `unloaded: ${count("irp")} IRPs, ${count("socket")} sockets and ${count("pool")} pool blocks outstanding`,
+  `unloaded: ${count("irp")} IRPs, ${count("socket")} sockets and ${
+    count("pool")
+  } pool blocks outstanding`,
 );
 Deno.exit(leaks.length === 0 ? 0 : 1);

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
 Deno.test({
-  name: "examples/c/connect.c connects with ConnectSocket/ConnectComplete, sends, receives, disconnects and unloads clean",
+  name:
+    "examples/c/connect.c connects with ConnectSocket/ConnectComplete, sends, receives, disconnects and unloads clean",
   ignore: !haveToolchain,
   async fn() {
     const wasm = await driverWasm("examples/c/connect.c");

@@ -10,7 +10,8 @@ const MIB = 1024 * 1024;
 
 for (const source of ["examples/c/echosrv.c"]) {
   Deno.test({
-    name: `${source}: 50 concurrent clients × 1 MiB get back exactly what they sent, over IPv4 and IPv6`,
+    name:
+      `${source}: 50 concurrent clients × 1 MiB get back exactly what they sent, over IPv4 and IPv6`,
     ignore: !haveToolchain,
     async fn() {
       const driver = startDriver(await driverWasm(source), { Port: 0 });

@@ -6,10 +6,22 @@ import assert from "node:assert/strict";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
 const crashes: [string, RegExp][] = [
-  ["bad_completion.c", /STOP: DRIVER_IRQL_NOT_LESS_OR_EQUAL \(0xD1\): .*STATUS_MORE_PROCESSING_REQUIRED/],
-  ["double_free.c", /STOP: DRIVER_VERIFIER_IOMANAGER_VIOLATION \(0xC9\): IoFreeIrp on an IRP that was already freed/],
-  ["wait_in_completion.c", /STOP: IRQL_NOT_LESS_OR_EQUAL \(0x0A\): KeWaitForSingleObject waited at IRQL 2/],
-  ["addrinfo_use_after_free.c", /STOP: PAGE_FAULT_IN_NONPAGED_AREA \(0x50\): .*0xDDDDDDDD is freed, poisoned pool/],
+  [
+    "bad_completion.c",
+    /STOP: DRIVER_IRQL_NOT_LESS_OR_EQUAL \(0xD1\): .*STATUS_MORE_PROCESSING_REQUIRED/,
+  ],
+  [
+    "double_free.c",
+    /STOP: DRIVER_VERIFIER_IOMANAGER_VIOLATION \(0xC9\): IoFreeIrp on an IRP that was already freed/,
+  ],
+  [
+    "wait_in_completion.c",
+    /STOP: IRQL_NOT_LESS_OR_EQUAL \(0x0A\): KeWaitForSingleObject waited at IRQL 2/,
+  ],
+  [
+    "addrinfo_use_after_free.c",
+    /STOP: PAGE_FAULT_IN_NONPAGED_AREA \(0x50\): .*0xDDDDDDDD is freed, poisoned pool/,
+  ],
   ["stack_overflow.c", /STOP: UNEXPECTED_KERNEL_MODE_TRAP \(0x7F\): kernel stack overflow/],
 ];
 
@@ -18,7 +30,8 @@ for (const [source, stop] of crashes) {
     name: `tests/c/drivers/${source} is stopped with its bug check`,
     ignore: !haveToolchain,
     async fn() {
-      const { code, output } = await startDriver(await driverWasm(`tests/c/drivers/${source}`)).exited();
+      const { code, output } = await startDriver(await driverWasm(`tests/c/drivers/${source}`))
+        .exited();
       assert.match(output, stop, output);
       assert.doesNotMatch(output, /\bat \S+:\d+:\d+/, "no stack trace");
       assert.equal(code, 1);
@@ -27,20 +40,25 @@ for (const [source, stop] of crashes) {
 }
 
 Deno.test({
-  name: "tests/c/drivers/pool_leak.c: the unload report lists the leaked block by tag, size and allocating function",
+  name:
+    "tests/c/drivers/pool_leak.c: the unload report lists the leaked block by tag, size and allocating function",
   ignore: !haveToolchain,
   async fn() {
     const driver = startDriver(await driverWasm("tests/c/drivers/pool_leak.c"));
     await driver.waitFor(/DriverEntry: STATUS_SUCCESS/);
     const { code, output } = await driver.stop();
-    assert.match(output, /leak: pool: pool block 'Leak' 100 bytes at 0x[0-9a-f]+ at AllocateTable \(.*pool_leak\.c:\d+\)/);
+    assert.match(
+      output,
+      /leak: pool: pool block 'Leak' 100 bytes at 0x[0-9a-f]+ at AllocateTable \(.*pool_leak\.c:\d+\)/,
+    );
     assert.match(output, /unloaded: 0 IRPs, 0 sockets and 1 pool blocks outstanding/);
     assert.equal(code, 1);
   },
 });
 
 Deno.test({
-  name: "tests/c/drivers/interleaved_threads.c: four threads suspended mid-call, with completions between, keep their stacks",
+  name:
+    "tests/c/drivers/interleaved_threads.c: four threads suspended mid-call, with completions between, keep their stacks",
   ignore: !haveToolchain,
   async fn() {
     const driver = startDriver(await driverWasm("tests/c/drivers/interleaved_threads.c"));

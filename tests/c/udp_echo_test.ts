@@ -5,7 +5,8 @@ import { lostDatagrams } from "./_clients.ts";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
 Deno.test({
-  name: "examples/c/udp_echo.c echoes 10,000 datagrams over IPv4 and 1,000 over IPv6 without losing one",
+  name:
+    "examples/c/udp_echo.c echoes 10,000 datagrams over IPv4 and 1,000 over IPv6 without losing one",
   ignore: !haveToolchain,
   async fn() {
     const driver = startDriver(await driverWasm("examples/c/udp_echo.c"), { Port: 0 });
