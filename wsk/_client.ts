@@ -4,6 +4,8 @@
 import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
 import { type NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from "../irp/ntstatus.ts";
+import { realTransport } from "../transport/real.ts";
+import type { Transport } from "../transport/types.ts";
 import type { PendingIrp } from "./_irp.ts";
 import type { WSK_CLIENT, WSK_CLIENT_NPI } from "./structures.ts";
 
@@ -28,6 +30,8 @@ export class WskClientState implements WSK_CLIENT {
   readonly listChanges: Set<PendingIrp> = new Set();
   /** WskDeregister has started: captures fail from now on. */
   deregistering = false;
+  /** The network under this client's sockets: the real one unless `wskRegisterWithTransport` gave another. */
+  transport: Transport = realTransport;
   #waiters: (() => void)[] = [];
 
   constructor(readonly npi: WSK_CLIENT_NPI) {}

@@ -65,7 +65,6 @@ import {
   STATUS_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { nameResolver } from "../transport/dns.ts";
 import { clientCall, clientOf } from "./_client.ts";
 import { failIrp } from "./_irp.ts";
 import { lookupOnIrp } from "./_names_lookup.ts";
@@ -182,7 +181,11 @@ export function WskGetAddressInfo(
       return failIrp(Irp, query);
     }
     return lookupOnIrp(client, Irp, async (cancelled) => {
-      const found = await nameResolver.getAddressInfo(query.node, query.service, query.hints);
+      const found = await client.transport.dns.getAddressInfo(
+        query.node,
+        query.service,
+        query.hints,
+      );
       if (cancelled()) return found.status;
       const head = found.value ? addrInfoChain(applyV4Mapped(found.value, query), query) : null;
       if (!head) {
@@ -361,7 +364,7 @@ export function WskGetNameInfo(
     const query = nameQuery(SockAddr, SockAddrLength, NodeName, ServiceName, Flags);
     if (typeof query === "number") return failIrp(Irp, query);
     return lookupOnIrp(client, Irp, async (cancelled) => {
-      const found = await nameResolver.getNameInfo(query.endpoint, query.flags);
+      const found = await client.transport.dns.getNameInfo(query.endpoint, query.flags);
       if (cancelled() || !found.value) return found.status;
       return writeNames(NodeName, ServiceName, found.value.host, found.value.service, query.noFqdn);
     });
