@@ -12,6 +12,7 @@
 
 #include "ntdef.h"
 #include "ntstatus.h"
+#include "bugcodes.h"
 #include "wskemu_rt.h"
 
 /* ---- IRQL ---------------------------------------------------------------- */
