@@ -11,6 +11,7 @@
 #define POOL_FREED 0x65657246UL /* 'Free' */
 #define POOL_POISON 0xDD
 #define QUARANTINE 512
+#define QUARANTINE_BYTES (4UL << 20) /* freed blocks wait this long (in bytes freed after them) */
 #define CLASSES 28
 
 
@@ -20,6 +21,8 @@ static RT_POOL_BLOCK LiveHead = {0, 0, 0, 0, 0, 0, 0, &LiveHead, &LiveHead, 0};
 static RT_POOL_BLOCK *FreeLists[CLASSES];
 static RT_POOL_BLOCK *Quarantine[QUARANTINE];
 static ULONG QuarantineNext;
+static ULONG QuarantineOldest;
+static SIZE_T QuarantineBytes;
 static int Poison = 1;
 
 /* The host's view: the live list, the header layout, poisoning on or off. */
@@ -50,6 +53,29 @@ static void Reclaim(RT_POOL_BLOCK *Block) {
   FreeLists[Class] = Block;
 }
 
+/* The oldest quarantined block becomes reusable. */
+static void ReleaseOldest(void) {
+  RT_POOL_BLOCK *Block = Quarantine[QuarantineOldest];
+  if (Block == NULL) return;
+  Quarantine[QuarantineOldest] = NULL;
+  QuarantineOldest = (QuarantineOldest + 1) % QUARANTINE;
+  QuarantineBytes -= Block->Capacity;
+  Reclaim(Block);
+}
+
+/* A free block of this class or, failing that, of a larger one. */
+static RT_POOL_BLOCK *FromFreeLists(ULONG Class) {
+  for (ULONG c = Class; c < CLASSES; c++) {
+    RT_POOL_BLOCK *Block = FreeLists[c];
+    if (Block != NULL) {
+      FreeLists[c] = Block->Next;
+      return Block;
+    }
+    if (c > Class + 2) break; /* do not waste more than 8x */
+  }
+  return NULL;
+}
+
 static RT_POOL_BLOCK *Take(ULONG Class) {
   RT_POOL_BLOCK *Block = FreeLists[Class];
   if (Block != NULL) {
@@ -58,13 +84,12 @@ static RT_POOL_BLOCK *Take(ULONG Class) {
   }
   Block = Carve(Class);
   if (Block != NULL) return Block;
-  /* Out of fresh memory: give the quarantine back and try once more. */
-  for (ULONG i = 0; i < QUARANTINE; i++) {
-    if (Quarantine[i] != NULL) Reclaim(Quarantine[i]);
-    Quarantine[i] = NULL;
+  /* Out of fresh memory: larger free blocks, then the quarantine, oldest first. */
+  Block = FromFreeLists(Class);
+  while (Block == NULL && QuarantineBytes > 0) {
+    ReleaseOldest();
+    Block = FromFreeLists(Class);
   }
-  Block = FreeLists[Class];
-  if (Block != NULL) FreeLists[Class] = Block->Next;
   return Block;
 }
 
@@ -117,10 +142,11 @@ static void FreeBlock(PVOID P, ULONG Tag, int CheckTag) {
   Block->Magic = POOL_FREED;
   Block->Next = Block->Prev = NULL;
   if (Poison) __builtin_memset(P, POOL_POISON, Block->Capacity);
-  RT_POOL_BLOCK *Evicted = Quarantine[QuarantineNext];
+  if (Quarantine[QuarantineNext] != NULL) ReleaseOldest(); /* the ring is full: its oldest goes */
   Quarantine[QuarantineNext] = Block;
   QuarantineNext = (QuarantineNext + 1) % QUARANTINE;
-  if (Evicted != NULL) Reclaim(Evicted);
+  QuarantineBytes += Block->Capacity;
+  while (QuarantineBytes > QUARANTINE_BYTES && Quarantine[QuarantineOldest] != Block) ReleaseOldest();
 }
 
 VOID ExFreePoolWithTag(PVOID P, ULONG Tag) { FreeBlock(P, Tag, 1); }

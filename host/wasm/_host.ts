@@ -151,7 +151,9 @@ export class DriverHost {
     }
     // wasm passes i32 as signed; pointers, handles and ULONGs are unsigned.
     for (let i = 0; i < args.length; i++) args[i] = args[i]! >>> 0;
-    return fn(...args);
+    const result = fn(...args);
+    this.irps.afterCall();
+    return result;
   }
 
   /** A Suspending import: the C stack is parked and put back when the routine settles. */

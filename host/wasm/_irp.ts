@@ -43,6 +43,8 @@ export class IrpTwins {
   readonly byAddress = new Map<number, Twin>();
   private readonly byIrp = new WeakMap<IRP, Twin>();
   private readonly freed = new Set<number>();
+  /** The IRP the current kernel call took; its position goes back to C when the call returns. */
+  private taken: Twin | null = null;
   informationToC: InformationToC = (information) =>
     typeof information === "number" ? information : 0;
 
@@ -111,6 +113,7 @@ export class IrpTwins {
   take(address: number): IRP | null {
     if (address === 0) return null;
     const twin = this.twin(address, "a WSK call");
+    this.taken = twin;
     const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
     const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
     const index = Math.min(current, Irp.StackCount + 1) - 2;
@@ -125,6 +128,24 @@ export class IrpTwins {
     IrpSp.Context = context;
     IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
     return Irp;
+  }
+
+  /** After a kernel call returned: C sees the IRP passed down (CurrentLocation), as IoCallDriver shows it. */
+  afterCall(): void {
+    const twin = this.taken;
+    if (twin === null) return;
+    this.taken = null;
+    this.syncPosition(twin);
+  }
+
+  private syncPosition(twin: Twin): void {
+    const { mem } = this;
+    const { Irp, address } = twin;
+    if (!this.byAddress.has(address)) return;
+    mem.setByte(address + mem.off("IRP.CurrentLocation"), Irp.CurrentLocation);
+    const stack = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    mem.setU32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"), stack);
   }
 
   /** Registers work for when the IRP completes (or runs it now when there is no IRP). */

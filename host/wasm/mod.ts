@@ -48,7 +48,7 @@ export { RegistryStore } from "./_registry.ts";
 
 /** Options for {@linkcode loadWasmDriver}. */
 export interface WasmDriverOptions {
-  /** The driver's fixed memory in 64 KiB pages (default 512 = 32 MiB). */
+  /** The driver's fixed memory in 64 KiB pages (default 1024 = 64 MiB). */
   memoryPages?: number;
   /** Bytes of C stack for each PASSIVE_LEVEL entry point, thread and the DPC stack (default 64 KiB). */
   stackSize?: number;
@@ -70,7 +70,7 @@ export interface WasmDriver extends DriverModule {
   readonly host: DriverHost;
 }
 
-const DEFAULT_PAGES = 512;
+const DEFAULT_PAGES = 1024;
 const DEFAULT_STACK = 64 * 1024;
 
 /**

@@ -108,7 +108,9 @@ export function startDriver(
       }
     },
     async stop() {
-      if (!ended) child.kill("SIGTERM");
+      try {
+        child.kill("SIGTERM");
+      } catch { /* it already exited */ }
       return { code: await done, output: text };
     },
     async exited() {

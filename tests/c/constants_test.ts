@@ -22,7 +22,9 @@ function constantAsserts(): string {
   for (const [name, value] of [...Object.entries(irp), ...Object.entries(wsk)]) {
     if (typeof value !== "number" || /^[a-z]/.test(name)) continue;
     const hex = (value >>> 0).toString(16);
-    lines.push(`_Static_assert((unsigned long)(${name}) == 0x${hex}UL, "${name} is 0x${hex} in TypeScript");`);
+    lines.push(
+      `_Static_assert((unsigned long)(${name}) == 0x${hex}UL, "${name} is 0x${hex} in TypeScript");`,
+    );
   }
   lines.push(
     `_Static_assert(sizeof(WSK_TRANSPORT) == ${wsk.sizeofWskTransport}, "sizeof(WSK_TRANSPORT)");`,

@@ -8,7 +8,7 @@ import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 const CLIENTS = 50;
 const MIB = 1024 * 1024;
 
-for (const source of ["examples/c/echosrv.c"]) {
+for (const source of ["examples/c/echosrv.c", "examples/c/echo_events.c"]) {
   Deno.test({
     name:
       `${source}: 50 concurrent clients × 1 MiB get back exactly what they sent, over IPv4 and IPv6`,
