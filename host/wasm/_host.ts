@@ -236,6 +236,12 @@ export class DriverHost {
         leaks.push({ kind: "thread", description: `system thread ${thread.name} still running` });
       }
     }
+    for (const item of this.kernel.workItems) {
+      leaks.push({
+        kind: "other",
+        description: `work item at 0x${item.toString(16)} not freed (IoFreeWorkItem)`,
+      });
+    }
     if (this.objects.retained.size) {
       leaks.push({
         kind: "other",

@@ -55,6 +55,8 @@ export class Kernel {
   private nextHandle = 0x80000000;
   private nextThreadId = 0x100;
   private line = "";
+  /** Work items allocated and not freed. */
+  readonly workItems = new Set<number>();
 
   constructor(private readonly d: KernelDeps) {}
 
@@ -229,6 +231,24 @@ export class Kernel {
     }
   }
 
+  /** A work item runs at PASSIVE_LEVEL on its own stack, once the caller yields. */
+  private queueWorkItem(Item: number, Routine: number, Context: number): void {
+    const { machine, table, mem } = this.d;
+    const routine = table.get(Routine);
+    setTimeout(() => {
+      const context = machine.newContext(`work item ${table.name(Routine)}`);
+      machine.runPassive(context, routine, [mem.u32(Item), Context])
+        .catch((error) =>
+          machine.raise(
+            error instanceof BugCheckError
+              ? error
+              : new BugCheckError(0x1E, [0, 0, 0, 0], String(error)),
+          )
+        )
+        .finally(() => machine.releaseContext(context));
+    }, 0);
+  }
+
   ObReferenceObjectByHandle(
     Handle: number,
     _Access: number,
@@ -328,7 +348,24 @@ export class Kernel {
         mem.setByte(Irql, OldIrql.value);
       },
       IoReleaseCancelSpinLock: (Irql: number) => IoReleaseCancelSpinLock(Irql),
+      // Device objects from C are not bridged yet (docs/fidelity.md): they fail as a full system would.
       IofCallDriver: () => STATUS_NOT_SUPPORTED,
+      IoCreateDevice: () => STATUS_NOT_SUPPORTED,
+      IoCreateSymbolicLink: () => STATUS_NOT_SUPPORTED,
+      IoDeleteSymbolicLink: () => STATUS_NOT_SUPPORTED,
+      IoDeleteDevice: () => {},
+      IoAllocateWorkItem: (DeviceObject: number) => {
+        const item = this.d.allocate(8, 0x74496b57 /* 'WkIt' */);
+        mem.setU32(item, DeviceObject);
+        this.workItems.add(item);
+        return item;
+      },
+      IoQueueWorkItem: (Item: number, Routine: number, _QueueType: number, Context: number) =>
+        this.queueWorkItem(Item, Routine, Context),
+      IoFreeWorkItem: (Item: number) => {
+        this.workItems.delete(Item);
+        this.d.free(Item);
+      },
       DbgPrint: (Format: number, Args: number) => {
         this.output(formatC(mem, mem.cstr(Format), Args));
         return STATUS_SUCCESS;
