@@ -45,10 +45,12 @@ export class RegistryStore {
     if (!this.keys.has(key.toLowerCase())) this.keys.set(key.toLowerCase(), new Map());
   }
 
+  /** Whether `key` exists. */
   has(key: string): boolean {
     return this.keys.has(key.toLowerCase());
   }
 
+  /** The value `name` under `key`, if any. */
   get(key: string, name: string): RegistryValue | undefined {
     return this.keys.get(key.toLowerCase())?.get(name.toLowerCase());
   }

@@ -44,7 +44,11 @@ import type { DriverModule, LeakEntry } from "../driver_module.ts";
 import { DriverHost, SUSPENDING_IMPORTS } from "./_host.ts";
 import { RegistryStore } from "./_registry.ts";
 
-export { RegistryStore } from "./_registry.ts";
+export { RegistryStore, type RegistryValue } from "./_registry.ts";
+export type { DriverModule, LeakEntry } from "../driver_module.ts";
+export type { DRIVER_OBJECT } from "../../irp/device.ts";
+export type { NTSTATUS } from "../../irp/ntstatus.ts";
+export type { UNICODE_STRING } from "../../wsk/structures.ts";
 
 /** Options for {@linkcode loadWasmDriver}. */
 export interface WasmDriverOptions {
@@ -66,8 +70,6 @@ export interface WasmDriverOptions {
 export interface WasmDriver extends DriverModule {
   /** The imports the driver uses that wskemu does not implement (calling one bug checks). */
   readonly missingImports: string[];
-  /** The host side, for diagnostics. */
-  readonly host: DriverHost;
 }
 
 const DEFAULT_PAGES = 1024;
@@ -111,7 +113,6 @@ export async function loadWasmDriver(
   });
   return {
     missingImports: h.missing(module),
-    host: h,
     DriverEntry: (DriverObject, RegistryPath) =>
       driverEntry(h, registry, options.parameters ?? {}, DriverObject, RegistryPath),
     leaks: (): LeakEntry[] => h.leaks(),

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
-async function echoServer(hostname: string) {
+function echoServer(hostname: string) {
   const listener = Deno.listen({ hostname, port: 0 });
   const serving = (async () => {
     const conn = await listener.accept();
@@ -20,7 +20,7 @@ for (const [host, hostname] of [["localhost", "127.0.0.1"], ["::1", "::1"]]) {
     ignore: !haveToolchain,
     async fn() {
       const wasm = await driverWasm("examples/c/bsd/bsd_client.c", "examples/c/bsd/ksocket.c");
-      const server = await echoServer(hostname!);
+      const server = echoServer(hostname!);
       const driver = startDriver(wasm, { Host: host!, Port: server.port });
       try {
         await driver.waitFor(/bsd_client: done/);
