@@ -1,7 +1,7 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Small buggy C drivers, each caught with the bug check Windows (with Driver
 // Verifier) would raise, or listed in the unload report; and one correct
-// driver whose interleaved threads keep their stacks intact.
+// drivers: interleaved threads keep their stacks intact, a work item may block.
 import assert from "node:assert/strict";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
@@ -67,5 +67,18 @@ Deno.test({
     assert.match(output, /4 threads, 500 rounds, 4000 completions in between: every stack intact/);
     assert.match(output, /unloaded: 0 IRPs, 0 sockets and 0 pool blocks outstanding/);
     assert.equal(code, 0);
+  },
+});
+
+Deno.test({
+  name:
+    "tests/c/drivers/work_item.c: a work item runs at PASSIVE_LEVEL on its own stack and may block",
+  ignore: !haveToolchain,
+  async fn() {
+    const driver = startDriver(await driverWasm("tests/c/drivers/work_item.c"));
+    await driver.waitFor(/DriverEntry: /);
+    const { code, output } = await driver.stop();
+    assert.match(output, /work item ran at IRQL 0 with context hello/);
+    assert.equal(code, 0, output);
   },
 });
