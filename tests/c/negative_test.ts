@@ -1,6 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Small buggy C drivers, each caught with the bug check Windows (with Driver
-// Verifier) would raise, or listed in the unload report; and one correct
+// Verifier) would raise, or listed in the unload report; and two correct
 // drivers: interleaved threads keep their stacks intact, a work item may block.
 import assert from "node:assert/strict";
 import { driverWasm, haveToolchain, startDriver } from "./_driver.ts";
