@@ -219,15 +219,16 @@ export class ListenSocket extends SocketBase {
     const context = { value: null as unknown };
     const dispatch = { value: null as WSK_CLIENT_CONNECTION_DISPATCH | null };
     this.#unclaimed.delete(socket);
-    const status = callback(
-      this.context,
-      WSK_FLAG_AT_DISPATCH_LEVEL,
-      this.#address(socket, "local"),
-      this.#address(socket, "remote"),
-      socket,
-      context,
-      dispatch,
-    );
+    const status = this.runEvent(WSK_EVENT_ACCEPT, () =>
+      callback(
+        this.context,
+        WSK_FLAG_AT_DISPATCH_LEVEL,
+        this.#address(socket, "local"),
+        this.#address(socket, "remote"),
+        socket,
+        context,
+        dispatch,
+      ));
     if (status !== STATUS_SUCCESS) {
       // STATUS_REQUEST_NOT_ACCEPTED (or anything else): WSK closes the socket; the peer sees a reset.
       socket.abortive(STATUS_REQUEST_NOT_ACCEPTED);
@@ -313,9 +314,13 @@ export class ListenSocket extends SocketBase {
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {
       if (!this.closed) {
-        callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
-          value: null,
-        });
+        this.runEvent(
+          WSK_EVENT_ACCEPT,
+          () =>
+            callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
+              value: null,
+            }),
+        );
       }
     });
   }
