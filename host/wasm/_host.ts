@@ -8,7 +8,7 @@ import { IrpTwins } from "./_irp.ts";
 import { Kernel } from "./_kernel.ts";
 import { Machine } from "./_machine.ts";
 import { checkLayout, CMemory, readLayout } from "./_memory.ts";
-import { RegistryBridge, type RegistryStore } from "./_registry.ts";
+import { RegistryBridge, type RegistrySource } from "./_registry.ts";
 import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
@@ -28,7 +28,7 @@ export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
 export interface HostOptions {
   stackSize: number;
   specialPool: boolean;
-  registry: RegistryStore;
+  registry: RegistrySource;
   print(line: string): void;
 }
 

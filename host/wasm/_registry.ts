@@ -26,8 +26,23 @@ const SERVICES = "\\Registry\\Machine\\System\\CurrentControlSet\\Services";
 /** One registry value: a REG_DWORD number or a REG_SZ string. */
 export type RegistryValue = number | string;
 
+/**
+ * What the C registry routines read: keys by full path (`\\Registry\\Machine\\...`,
+ * case-insensitive) and their values. The host's registry can stand behind it.
+ */
+export interface RegistrySource {
+  /** Whether `key` exists. */
+  has(key: string): boolean;
+  /** The value `name` under `key`, if any. */
+  get(key: string, name: string): RegistryValue | undefined;
+  /** Creates `key` when missing (DriverEntry's `Parameters` key always exists). */
+  createKey(key: string): void;
+  /** Sets a value (a driver's `parameters` option). */
+  set(key: string, name: string, value: RegistryValue): void;
+}
+
 /** Keys (case-insensitive full paths) and their values. */
-export class RegistryStore {
+export class RegistryStore implements RegistrySource {
   private readonly keys = new Map<string, Map<string, RegistryValue>>();
 
   /** Sets `name` under `key`, creating the key (and its parents) as needed. */
@@ -68,7 +83,7 @@ export class RegistryBridge {
 
   constructor(
     private readonly mem: CMemory,
-    private readonly store: RegistryStore,
+    private readonly store: RegistrySource,
     private readonly allocate: (size: number) => number,
     private readonly callQueryRoutine: (routine: number, ...args: number[]) => number,
   ) {}

@@ -42,9 +42,9 @@ import { STATUS_SUCCESS, STATUS_UNSUCCESSFUL } from "../../irp/ntstatus.ts";
 import type { UNICODE_STRING } from "../../wsk/structures.ts";
 import type { DriverModule, LeakEntry } from "../driver_module.ts";
 import { DriverHost, SUSPENDING_IMPORTS } from "./_host.ts";
-import { RegistryStore } from "./_registry.ts";
+import { type RegistrySource, RegistryStore } from "./_registry.ts";
 
-export { RegistryStore, type RegistryValue } from "./_registry.ts";
+export { type RegistrySource, RegistryStore, type RegistryValue } from "./_registry.ts";
 export type { DriverModule, LeakEntry } from "../driver_module.ts";
 export type { DRIVER_OBJECT } from "../../irp/device.ts";
 export type { NTSTATUS } from "../../irp/ntstatus.ts";
@@ -60,8 +60,8 @@ export interface WasmDriverOptions {
   specialPool?: boolean;
   /** Values under `RegistryPath\Parameters`: a number is a REG_DWORD, a string a REG_SZ. */
   parameters?: Record<string, number | string>;
-  /** The registry the driver reads (default: a fresh one holding `parameters`). */
-  registry?: RegistryStore;
+  /** The registry the driver reads (default: a fresh store holding `parameters`). */
+  registry?: RegistrySource;
   /** Where DbgPrint / DbgPrintEx / KdPrint / WPP lines go (default console.log). */
   print?: (line: string) => void;
 }
@@ -131,7 +131,7 @@ function cUnicodeString(h: DriverHost, address: number, text: string): void {
 
 async function driverEntry(
   h: DriverHost,
-  registry: RegistryStore,
+  registry: RegistrySource,
   parameters: Record<string, number | string>,
   DriverObject: DRIVER_OBJECT,
   RegistryPath: UNICODE_STRING,
