@@ -12,6 +12,7 @@ import {
   IoCancelIrp,
   IoFreeIrp,
   IoReuseIrp,
+  IoSetNextIrpStackLocation,
   type IRP,
   SL_INVOKE_ON_CANCEL,
   SL_INVOKE_ON_ERROR,
@@ -116,6 +117,12 @@ export class IrpTwins {
     this.taken = twin;
     const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
     const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
+    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the twin too.
+    while (
+      Irp.CurrentLocation > Math.max(current, 2) && Irp.CurrentLocation <= Irp.StackCount + 1
+    ) {
+      IoSetNextIrpStackLocation(Irp);
+    }
     const index = Math.min(current, Irp.StackCount + 1) - 2;
     if (index < 0 || index >= Irp.StackCount) return Irp; // no location: wskemu bug checks 0x35
     const location = address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
