@@ -4,6 +4,7 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTagName } from "../../irp/pool.ts";
+import { DeviceBridge } from "./_device.ts";
 import { IrpTwins } from "./_irp.ts";
 import { Kernel } from "./_kernel.ts";
 import { Machine } from "./_machine.ts";
@@ -54,6 +55,7 @@ export class DriverHost {
   readonly objects: WskObjects;
   readonly wsk: WskBridge;
   readonly registry: RegistryBridge;
+  readonly devices: DeviceBridge;
   readonly exports: DriverExports;
   private readonly impl: Record<string, CallableFunction>;
 
@@ -128,7 +130,25 @@ export class DriverHost {
       allocate,
       free,
     });
-    this.impl = { ...this.kernel.imports(), ...this.wsk.imports() };
+    this.devices = new DeviceBridge({
+      mem: this.mem,
+      machine: this.machine,
+      table: this.table,
+      irps: this.irps,
+      allocate,
+      free,
+    });
+    const devices = this.devices;
+    this.impl = {
+      ...this.kernel.imports(),
+      ...this.wsk.imports(),
+      IoCreateDevice: devices.IoCreateDevice.bind(devices),
+      IoDeleteDevice: devices.IoDeleteDevice.bind(devices),
+      IoCreateSymbolicLink: (Link: number, Device: number) =>
+        devices.symbolicLink("IoCreateSymbolicLink", Link, Device),
+      IoDeleteSymbolicLink: (Link: number) => devices.symbolicLink("IoDeleteSymbolicLink", Link),
+      IofCompleteRequest: devices.IofCompleteRequest.bind(devices),
+    };
   }
 
   /** Names the driver imports that wskemu does not implement. */
@@ -235,6 +255,12 @@ export class DriverHost {
       if (!thread.ended) {
         leaks.push({ kind: "thread", description: `system thread ${thread.name} still running` });
       }
+    }
+    for (const address of this.devices.devices.keys()) {
+      leaks.push({
+        kind: "other",
+        description: `device object at 0x${address.toString(16)} not deleted (IoDeleteDevice)`,
+      });
     }
     for (const item of this.kernel.workItems) {
       leaks.push({

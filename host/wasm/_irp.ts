@@ -66,6 +66,20 @@ export class IrpTwins {
     return true;
   }
 
+  /** An IRP the I/O manager built (a request to the C driver's device): C memory stands in for it. */
+  adopt(address: number, Irp: IRP): void {
+    const twin: Twin = { address, Irp, function: "the I/O manager", site: "", fixups: [] };
+    this.byAddress.set(address, twin);
+    this.byIrp.set(Irp, twin);
+  }
+
+  /** The C stand-in of an adopted IRP is gone (it completed). */
+  forget(address: number): void {
+    const twin = this.byAddress.get(address);
+    if (twin) this.byIrp.delete(twin.Irp);
+    this.byAddress.delete(address);
+  }
+
   /** The twin of a C IRP; a pointer that is not a live IRP is the bug check IoFreeIrp would give. */
   twin(address: number, what: string): Twin {
     const twin = this.byAddress.get(address);

@@ -348,12 +348,8 @@ export class Kernel {
         mem.setByte(Irql, OldIrql.value);
       },
       IoReleaseCancelSpinLock: (Irql: number) => IoReleaseCancelSpinLock(Irql),
-      // Device objects from C are not bridged yet (docs/fidelity.md): they fail as a full system would.
+      // Calls from C down to another driver's device are not bridged yet (docs/fidelity.md).
       IofCallDriver: () => STATUS_NOT_SUPPORTED,
-      IoCreateDevice: () => STATUS_NOT_SUPPORTED,
-      IoCreateSymbolicLink: () => STATUS_NOT_SUPPORTED,
-      IoDeleteSymbolicLink: () => STATUS_NOT_SUPPORTED,
-      IoDeleteDevice: () => {},
       IoAllocateWorkItem: (DeviceObject: number) => {
         const item = this.d.allocate(8, 0x74496b57 /* 'WkIt' */);
         mem.setU32(item, DeviceObject);

@@ -190,12 +190,17 @@ export class Machine {
    * frames); a trap becomes a bug check.
    */
   inDpc<T>(work: () => T, where: string): T {
+    return this.inContext(this.dpc, work, where);
+  }
+
+  /** Runs `work` synchronously on `context` (staying below the caller's frames when it is already there). */
+  inContext<T>(context: ExecContext, work: () => T, where: string): T {
     const previous = this.current;
     const sp = this.exports.stackPointer;
     const savedSp = sp.value;
-    if (previous !== this.dpc) {
-      this.current = this.dpc;
-      sp.value = this.dpc.top;
+    if (previous !== context) {
+      this.current = context;
+      sp.value = context.top;
     }
     try {
       return work();

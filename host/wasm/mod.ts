@@ -150,6 +150,7 @@ async function driverEntry(
   mem.setU32(extension + mem.off("DRIVER_EXTENSION.DriverObject"), driver);
   cUnicodeString(h, driver + mem.off("DRIVER_OBJECT.DriverName"), DriverObject.DriverName.Buffer);
   cUnicodeString(h, registryPath, RegistryPath.Buffer);
+  h.devices.attach(DriverObject, driver);
   const entry = machine.newContext("DriverEntry");
   let status: number;
   try {
@@ -163,6 +164,7 @@ async function driverEntry(
   } finally {
     machine.releaseContext(entry);
   }
+  if (status === STATUS_SUCCESS) h.devices.publish();
   const unload = mem.u32(driver + mem.off("DRIVER_OBJECT.DriverUnload"));
   if (status === STATUS_SUCCESS && unload !== 0) {
     DriverObject.DriverUnload = async () => {
