@@ -252,7 +252,7 @@ export class DeviceBridge {
     IoCompleteRequest(Irp, PriorityBoost);
   }
 
-  /** IoMarkIrpPending was written in C memory; the C request still in flight, for the unload report. */
+  /** Requests the C driver has not completed yet, for the unload report. */
   pending(): number {
     return this.requests.size;
   }

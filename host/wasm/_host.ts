@@ -256,6 +256,12 @@ export class DriverHost {
         leaks.push({ kind: "thread", description: `system thread ${thread.name} still running` });
       }
     }
+    if (this.devices.pending()) {
+      leaks.push({
+        kind: "irp",
+        description: `${this.devices.pending()} request(s) to the driver's devices never completed`,
+      });
+    }
     for (const address of this.devices.devices.keys()) {
       leaks.push({
         kind: "other",
