@@ -25,6 +25,10 @@ export const PAGE_FAULT_IN_NONPAGED_AREA: number = 0x50;
 export const UNEXPECTED_KERNEL_MODE_TRAP: number = 0x7F;
 /** `BAD_POOL_CALLER` (0xC2): a bad pool request (double free, wrong tag, ...). */
 export const BAD_POOL_CALLER: number = 0xC2;
+/** `SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION` (0xC1): special pool found a write outside a block (P4 = 0x24: past its end). */
+export const SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION: number = 0xC1;
+/** `PAGE_FAULT_IN_FREED_SPECIAL_POOL` (0xCC): a use of special pool after it was freed. */
+export const PAGE_FAULT_IN_FREED_SPECIAL_POOL: number = 0xCC;
 /** `DRIVER_VERIFIER_DETECTED_VIOLATION` (0xC4): a Driver Verifier check failed (sub-code in P1). */
 export const DRIVER_VERIFIER_DETECTED_VIOLATION: number = 0xC4;
 /** `DRIVER_VERIFIER_IOMANAGER_VIOLATION` (0xC9): an I/O Verification check failed (sub-code in P1). */
@@ -44,6 +48,8 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [PAGE_FAULT_IN_NONPAGED_AREA, "PAGE_FAULT_IN_NONPAGED_AREA"],
   [UNEXPECTED_KERNEL_MODE_TRAP, "UNEXPECTED_KERNEL_MODE_TRAP"],
   [BAD_POOL_CALLER, "BAD_POOL_CALLER"],
+  [SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"],
+  [PAGE_FAULT_IN_FREED_SPECIAL_POOL, "PAGE_FAULT_IN_FREED_SPECIAL_POOL"],
   [DRIVER_VERIFIER_DETECTED_VIOLATION, "DRIVER_VERIFIER_DETECTED_VIOLATION"],
   [DRIVER_VERIFIER_IOMANAGER_VIOLATION, "DRIVER_VERIFIER_IOMANAGER_VIOLATION"],
   [

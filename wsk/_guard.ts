@@ -5,6 +5,7 @@
 // TypeError that such input causes becomes that bug check, never an exception
 // of another kind escaping a WSK call.
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../irp/bugcheck.ts";
+import { hooks } from "../irp/_hooks.ts";
 
 /** STATUS_ACCESS_VIOLATION: the exception code of a bad pointer dereference. */
 const ACCESS_VIOLATION = 0xC0000005;
@@ -18,6 +19,8 @@ type AnyFunction = (...args: any[]) => any;
 export function guard<F extends AnyFunction>(name: string, fn: F): F {
   if (guarded.has(fn)) return fn;
   const wrapped = function (...args: Parameters<F>): ReturnType<F> {
+    // The driver host's trace and hang detection see each call (one branch when off).
+    if (hooks.call !== null) hooks.call(name, args);
     try {
       return fn(...args);
     } catch (error) {

@@ -13,7 +13,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Transport } from "../transport/types.ts";
-import { WskClientState } from "./_client.ts";
+import { liveClients, WskClientState } from "./_client.ts";
 import { MAKE_WSK_VERSION, WSK_MAJOR_VERSION } from "./constants.ts";
 import { WskProviderDispatch } from "./provider.ts";
 import type {
@@ -175,6 +175,7 @@ export async function WskDeregister(WskRegistration: WSK_REGISTRATION | null): P
   client.deregistering = true;
   for (const op of [...client.listChanges]) op.cancel();
   await client.whenIdle();
+  liveClients.delete(client);
   clients.delete(WskRegistration);
   WskRegistration.ReservedRegistrationContext = null;
 }
