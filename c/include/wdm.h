@@ -485,6 +485,7 @@ typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
 #define IO_TYPE_IRP 6
 #define IO_TYPE_DEVICE 3
 #define IO_TYPE_DRIVER 4
+#define IO_TYPE_FILE 5
 
 typedef struct _IO_STACK_LOCATION {
   UCHAR MajorFunction;

@@ -11,6 +11,12 @@ import {
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
+import {
+  registryCreateKey,
+  registryKeyExists,
+  registryQueryValue,
+  registrySetValue,
+} from "../../irp/registry.ts";
 
 const STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034;
 const REG_SZ = 1;
@@ -41,7 +47,31 @@ export interface RegistrySource {
   set(key: string, name: string, value: RegistryValue): void;
 }
 
-/** Keys (case-insensitive full paths) and their values. */
+/**
+ * The host's registry (irp/registry.ts): what `deno task driver run --param`
+ * writes and TS drivers read. REG_DWORD values are numbers, REG_SZ strings.
+ */
+export const hostRegistry: RegistrySource = {
+  has: (key) => registryKeyExists(key),
+  get(key, name) {
+    const value = registryQueryValue(key, name);
+    if (value === null) return undefined;
+    const view = new DataView(value.Data.buffer, value.Data.byteOffset, value.Data.byteLength);
+    if (value.Type === REG_DWORD && value.Data.byteLength >= 4) return view.getUint32(0, true);
+    let text = "";
+    for (let i = 0; i + 1 < value.Data.byteLength; i += 2) {
+      const c = view.getUint16(i, true);
+      if (c === 0) break;
+      text += String.fromCharCode(c);
+    }
+    return text;
+  },
+  createKey: (key) => registryCreateKey(key),
+  set: (key, name, value) =>
+    registrySetValue(key, name, typeof value === "number" ? REG_DWORD : REG_SZ, value),
+};
+
+/** Keys (case-insensitive full paths) and their values, apart from the host's registry. */
 export class RegistryStore implements RegistrySource {
   private readonly keys = new Map<string, Map<string, RegistryValue>>();
 

@@ -42,9 +42,14 @@ import { STATUS_SUCCESS, STATUS_UNSUCCESSFUL } from "../../irp/ntstatus.ts";
 import type { UNICODE_STRING } from "../../wsk/structures.ts";
 import type { DriverModule, LeakEntry } from "../driver_module.ts";
 import { DriverHost, SUSPENDING_IMPORTS } from "./_host.ts";
-import { type RegistrySource, RegistryStore } from "./_registry.ts";
+import { hostRegistry, type RegistrySource } from "./_registry.ts";
 
-export { type RegistrySource, RegistryStore, type RegistryValue } from "./_registry.ts";
+export {
+  hostRegistry,
+  type RegistrySource,
+  RegistryStore,
+  type RegistryValue,
+} from "./_registry.ts";
 export type { DriverModule, LeakEntry } from "../driver_module.ts";
 export type { DRIVER_OBJECT } from "../../irp/device.ts";
 export type { NTSTATUS } from "../../irp/ntstatus.ts";
@@ -60,7 +65,7 @@ export interface WasmDriverOptions {
   specialPool?: boolean;
   /** Values under `RegistryPath\Parameters`: a number is a REG_DWORD, a string a REG_SZ. */
   parameters?: Record<string, number | string>;
-  /** The registry the driver reads (default: a fresh store holding `parameters`). */
+  /** The registry the driver reads (default: the host's, irp/registry.ts, where `--param` values go). */
   registry?: RegistrySource;
   /** Where DbgPrint / DbgPrintEx / KdPrint / WPP lines go (default console.log). */
   print?: (line: string) => void;
@@ -104,7 +109,7 @@ export async function loadWasmDriver(
       : (...args: number[]) => bound.host!.call(name, args);
   }
   const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
-  const registry = options.registry ?? new RegistryStore();
+  const registry = options.registry ?? hostRegistry;
   const h = bound.host = new DriverHost(module, instance, memory, {
     stackSize: options.stackSize ?? DEFAULT_STACK,
     specialPool: options.specialPool ?? true,
