@@ -96,6 +96,71 @@ export function trapAsBugCheck(error: unknown, where: string): BugCheckError {
   );
 }
 
+/** Functions of the C runtime (c/rt/): a report names the driver function that called them. */
+const RUNTIME_FUNCTIONS = new Set([
+  "IoFreeIrp",
+  "IoReuseIrp",
+  "IoInitializeIrp",
+  "rtIoAllocateIrp",
+  "rtIoAllocateMdl",
+  "IoFreeMdl",
+  "MmBuildMdlForNonPagedPool",
+  "MmProbeAndLockPages",
+  "MmMapLockedPagesSpecifyCache",
+  "CheckBuffer",
+  "KeWaitForSingleObject",
+  "KeDelayExecutionThread",
+  "WskDeregister",
+  "WskCaptureProviderNPI",
+  "ExAcquireFastMutex",
+  "ExReleaseFastMutex",
+  "KeReleaseMutex",
+  "KeAcquireSpinLock",
+  "KeReleaseSpinLock",
+  "KeAcquireSpinLockRaiseToDpc",
+  "KeRaiseIrqlToDpcLevel",
+  "KeAcquireInStackQueuedSpinLock",
+  "KeReleaseInStackQueuedSpinLock",
+  "rtAllocatePool",
+  "rtAllocateInternal",
+  "rtLookasideAllocate",
+  "ExFreePool",
+  "ExFreePoolWithTag",
+  "ExFreeToNPagedLookasideList",
+  "FreeBlock",
+  "Take",
+  "Carve",
+  "RtlAnsiStringToUnicodeString",
+  "RtlUnicodeStringToAnsiString",
+  "RtlFreeUnicodeString",
+  "RtlFreeAnsiString",
+  "RtlStringCchVPrintfA",
+  "RtlStringCchVPrintfW",
+  "RtlStringCchPrintfA",
+  "RtlStringCchPrintfW",
+  "RtlStringCbPrintfA",
+  "RtlStringCbPrintfW",
+  "RtlUnicodeStringPrintf",
+  "KeQueryPerformanceCounter",
+]);
+
+/**
+ * Points a bug check's stack at the C code: wasm frames become
+ * `at Function (driver.wasm:1:offset)` and the host's own frames go, so a
+ * report's "driver frame" names the C function that broke the rule.
+ */
+export function attributeToC(error: BugCheckError, modulePath: string): BugCheckError {
+  const stack = error.stack ?? "";
+  const frames = [
+    ...stack.matchAll(/at (\S+) \(wasm:\/\/[^:]+:wasm-function\[\d+\]:(0x[0-9a-f]+)\)/g),
+  ];
+  while (frames.length > 1 && RUNTIME_FUNCTIONS.has(frames[0]![1]!)) frames.shift();
+  if (frames.length === 0) return error;
+  const lines = frames.map(([, fn, offset]) => `    at ${fn} (${modulePath}:1:${Number(offset)})`);
+  error.stack = `${error.name}: ${error.message}\n${lines.join("\n")}`;
+  return error;
+}
+
 /** The one emulated CPU that C code runs on. */
 export class Machine {
   current: ExecContext | null = null;
@@ -103,6 +168,8 @@ export class Machine {
   /** The first bug check: the machine runs no more C code after it. */
   halted: BugCheckError | null = null;
   readonly contexts = new Set<ExecContext>();
+  /** The driver's .wasm, named in the stacks of its bug checks. */
+  modulePath = "driver.wasm";
 
   constructor(
     private readonly mem: CMemory,
@@ -179,7 +246,7 @@ export class Machine {
       return await result;
     } catch (error) {
       if (error instanceof ThreadExit) return error.ExitStatus;
-      const bugCheck = trapAsBugCheck(error, context.name);
+      const bugCheck = attributeToC(trapAsBugCheck(error, context.name), this.modulePath);
       this.halted ??= bugCheck;
       throw bugCheck;
     }
@@ -205,7 +272,7 @@ export class Machine {
     try {
       return work();
     } catch (error) {
-      const bugCheck = trapAsBugCheck(error, where);
+      const bugCheck = attributeToC(trapAsBugCheck(error, where), this.modulePath);
       this.halted ??= bugCheck;
       throw bugCheck;
     } finally {

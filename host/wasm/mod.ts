@@ -116,6 +116,7 @@ export async function loadWasmDriver(
     registry,
     print: options.print ?? ((line) => console.log(line)),
   });
+  h.machine.modulePath = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   return {
     missingImports: h.missing(module),
     DriverEntry: (DriverObject, RegistryPath) =>
