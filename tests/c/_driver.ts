@@ -57,7 +57,7 @@ export async function driverWasm(...sources: string[]): Promise<string> {
   return output;
 }
 
-/** A C driver running in its own process under tests/c/_runner.ts. */
+/** A C driver running in its own process under `deno task driver run`. */
 export interface RunningDriver {
   /** Everything printed so far. */
   output(): string;
@@ -69,12 +69,16 @@ export interface RunningDriver {
   exited(): Promise<{ code: number; output: string }>;
 }
 
-/** Starts `wasm` with registry parameters, as `deno task driver run wasm --param ...` would. */
+/**
+ * Starts `deno task driver run wasm --param NAME=VALUE... [options]` (host/cli.ts), as a user
+ * would: DriverEntry, then DriverUnload and the unload report on SIGTERM (or after `--for`).
+ */
 export function startDriver(
   wasm: string,
   parameters: Record<string, number | string> = {},
+  options: string[] = [],
 ): RunningDriver {
-  const args = ["run", "-A", `${ROOT}tests/c/_runner.ts`, wasm];
+  const args = ["run", "-A", `${ROOT}host/cli.ts`, "run", wasm, ...options];
   for (const [name, value] of Object.entries(parameters)) args.push("--param", `${name}=${value}`);
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
     .spawn();
@@ -117,4 +121,21 @@ export function startDriver(
       return { code: await done, output: text };
     },
   };
+}
+
+/** The unload report of a clean run: nothing held, no bug check. */
+export function assertClean(output: string): void {
+  for (
+    const line of [
+      "IRPs still allocated: 0",
+      "Pool blocks still allocated: 0",
+      "Sockets not closed: 0",
+      "Bug checks: 0",
+    ]
+  ) {
+    if (!output.includes(line)) throw new Error(`the unload report lacks "${line}":\n${output}`);
+  }
+  if (!/clean: DriverEntry succeeded, no bug check, nothing leaked/.test(output)) {
+    throw new Error(`the run was not clean:\n${output}`);
+  }
 }
