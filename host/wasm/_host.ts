@@ -4,6 +4,7 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTagName } from "../../irp/pool.ts";
+import { DriverLoadError } from "../load.ts";
 import { DeviceBridge } from "./_device.ts";
 import { IrpTwins } from "./_irp.ts";
 import { Kernel } from "./_kernel.ts";
@@ -66,10 +67,18 @@ export class DriverHost {
     options: HostOptions,
   ) {
     this.exports = instance.exports as unknown as DriverExports;
+    if (
+      typeof this.exports.rtLayoutTable !== "function" ||
+      typeof this.exports.DriverEntry !== "function"
+    ) {
+      throw new DriverLoadError("not a wskemu C driver (build it with deno task driver build)");
+    }
     const layout = readLayout(memory, this.exports.rtLayoutTable());
     const problems = checkLayout(layout);
     if (problems.length) {
-      throw new Error(`wskemu: the driver was built against other headers: ${problems.join("; ")}`);
+      throw new DriverLoadError(
+        `the driver was built against other headers: ${problems.join("; ")}`,
+      );
     }
     this.mem = new CMemory(memory, layout);
     const allocate = (size: number, tag: number) => {

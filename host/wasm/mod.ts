@@ -41,6 +41,7 @@ import { BugCheckError } from "../../irp/bugcheck.ts";
 import { STATUS_SUCCESS, STATUS_UNSUCCESSFUL } from "../../irp/ntstatus.ts";
 import type { UNICODE_STRING } from "../../wsk/structures.ts";
 import type { DriverModule, LeakEntry } from "../driver_module.ts";
+import { DriverLoadError } from "../load.ts";
 import { DriverHost, SUSPENDING_IMPORTS } from "./_host.ts";
 import { hostRegistry, type RegistrySource } from "./_registry.ts";
 
@@ -96,7 +97,13 @@ export async function loadWasmDriver(
   path: string,
   options: WasmDriverOptions = {},
 ): Promise<WasmDriver> {
-  const module = await WebAssembly.compile(await Deno.readFile(path));
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(await Deno.readFile(path));
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DriverLoadError(`cannot load ${path}: ${why}`, { cause: error });
+  }
   const pages = options.memoryPages ?? DEFAULT_PAGES;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const bound: { host?: DriverHost } = {};
@@ -108,7 +115,18 @@ export async function loadWasmDriver(
       ? new WebAssembly.Suspending((...args: number[]) => bound.host!.callAsync(name, args))
       : (...args: number[]) => bound.host!.call(name, args);
   }
-  const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DriverLoadError(
+      `cannot load ${path}: ${why} (was it built by deno task driver build?)`,
+      {
+        cause: error,
+      },
+    );
+  }
   const registry = options.registry ?? hostRegistry;
   const h = bound.host = new DriverHost(module, instance, memory, {
     stackSize: options.stackSize ?? DEFAULT_STACK,
