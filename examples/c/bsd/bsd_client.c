@@ -66,7 +66,10 @@ VOID BsdMain(PVOID Context) {
       DbgPrint("bsd_client: connect to %s over %s: 0x%08X\n", Host, a->ai_family == AF_INET6 ? "IPv6" : "IPv4",
                Status);
       if (NT_SUCCESS(Status)) {
+        LARGE_INTEGER Start = KeQueryPerformanceCounter(NULL), End;
         Status = BsdExchange(Socket, Buffer);
+        End = KeQueryPerformanceCounter(NULL);
+        DbgPrint("bsd_client: exchange took %u us\n", (ULONG)((End.QuadPart - Start.QuadPart) / 10));
         KsClose(Socket);
         break;
       }
