@@ -354,6 +354,51 @@ VOID ExReleaseFastMutex(PFAST_MUTEX FastMutex);
 #define KeAcquireGuardedMutex ExAcquireFastMutex
 #define KeReleaseGuardedMutex ExReleaseFastMutex
 
+/* ---- DPCs and timers ------------------------------------------------------------- */
+typedef struct _KDPC *PKDPC, *PRKDPC;
+typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                               PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
+typedef struct _KDPC {
+  UCHAR Type;
+  UCHAR Importance;
+  USHORT Number;
+  LIST_ENTRY DpcListEntry;
+  PKDEFERRED_ROUTINE DeferredRoutine;
+  PVOID DeferredContext;
+  PVOID SystemArgument1;
+  PVOID SystemArgument2;
+  PVOID DpcData;
+} KDPC;
+typedef enum _TIMER_TYPE { NotificationTimer, SynchronizationTimer } TIMER_TYPE;
+#define TimerNotificationObject 8
+#define TimerSynchronizationObject 9
+typedef struct _KTIMER {
+  DISPATCHER_HEADER Header;
+  ULARGE_INTEGER DueTime;
+  LIST_ENTRY TimerListEntry;
+  struct _KDPC *Dpc;
+  LONG Period;
+} KTIMER, *PKTIMER, *PRKTIMER;
+FORCEINLINE VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext) {
+  __builtin_memset(Dpc, 0, sizeof(*Dpc));
+  Dpc->Type = 19; /* DpcObject */
+  Dpc->DeferredRoutine = DeferredRoutine;
+  Dpc->DeferredContext = DeferredContext;
+}
+FORCEINLINE VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type) {
+  __builtin_memset(Timer, 0, sizeof(*Timer));
+  Timer->Header.Type = (UCHAR)(TimerNotificationObject + Type);
+  InitializeListHead(&Timer->Header.WaitListHead);
+}
+FORCEINLINE VOID KeInitializeTimer(PKTIMER Timer) { KeInitializeTimerEx(Timer, NotificationTimer); }
+FORCEINLINE BOOLEAN KeReadStateTimer(PKTIMER Timer) { return Timer->Header.SignalState != 0; }
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc); /* host */
+#define KeSetTimer(Timer, DueTime, Dpc) KeSetTimerEx((Timer), (DueTime), 0, (Dpc))
+BOOLEAN KeCancelTimer(PKTIMER Timer); /* host */
+BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2); /* host */
+BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc); /* host */
+
 /* ---- Time ------------------------------------------------------------------- */
 VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime); /* host */
 #define KeQuerySystemTimePrecise KeQuerySystemTime

@@ -37,6 +37,7 @@ static const RT_LAYOUT_ENTRY Layout[] = {
     SIZE(MDL), FIELD(MDL, Next), FIELD(MDL, Size), FIELD(MDL, MdlFlags), FIELD(MDL, MappedSystemVa),
     FIELD(MDL, StartVa), FIELD(MDL, ByteCount), FIELD(MDL, ByteOffset),
     SIZE(KEVENT), FIELD(KEVENT, Header.Type), FIELD(KEVENT, Header.SignalState),
+    SIZE(KTIMER), FIELD(KTIMER, Dpc), SIZE(KDPC), FIELD(KDPC, DeferredRoutine), FIELD(KDPC, DeferredContext),
     SIZE(KTHREAD), FIELD(KTHREAD, StartRoutine), FIELD(KTHREAD, StartContext), FIELD(KTHREAD, UniqueThread),
     FIELD(KTHREAD, ExitStatus),
     SIZE(UNICODE_STRING), FIELD(UNICODE_STRING, Length), FIELD(UNICODE_STRING, MaximumLength),

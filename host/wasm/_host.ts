@@ -179,7 +179,7 @@ export class DriverHost {
       );
     }
     // wasm passes i32 as signed; pointers, handles and ULONGs are unsigned.
-    for (let i = 0; i < args.length; i++) args[i] = args[i]! >>> 0;
+    for (let i = 0; i < args.length; i++) if (typeof args[i] === "number") args[i] = args[i]! >>> 0;
     const result = fn(...args);
     this.irps.afterCall();
     return result;
@@ -275,6 +275,12 @@ export class DriverHost {
       leaks.push({
         kind: "other",
         description: `device object at 0x${address.toString(16)} not deleted (IoDeleteDevice)`,
+      });
+    }
+    for (const timer of this.kernel.timers.keys()) {
+      leaks.push({
+        kind: "other",
+        description: `timer at 0x${timer.toString(16)} still set (KeCancelTimer)`,
       });
     }
     for (const item of this.kernel.workItems) {

@@ -13,6 +13,7 @@ import {
   STATUS_TIMEOUT,
 } from "../../irp/ntstatus.ts";
 import { simulateLowResources } from "../../irp/verifier.ts";
+import { queueDpc } from "../../irp/completion.ts";
 import { formatC } from "./_format.ts";
 import type { IrpTwins } from "./_irp.ts";
 import { type ExecContext, type Machine, ThreadExit } from "./_machine.ts";
@@ -21,6 +22,14 @@ import type { RegistryBridge } from "./_registry.ts";
 import type { FunctionTable } from "./_table.ts";
 
 const THREAD_OBJECT = 6;
+const TIMER_NOTIFICATION_OBJECT = 8;
+const TIMER_SYNCHRONIZATION_OBJECT = 9;
+
+/** A dispatcher object's type as a wskemu event type: threads and notification timers notify. */
+function eventType(type: number): number {
+  if (type === THREAD_OBJECT || type === TIMER_NOTIFICATION_OBJECT) return NotificationEvent;
+  return type === TIMER_SYNCHRONIZATION_OBJECT ? 1 : type;
+}
 const EPOCH_1601_TO_1970_MS = 11_644_473_600_000;
 const STATUS_NOT_SUPPORTED = 0xC00000BB;
 
@@ -55,6 +64,8 @@ export class Kernel {
   private nextHandle = 0x80000000;
   private nextThreadId = 0x100;
   private line = "";
+  /** Timers set and not yet expired or cancelled: the pending host timer. */
+  readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   /** Work items allocated and not freed. */
   readonly workItems = new Set<number>();
 
@@ -79,7 +90,7 @@ export class Kernel {
       this.events.set(address, Event);
     }
     const type = mem.byte(address + mem.off("KEVENT.Header.Type"));
-    Event.Header.Type = type === THREAD_OBJECT ? NotificationEvent : type;
+    Event.Header.Type = eventType(type);
     Event.Header.SignalState = mem.i32(address + mem.off("KEVENT.Header.SignalState"));
     return Event;
   }
@@ -126,7 +137,7 @@ export class Kernel {
     this.noWaitAtDispatch("KeWaitForSingleObject", object, polling);
     const state = object + mem.off("KEVENT.Header.SignalState");
     if (mem.i32(state) !== 0) {
-      if (mem.byte(object + mem.off("KEVENT.Header.Type")) === 1) mem.setU32(state, 0);
+      if (eventType(mem.byte(object + mem.off("KEVENT.Header.Type"))) === 1) mem.setU32(state, 0);
       return STATUS_SUCCESS;
     }
     return polling ? STATUS_TIMEOUT : STATUS_PENDING;
@@ -231,6 +242,56 @@ export class Kernel {
     }
   }
 
+  /** KeSetTimerEx: the timer signals at DueTime (then every Period ms) and queues its DPC. */
+  KeSetTimerEx(Timer: number, DueTime: bigint, Period: number, Dpc: number): number {
+    const { mem } = this.d;
+    const wasSet = this.KeCancelTimer(Timer);
+    mem.setU32(Timer + mem.off("KEVENT.Header.SignalState"), 0);
+    mem.setU32(Timer + mem.off("KTIMER.Dpc"), Dpc);
+    const first = DueTime < 0n
+      ? Number(-DueTime) / 10_000
+      : Number(DueTime) / 10_000 - EPOCH_1601_TO_1970_MS - Date.now();
+    const fire = () => {
+      if (Period > 0) this.timers.set(Timer, setTimeout(fire, Period));
+      else this.timers.delete(Timer);
+      this.signal(Timer);
+      if (Dpc !== 0) this.KeInsertQueueDpc(Dpc, 0, 0);
+    };
+    this.timers.set(Timer, setTimeout(fire, Math.max(0, first)));
+    return wasSet ? 1 : 0;
+  }
+
+  /** KeCancelTimer: true when the timer was set. */
+  KeCancelTimer(Timer: number): boolean {
+    const pending = this.timers.get(Timer);
+    if (pending === undefined) return false;
+    clearTimeout(pending);
+    this.timers.delete(Timer);
+    return true;
+  }
+
+  private readonly queuedDpcs = new Set<number>();
+
+  /** KeInsertQueueDpc: the deferred routine runs from the completion queue at DISPATCH_LEVEL. */
+  KeInsertQueueDpc(Dpc: number, SystemArgument1: number, SystemArgument2: number): number {
+    const { mem, machine, table } = this.d;
+    if (this.queuedDpcs.has(Dpc)) return 0;
+    this.queuedDpcs.add(Dpc);
+    const routine = mem.u32(Dpc + mem.off("KDPC.DeferredRoutine"));
+    const name = table.name(routine);
+    const run = () => {
+      if (!this.queuedDpcs.delete(Dpc) || machine.halted) return;
+      const context = mem.u32(Dpc + mem.off("KDPC.DeferredContext"));
+      machine.inDpc(
+        () => table.call(routine, Dpc, context, SystemArgument1, SystemArgument2),
+        name,
+      );
+    };
+    Object.defineProperty(run, "name", { value: name });
+    queueDpc(run);
+    return 1;
+  }
+
   /** A work item runs at PASSIVE_LEVEL on its own stack, once the caller yields. */
   private queueWorkItem(Item: number, Routine: number, Context: number): void {
     const { machine, table, mem } = this.d;
@@ -327,6 +388,10 @@ export class Kernel {
         const until = performance.now() + MicroSeconds / 1000;
         while (performance.now() < until) { /* a busy wait, as on Windows */ }
       },
+      KeSetTimerEx: this.KeSetTimerEx.bind(this),
+      KeCancelTimer: (Timer: number) => this.KeCancelTimer(Timer) ? 1 : 0,
+      KeInsertQueueDpc: this.KeInsertQueueDpc.bind(this),
+      KeRemoveQueueDpc: (Dpc: number) => this.queuedDpcs.delete(Dpc) ? 1 : 0,
       PsCreateSystemThread: this.PsCreateSystemThread.bind(this),
       PsTerminateSystemThread: this.PsTerminateSystemThread.bind(this),
       PsGetCurrentThread: () => this.currentThread(),

@@ -1,7 +1,8 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Small buggy C drivers, each caught with the bug check Windows (with Driver
-// Verifier) would raise, or listed in the unload report; and two correct
-// drivers: interleaved threads keep their stacks intact, a work item may block.
+// Verifier) would raise, or listed in the unload report; and correct drivers for
+// what the kernel's scheduling gives them: interleaved threads keep their stacks
+// intact, a work item may block, timers signal and run their DPCs.
 import assert from "node:assert/strict";
 import { assertClean, driverWasm, haveToolchain, startDriver } from "./_driver.ts";
 
@@ -79,6 +80,22 @@ Deno.test({
     const driver = startDriver(await driverWasm("tests/c/drivers/work_item.c"), {}, ["--for", "0"]);
     const { code, output } = await driver.exited();
     assert.match(output, /work item ran at IRQL 0 with context hello/);
+    assert.equal(code, 0, output);
+  },
+});
+
+Deno.test({
+  name:
+    "tests/c/drivers/timer.c: a periodic timer's DPC runs at DISPATCH_LEVEL; a synchronization timer is waited for",
+  ignore: !haveToolchain,
+  async fn() {
+    const driver = startDriver(await driverWasm("tests/c/drivers/timer.c"), {}, ["--for", "0"]);
+    const { code, output } = await driver.exited();
+    assert.match(
+      output,
+      /timer: 3 DPC ticks at DISPATCH_LEVEL; one-shot wait 0x00000000, then reset by the wait/,
+    );
+    assertClean(output);
     assert.equal(code, 0, output);
   },
 });
