@@ -195,6 +195,35 @@ export class WskBridge {
     };
   }
 
+  /**
+   * The buffers of WskControlClient / WskControlSocket: the input (an event-callback control, or a
+   * view of the bytes), the output view, and OutputSizeReturned, written back when the call returns.
+   */
+  private controlBuffers(
+    eventControl: boolean,
+    InputSize: number,
+    InputBuffer: number,
+    OutputSize: number,
+    OutputBuffer: number,
+    OutputSizeReturned: number,
+  ) {
+    const { mem } = this.d;
+    const returned: Box<number> | null = OutputSizeReturned ? { value: 0 } : null;
+    return {
+      input: eventControl
+        ? this.eventControl(InputBuffer)
+        : InputBuffer
+        ? mem.view(InputBuffer, InputSize)
+        : null,
+      output: OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null,
+      returned,
+      done(status: number): number {
+        if (returned) mem.setU32(OutputSizeReturned, returned.value);
+        return status;
+      },
+    };
+  }
+
   private noWaitAtDispatch(what: string): void {
     const irql = KeGetCurrentIrql();
     if (irql !== PASSIVE_LEVEL) {
@@ -354,24 +383,26 @@ export class WskBridge {
         OutputSizeReturned: number,
         Irp: number,
       ) => {
-        const input = ControlCode === WSK_SET_STATIC_EVENT_CALLBACKS
-          ? this.eventControl(InputBuffer)
-          : InputBuffer
-          ? mem.view(InputBuffer, InputSize)
-          : null;
-        const returned: Box<number> = { value: 0 };
-        const status = P.WskControlClient(
-          this.client(Client),
-          ControlCode,
+        const c = this.controlBuffers(
+          ControlCode === WSK_SET_STATIC_EVENT_CALLBACKS,
           InputSize,
-          input,
+          InputBuffer,
           OutputSize,
-          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null,
-          OutputSizeReturned ? returned : null,
-          take(Irp),
+          OutputBuffer,
+          OutputSizeReturned,
         );
-        if (OutputSizeReturned) mem.setU32(OutputSizeReturned, returned.value);
-        return status;
+        return c.done(
+          P.WskControlClient(
+            this.client(Client),
+            ControlCode,
+            InputSize,
+            c.input,
+            OutputSize,
+            c.output,
+            c.returned,
+            take(Irp),
+          ),
+        );
       },
       WskGetAddressInfo: (
         Client: number,
@@ -462,27 +493,29 @@ export class WskBridge {
         OutputSizeReturned: number,
         Irp: number,
       ) => {
-        const input = Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK
-          ? this.eventControl(InputBuffer)
-          : InputBuffer
-          ? mem.view(InputBuffer, InputSize)
-          : null;
-        const returned: Box<number> = { value: 0 };
-        const status = this.socketCall(
-          "WskControlSocket",
-          Socket,
-          RequestType,
-          ControlCode,
-          Level,
+        const c = this.controlBuffers(
+          Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK,
           InputSize,
-          input,
+          InputBuffer,
           OutputSize,
-          OutputBuffer ? mem.view(OutputBuffer, OutputSize) : null,
-          OutputSizeReturned ? returned : null,
-          take(Irp),
+          OutputBuffer,
+          OutputSizeReturned,
         );
-        if (OutputSizeReturned) mem.setU32(OutputSizeReturned, returned.value);
-        return status;
+        return c.done(
+          this.socketCall(
+            "WskControlSocket",
+            Socket,
+            RequestType,
+            ControlCode,
+            Level,
+            InputSize,
+            c.input,
+            OutputSize,
+            c.output,
+            c.returned,
+            take(Irp),
+          ),
+        );
       },
       WskCloseSocket: (Socket: number, Irp: number) => {
         const socket = objects.socket(Socket, "WskCloseSocket");
