@@ -122,6 +122,11 @@ PVOID rtAllocatePool(ULONG PoolType, SIZE_T NumberOfBytes, ULONG Tag, int Flags,
   return Block + 1;
 }
 
+/* Pool the host allocates on the driver's behalf (a registry string it must free): listed if leaked. */
+RT_EXPORT(rtAllocateForDriver) PVOID rtAllocateForDriver(SIZE_T NumberOfBytes, ULONG Tag, const char *Function) {
+  return rtAllocatePool(PagedPool, NumberOfBytes, Tag, RT_POOL_ZERO, Function, "");
+}
+
 RT_EXPORT(rtAllocateInternal) PVOID rtAllocateInternal(SIZE_T NumberOfBytes, ULONG Tag) {
   return rtAllocatePool(0, NumberOfBytes, Tag, RT_POOL_INTERNAL | RT_POOL_ZERO, "wskemu", "wskemu");
 }

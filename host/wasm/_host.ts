@@ -41,6 +41,7 @@ interface DriverExports {
   DriverEntry: CallableFunction;
   rtLayoutTable(): number;
   rtAllocateInternal(size: number, tag: number): number;
+  rtAllocateForDriver(size: number, tag: number, fn: number): number;
   ExFreePool(address: number): void;
   rtPoolLiveHead(): number;
   rtPoolSetPoison(on: number): void;
@@ -59,6 +60,8 @@ export class DriverHost {
   readonly devices: DeviceBridge;
   readonly exports: DriverExports;
   private readonly impl: Record<string, CallableFunction>;
+  /** "RtlQueryRegistryValues" as a C string: who allocated a registry string the driver holds. */
+  private readonly registryFunction: number;
 
   constructor(
     module: WebAssembly.Module,
@@ -101,14 +104,15 @@ export class DriverHost {
     }, options.stackSize);
     this.table = new FunctionTable(this.exports.__indirect_function_table, functionNames(module));
     this.irps = new IrpTwins(this.mem, this.machine, this.table);
+    const name = "RtlQueryRegistryValues";
+    this.registryFunction = allocate(name.length + 1, REGISTRY_TAG);
+    this.mem.writeNarrow(this.registryFunction, name, name.length + 1);
     this.registry = new RegistryBridge(
       this.mem,
       options.registry,
-      (size) =>
-        (instance.exports.rtAllocateInternal as (s: number, t: number) => number)(
-          size,
-          REGISTRY_TAG,
-        ),
+      (size) => allocate(size, REGISTRY_TAG),
+      free,
+      (size) => this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
       (routine, ...args) => this.table.call(routine, ...args),
     );
     this.kernel = new Kernel({

@@ -115,6 +115,8 @@ export class RegistryBridge {
     private readonly mem: CMemory,
     private readonly store: RegistrySource,
     private readonly allocate: (size: number) => number,
+    private readonly free: (address: number) => void,
+    private readonly allocateForDriver: (size: number) => number,
     private readonly callQueryRoutine: (routine: number, ...args: number[]) => number,
   ) {}
 
@@ -248,6 +250,7 @@ export class RegistryBridge {
           Context,
           target,
         );
+        this.free(data);
         if (status < 0) return status >>> 0;
       }
     }
@@ -267,7 +270,7 @@ export class RegistryBridge {
     let max = mem.u16(target + mem.off("UNICODE_STRING.MaximumLength"));
     if (buffer === 0) {
       max = bytes + 2;
-      buffer = this.allocate(max);
+      buffer = this.allocateForDriver(max);
       mem.setU32(target + mem.off("UNICODE_STRING.Buffer"), buffer);
       mem.setU16(target + mem.off("UNICODE_STRING.MaximumLength"), max);
     }
