@@ -28,6 +28,7 @@ import type { IrpTwins } from "./_irp.ts";
 import type { ExecContext, Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
+import { writeMdl } from "./_wsk_events.ts";
 
 const DEVICE_TAG = 0x63766544; // 'Devc'
 const IRP_TAG = 0x20707249; // 'Irp '
@@ -47,6 +48,8 @@ interface Request {
   Irp: IRP;
   buffer: number;
   length: number;
+  /** Direct I/O: the C copy of the bytes `Irp.MdlAddress` describes, and its C MDL. */
+  direct: { data: number; mdl: number; view: Uint8Array } | null;
 }
 
 /** The C driver's devices and the requests in flight to them. */
@@ -224,7 +227,19 @@ export class DeviceBridge {
       mem.u8.set(system, buffer);
       mem.setU32(f("AssociatedIrp.SystemBuffer"), buffer);
     }
-    this.requests.set(address, { Irp, buffer, length: system?.length ?? 0 });
+    let direct: Request["direct"] = null;
+    const Mdl = Irp.MdlAddress;
+    if (Mdl !== null) {
+      // Direct I/O: the driver's MDL describes a C copy of the bytes (one MDL; a chain is not bridged).
+      const view = Mdl.StartVa.subarray(0, Mdl.ByteCount);
+      const data = this.d.allocate(Math.max(1, view.length), IRP_TAG);
+      mem.u8.set(view, data);
+      const mdl = this.d.allocate(mem.off("MDL") + 8, IRP_TAG);
+      writeMdl(mem, mdl, data, view.length);
+      mem.setU32(f("MdlAddress"), mdl);
+      direct = { data, mdl, view };
+    }
+    this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
     this.d.irps.adopt(address, Irp);
     return address;
   }
@@ -238,12 +253,17 @@ export class DeviceBridge {
       IoCompleteRequest(this.d.irps.twin(address, "IoCompleteRequest").Irp, PriorityBoost);
       return;
     }
-    const { Irp, buffer, length } = request;
+    const { Irp, buffer, length, direct } = request;
     Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
     Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
     const system = Irp.AssociatedIrp.SystemBuffer;
     if (system && buffer) {
       system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
+    }
+    if (direct) {
+      direct.view.set(mem.u8.subarray(direct.data, direct.data + direct.view.length));
+      this.d.free(direct.mdl);
+      this.d.free(direct.data);
     }
     this.requests.delete(address);
     this.d.irps.forget(address);

@@ -9,6 +9,7 @@ import {
   DO_DEVICE_INITIALIZING,
   DRIVER_OBJECT,
   IoAllocateIrp,
+  IoAllocateMdl,
   IoCallDriver,
   IoFreeIrp,
   IoGetNextIrpStackLocation,
@@ -21,19 +22,25 @@ import {
 import { driverWasm, haveToolchain } from "./_driver.ts";
 
 const IOCTL_REVERSE = (0x22 << 16) | (0x800 << 2);
+const IOCTL_FILL = (0x22 << 16) | (0x801 << 2) | 2; // METHOD_OUT_DIRECT
 
-/** Sends one METHOD_BUFFERED DeviceIoControl and returns the completed IRP's status, count and buffer. */
+/**
+ * Sends one DeviceIoControl (the input in the SystemBuffer; an output buffer, when given,
+ * described by an MDL as for METHOD_OUT_DIRECT) and returns the completed IRP's status and count.
+ */
 function deviceControl(
   Device: NonNullable<DRIVER_OBJECT["DeviceObject"]>,
   code: number,
   input: Uint8Array,
+  output?: Uint8Array,
 ) {
   const Irp = IoAllocateIrp(Device.StackSize, false)!;
+  if (output) IoAllocateMdl(output, output.length, false, false, Irp);
   const IrpSp = IoGetNextIrpStackLocation(Irp);
   IrpSp.MajorFunction = IRP_MJ_DEVICE_CONTROL;
   IrpSp.Parameters = {
     DeviceIoControl: {
-      OutputBufferLength: input.length,
+      OutputBufferLength: output?.length ?? input.length,
       InputBufferLength: input.length,
       IoControlCode: code,
     },
@@ -87,6 +94,11 @@ Deno.test({
     const unknown = deviceControl(Device, 0x1234, new Uint8Array(4));
     assert.equal(unknown.completed.Status, 0xC0000010); // STATUS_INVALID_DEVICE_REQUEST
     assert.match(lines.join("\n"), /DeviceControl call 2: 0 bytes, 0xC0000010/);
+
+    const output = new Uint8Array(5);
+    const filled = deviceControl(Device, IOCTL_FILL, new Uint8Array(0), output);
+    assert.deepEqual(filled.completed, { Status: STATUS_SUCCESS, Information: 5 });
+    assert.equal(new TextDecoder().decode(output), "xxxxx");
 
     await DriverObject.DriverUnload?.(DriverObject);
     assert.equal(DriverObject.DeviceObject, null);

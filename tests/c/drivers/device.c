@@ -1,10 +1,12 @@
 /* Copyright 2026 the wskemu authors. MIT license.
  * Not a bug: a device with a symbolic link and an IRP_MJ_DEVICE_CONTROL
- * handler (METHOD_BUFFERED) that returns its input reversed; create and close
+ * handler that returns its input reversed (METHOD_BUFFERED) or fills the
+ * output MDL with 'x' (METHOD_OUT_DIRECT); create and close
  * succeed. */
 #include <ntddk.h>
 
 #define IOCTL_REVERSE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_FILL CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)
 
 DRIVER_UNLOAD DeviceUnload;
 DRIVER_DISPATCH DeviceCreateClose;
@@ -29,7 +31,11 @@ NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   NTSTATUS Status = STATUS_SUCCESS;
   PULONG Calls = DeviceObject->DeviceExtension;
   ++*Calls;
-  if (IrpSp->Parameters.DeviceIoControl.IoControlCode != IOCTL_REVERSE) {
+  if (IrpSp->Parameters.DeviceIoControl.IoControlCode == IOCTL_FILL && Irp->MdlAddress != NULL) {
+    PUCHAR Out = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority);
+    In = MmGetMdlByteCount(Irp->MdlAddress);
+    for (ULONG i = 0; i < In; i++) Out[i] = 'x';
+  } else if (IrpSp->Parameters.DeviceIoControl.IoControlCode != IOCTL_REVERSE) {
     Status = STATUS_INVALID_DEVICE_REQUEST;
     In = 0;
   } else if (Out < In) {
