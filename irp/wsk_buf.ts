@@ -98,7 +98,11 @@ export function wskBufSegments(Buffer: WSK_BUF): Uint8Array[] {
       );
     }
     const take = Math.min(Mdl.ByteCount - skip, left);
-    if (take > 0) segments.push(Mdl.StartVa.subarray(skip, skip + take));
+    if (take > 0) {
+      // A whole mapped buffer is its own view: no subarray (the common send).
+      const whole = skip === 0 && take === Mdl.StartVa.length;
+      segments.push(whole ? Mdl.StartVa : Mdl.StartVa.subarray(skip, skip + take));
+    }
     left -= take;
     skip = 0;
   }
