@@ -21,7 +21,7 @@ import {
 import type { Datagram, Endpoint } from "../transport/types.ts";
 import { fillSockaddr } from "./_address.ts";
 import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
-import { PendingIrp } from "./_irp.ts";
+import { PendingIrp, type PendingList } from "./_irp.ts";
 import type { SOCKADDR } from "./address.ts";
 import { MSG_TRUNC, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
 import type { Box, PFN_WSK_RECEIVE_FROM_EVENT } from "./dispatch_types.ts";
@@ -32,7 +32,7 @@ export interface DatagramHost {
   /** WskCloseSocket was called: no completion or callback may follow. */
   readonly closed: boolean;
   /** The socket's pending-IRP set. */
-  readonly pending: Set<PendingIrp>;
+  readonly pending: PendingList;
   /** The socket context passed to callbacks. */
   readonly context: unknown;
   /** The socket's address family, for the SOCKADDRs it reports. */

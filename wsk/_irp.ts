@@ -4,7 +4,12 @@
 // `PendingIrp`, which completes it exactly once through the completion queue.
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine } from "../irp/cancel.ts";
 import { queueIrpCompletion } from "../irp/completion.ts";
-import { IoMarkIrpPending, IoSetNextIrpStackLocation, type IRP } from "../irp/irp.ts";
+import {
+  type DRIVER_CANCEL,
+  IoMarkIrpPending,
+  IoSetNextIrpStackLocation,
+  type IRP,
+} from "../irp/irp.ts";
 import { type NTSTATUS, STATUS_CANCELLED, STATUS_PENDING } from "../irp/ntstatus.ts";
 
 /**
@@ -32,6 +37,61 @@ export function succeedIrp(Irp: IRP, Information: number | object = 0): NTSTATUS
   return STATUS_PENDING;
 }
 
+/** Where a PendingIrp registers itself while it is pending: a socket's {@linkcode PendingList}, or a Set. */
+export interface PendingOwner {
+  /** Registers `op`. */
+  add(op: PendingIrp): unknown;
+  /** Forgets `op`. */
+  delete(op: PendingIrp): unknown;
+}
+
+/**
+ * A socket's pending IRPs in posting order: a list threaded through the
+ * PendingIrps themselves, so that registering and forgetting one (twice per
+ * IRP) allocates nothing and hashes nothing.
+ */
+export class PendingList implements PendingOwner, Iterable<PendingIrp> {
+  #head: PendingIrp | null = null;
+  #tail: PendingIrp | null = null;
+  #size = 0;
+
+  /** How many are pending. */
+  get size(): number {
+    return this.#size;
+  }
+
+  add(op: PendingIrp): void {
+    op.listPrevious = this.#tail;
+    op.listNext = null;
+    if (this.#tail !== null) this.#tail.listNext = op;
+    else this.#head = op;
+    this.#tail = op;
+    this.#size++;
+  }
+
+  delete(op: PendingIrp): void {
+    const previous = op.listPrevious, next = op.listNext;
+    if (previous !== null) previous.listNext = next;
+    else if (this.#head === op) this.#head = next;
+    else return; // not in this list
+    if (next !== null) next.listPrevious = previous;
+    else this.#tail = previous;
+    op.listPrevious = op.listNext = null;
+    this.#size--;
+  }
+
+  /** The pending IRPs as they are now, oldest first (completing them while iterating is safe). */
+  [Symbol.iterator](): Iterator<PendingIrp> {
+    const all: PendingIrp[] = [];
+    for (let op = this.#head; op !== null; op = op.listNext) all.push(op);
+    return all[Symbol.iterator]();
+  }
+}
+
+/** Where an IRP points to the PendingIrp that holds it, for the one shared cancel routine. */
+const HOLDER = Symbol("wskemu.pendingIrp");
+type Held = { [HOLDER]?: PendingIrp | null };
+
 /**
  * A taken IRP waiting for the transport. It can be cancelled by the client
  * (IoCancelIrp) or by WskCloseSocket, and completes exactly once either way.
@@ -39,8 +99,19 @@ export function succeedIrp(Irp: IRP, Information: number | object = 0): NTSTATUS
 export class PendingIrp {
   /** True once completed or cancelled: nothing may touch the IRP after that. */
   done = false;
-  #owner: Set<PendingIrp> | null;
+  /** Internal: the neighbours in the owner's {@linkcode PendingList}. */
+  listPrevious: PendingIrp | null = null;
+  /** Internal: see {@linkcode PendingIrp.listPrevious}. */
+  listNext: PendingIrp | null = null;
+  #owner: PendingOwner | null;
   #onCancel: ((op: PendingIrp) => void) | null;
+
+  /** The cancel routine of every pending IRP: one function, no closure per IRP. */
+  static readonly #cancelRoutine: DRIVER_CANCEL = function WskCancelRoutine(_DeviceObject, Irp) {
+    IoReleaseCancelSpinLock(Irp.CancelIrql);
+    const op = (Irp as Held)[HOLDER];
+    if (op) op.#cancelled();
+  };
 
   /**
    * Takes `Irp` and registers it in `owner` (the socket's set of pending IRPs).
@@ -51,7 +122,7 @@ export class PendingIrp {
    */
   constructor(
     readonly Irp: IRP,
-    owner: Set<PendingIrp> | null,
+    owner: PendingOwner | null,
     onCancel: ((op: PendingIrp) => void) | null = null,
     cancelable = true,
   ) {
@@ -60,10 +131,8 @@ export class PendingIrp {
     this.#onCancel = onCancel;
     owner?.add(this);
     if (cancelable) {
-      IoSetCancelRoutine(Irp, (_DeviceObject, CancelledIrp) => {
-        IoReleaseCancelSpinLock(CancelledIrp.CancelIrql);
-        this.#cancelled();
-      });
+      (Irp as Held)[HOLDER] = this;
+      IoSetCancelRoutine(Irp, PendingIrp.#cancelRoutine);
       // Cancelled before it reached us: the cancel routine was never called.
       if (Irp.Cancel && IoSetCancelRoutine(Irp, null) !== null) this.#cancelled();
     }
@@ -99,5 +168,8 @@ export class PendingIrp {
     this.done = true;
     this.#owner?.delete(this);
     this.#owner = null;
+    // The IRP goes back to its owner: it keeps nothing of ours alive.
+    const Irp = this.Irp as Held;
+    if (Irp[HOLDER] === this) Irp[HOLDER] = null;
   }
 }

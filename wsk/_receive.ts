@@ -23,7 +23,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { failIrp, PendingIrp } from "./_irp.ts";
+import { failIrp, PendingIrp, type PendingList } from "./_irp.ts";
 import {
   WSK_EVENT_RECEIVE,
   WSK_FLAG_AT_DISPATCH_LEVEL,
@@ -47,7 +47,7 @@ export interface ReceiveHost {
   /** The socket was closed: no more completions or callbacks. */
   readonly closed: boolean;
   /** The socket's pending-IRP set. */
-  readonly pending: Set<PendingIrp>;
+  readonly pending: PendingList;
   /** The socket context passed to callbacks. */
   readonly context: unknown;
   /** Buffering bound in bytes (buffered + retained by the client). */

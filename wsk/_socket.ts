@@ -13,7 +13,7 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Endpoint, Result } from "../transport/types.ts";
 import type { ClientResource, WskClientState } from "./_client.ts";
-import { failIrp, PendingIrp, takeIrp } from "./_irp.ts";
+import { failIrp, PendingIrp, PendingList, takeIrp } from "./_irp.ts";
 import { settledResult } from "./_settled.ts";
 import { AF_INET6 } from "./constants.ts";
 import type { WSK_SOCKET } from "./structures.ts";
@@ -59,7 +59,7 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
   /** The provider dispatch table of the category. */
   abstract readonly Dispatch: unknown;
   /** IRPs this socket holds, in posting order. */
-  readonly pending: Set<PendingIrp> = new Set();
+  readonly pending: PendingList = new PendingList();
   /** WskCloseSocket was called: no completion or callback runs after this. */
   closed = false;
   /** Recorded options. */
