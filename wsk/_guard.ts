@@ -19,13 +19,19 @@ type AnyFunction = (...args: any[]) => any;
 /** `fn`, with any exception that is not a bug check turned into KMODE_EXCEPTION_NOT_HANDLED. */
 export function guard<F extends AnyFunction>(name: string, fn: F): F {
   if (guarded.has(fn)) return fn;
-  const wrapped = function (...args: Parameters<F>): ReturnType<F> {
-    // The driver host's trace and hang detection see each call (one branch when off).
-    if (hooks.call !== null) hooks.call(name, args);
+  const wrapped = function (): ReturnType<F> {
+    // `arguments` passed on with apply: no array per call (rest and spread make one).
+    let args: ArrayLike<unknown> = arguments;
+    if (hooks.call !== null) {
+      // The driver host's trace and hang detection see each call; the hook may replace arguments.
+      const copy = Array.from(args);
+      hooks.call(name, copy);
+      args = copy;
+    }
     // A driver's call: no completion may run until it returns.
     enterDriverCall();
     try {
-      return fn(...args);
+      return fn.apply(undefined, args as Parameters<F>);
     } catch (error) {
       if (error instanceof BugCheckError) throw error;
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
