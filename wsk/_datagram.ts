@@ -153,9 +153,11 @@ export class DatagramSocket extends SocketBase {
         this.state = "bound";
         this.applyOptions();
         udp.receive((datagram) => {
-          this.#arrived(datagram);
-          // The end of a transport callback: see drainCompletionQueueNow.
-          drainCompletionQueueNow();
+          // The end of a transport callback (see drainCompletionQueueNow), when
+          // the datagram completed a receive: the driver re-posts before the
+          // next one. Datagrams for WskReceiveFromEvent are left to gather into
+          // one indication per batch.
+          if (this.#arrived(datagram)) drainCompletionQueueNow();
         });
       },
       () => this.state = "open",
@@ -300,12 +302,13 @@ export class DatagramSocket extends SocketBase {
 
   #sendRejected = (error: unknown): void => this.#sentOne(statusFromError(error));
 
-  #arrived(datagram: Datagram): void {
+  /** Whether the datagram completed a posted WskReceiveFrom. */
+  #arrived(datagram: Datagram): boolean {
     if (this.#remote && !sameEndpoint(datagram.from, this.#remote)) {
       this.receiver.stats.filtered++;
-      return;
+      return false;
     }
-    this.receiver.arrived(datagram);
+    return this.receiver.arrived(datagram);
   }
 
   #cannotSend(Flags: number, ControlInfoLength: number): NTSTATUS | null {

@@ -127,22 +127,29 @@ export class DatagramReceiver {
     return STATUS_PENDING;
   }
 
-  /** A datagram from the transport; its bytes are only valid during this call. */
-  arrived(datagram: Datagram): void {
-    if (this.host.closed) return;
+  /**
+   * A datagram from the transport; its bytes are only valid during this call.
+   * Returns whether it completed a posted WskReceiveFrom.
+   */
+  arrived(datagram: Datagram): boolean {
+    if (this.host.closed) return false;
     this.stats.received++;
     // Queued datagrams would have been taken by the receive when it was posted,
     // so a waiting receive means nothing older is queued.
     const request = this.#requests.shift();
-    if (request) return this.#fill(request, datagram.data, datagram.from);
+    if (request) {
+      this.#fill(request, datagram.data, datagram.from);
+      return true;
+    }
     const held = { data: datagram.data.slice(), from: { ...datagram.from } };
     if (!this.#admits(chargeOf(held))) {
       this.stats.dropped++;
-      return;
+      return false;
     }
     this.#charged += chargeOf(held);
     this.#waiting.push(held);
     this.#maybeIndicate();
+    return false;
   }
 
   /** WskReceiveFromEvent was (re-)enabled: indicate what waits. */
