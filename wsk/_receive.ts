@@ -155,6 +155,9 @@ export class ReceiveQueue {
         this.#bufferedBytes -= n;
         if (n === chunk.length) this.#buffered.shift();
         else this.#buffered[0] = chunk.subarray(n);
+        // Progress guard: a request that took no byte of a non-empty chunk can
+        // take none later; looping again would spin forever.
+        if (n === 0 && chunk.length > 0) break;
       }
       if (!this.#settleHead()) break;
     }
