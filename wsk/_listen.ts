@@ -7,6 +7,7 @@ import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
+  STATUS_ACCESS_VIOLATION,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_IMPLEMENTED,
@@ -20,6 +21,7 @@ import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts"
 import { ConnectionSocket } from "./_connection.ts";
 import { ListenDispatch } from "./_listen_dispatch.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
+import { deferredWrite } from "./_guard.ts";
 import { SocketBase } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -269,10 +271,18 @@ export class ListenSocket extends SocketBase {
 
   #handOver(socket: ConnectionSocket, request: AcceptRequest): void {
     this.#unclaimed.delete(socket);
+    const written = deferredWrite("WskAccept", () => {
+      if (request.local) this.#fill(request.local, socket, "local");
+      if (request.remote) this.#fill(request.remote, socket, "remote");
+    });
+    if (!written) {
+      // The client never gets the socket: it is closed, not orphaned (WskDeregister would wait).
+      this.#reject(socket);
+      request.op.complete(STATUS_ACCESS_VIOLATION);
+      return;
+    }
     socket.context = request.context;
     socket.clientDispatch = request.dispatch;
-    if (request.local) this.#fill(request.local, socket, "local");
-    if (request.remote) this.#fill(request.remote, socket, "remote");
     // Sockets accepted through WskAccept inherit no callbacks, only the static ones.
     socket.eventMask = this.client.staticEvents & socket.eventBits;
     if (socket.eventMask) socket.eventsEnabled(socket.eventMask);

@@ -6,14 +6,29 @@
 // socket-creating call checks its IRP before it creates anything.
 import assert from "node:assert/strict";
 import {
+  AF_INET,
   BugCheckError,
   IoAllocateMdl,
   IoFreeMdl,
+  IPPROTO_UDP,
   type MDL,
+  nextBugCheck,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+  NS_ALL,
+  outstandingAddressInfo,
+  RtlInitUnicodeString,
+  SOCK_DGRAM,
+  type SOCKADDR,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_PENDING,
   STATUS_SUCCESS,
   type WSK_BUF,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  type WSK_PROVIDER_DATAGRAM_DISPATCH,
 } from "../../mod.ts";
-import { call, start, withConnection, writeAll } from "../_wsk.ts";
+import { addr, call, listening, start, TestClient, withConnection, writeAll } from "../_wsk.ts";
+import { within } from "./_fuzz.ts";
 
 /** Runs `action`, expecting it to throw a BugCheckError with `code`. */
 function expectBugCheck(action: () => unknown, code: number): BugCheckError {
@@ -89,3 +104,131 @@ Deno.test("WskSend and WskReceive over an MDL on a Uint16Array move its bytes", 
     assert.deepEqual([...new Uint8Array(words.buffer)], [9, 8, 7, 6]);
     IoFreeMdl(Mdl);
   }));
+
+/** Garbage where an output structure belongs: a primitive, or an object that cannot be written. */
+const unwritable: [string, () => unknown][] = [
+  ["a string", () => "sockaddr"],
+  ["a frozen object", () => Object.freeze({})],
+];
+
+for (const [what, garbage] of unwritable) {
+  Deno.test(`WskAccept with ${what} as RemoteAddress: a bug check when the connection arrives, the IRP completed, the socket closed`, async () => {
+    const client = new TestClient();
+    const { Socket, d, port } = await listening(client);
+    const reported = nextBugCheck();
+    const accept = start((Irp) =>
+      d.WskAccept(Socket, 0, null, null, null, garbage() as never, Irp)
+    );
+    assert.equal(accept.returned, STATUS_PENDING);
+    // The peer sees the reset: at once (gVisor may fail the connect itself), or on its first read.
+    const peer = Deno.connect({ hostname: "127.0.0.1", port }).catch(() => null);
+    const error = await within(reported, 5000, "the bug check");
+    assert.equal(error.BugCheckCode, 0x1E);
+    assert.match(error.message, /WskAccept/);
+    const c = await within(accept.done, 5000, "the WskAccept completion");
+    assert.equal(c.Status, STATUS_ACCESS_VIOLATION);
+    // The accepted socket was closed, not orphaned: the peer sees the end, and deregistration returns.
+    const conn = await peer;
+    assert.equal(await conn?.read(new Uint8Array(1)).catch(() => null) ?? null, null);
+    conn?.close();
+    await client.closeSocket(Socket);
+    await within(client.close(), 5000, "WskDeregister");
+  });
+
+  Deno.test(`WskReceiveFrom with ${what} as RemoteAddress or ControlLength: a bug check when the datagram arrives, the IRP completed`, async () => {
+    const client = new TestClient();
+    const Socket = await client.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
+    const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
+    assert.equal(
+      (await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", 0), 0, Irp))).Status,
+      STATUS_SUCCESS,
+    );
+    const self: SOCKADDR = {};
+    await call((Irp) => d.WskGetLocalAddress(Socket, self, Irp));
+    for (const slot of ["RemoteAddress", "ControlLength"]) {
+      const reported = nextBugCheck();
+      const bytes = new Uint8Array(8);
+      const Mdl = IoAllocateMdl(bytes, 8, false, false, null)!;
+      const out = { RemoteAddress: {}, ControlLength: { value: 0 }, [slot]: garbage() };
+      const receive = start((Irp) =>
+        d.WskReceiveFrom(
+          Socket,
+          { Mdl, Offset: 0, Length: 8 },
+          0,
+          out.RemoteAddress as never,
+          out.ControlLength as never,
+          null,
+          null,
+          Irp,
+        )
+      );
+      const Sent = IoAllocateMdl(new Uint8Array([1, 2, 3]), 3, false, false, null)!;
+      await call((Irp) =>
+        d.WskSendTo(Socket, { Mdl: Sent, Offset: 0, Length: 3 }, 0, self, 0, null, Irp)
+      );
+      assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
+      assert.equal(
+        (await within(receive.done, 5000, "WskReceiveFrom")).Status,
+        STATUS_ACCESS_VIOLATION,
+      );
+      IoFreeMdl(Mdl);
+      IoFreeMdl(Sent);
+    }
+    await client.closeSocket(Socket);
+    await within(client.close(), 5000, "WskDeregister");
+  });
+
+  Deno.test(`WskGetAddressInfo with ${what} as Result: a bug check when the answer arrives, the IRP completed, nothing held`, async () => {
+    const client = new TestClient();
+    const { Dispatch, Client } = client.npi;
+    const node = { Length: 0, MaximumLength: 0, Buffer: "" };
+    RtlInitUnicodeString(node, "127.0.0.1");
+    const reported = nextBugCheck();
+    const lookup = start((Irp) =>
+      Dispatch!.WskGetAddressInfo(
+        Client,
+        node,
+        null,
+        NS_ALL,
+        null,
+        null,
+        garbage() as never,
+        null,
+        null,
+        Irp,
+      )
+    );
+    // A primitive is refused at the call; an object is written only when the answer comes.
+    if (lookup.returned === STATUS_PENDING && typeof garbage() === "object") {
+      assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
+    }
+    const c = await within(lookup.done, 5000, "WskGetAddressInfo");
+    assert.notEqual(c.Status, STATUS_SUCCESS);
+    assert.equal(outstandingAddressInfo(Client), 0);
+    await within(client.close(), 5000, "WskDeregister");
+  });
+}
+
+Deno.test("WskGetNameInfo into a NodeName it cannot write: a bug check when the answer arrives, the IRP completed", async () => {
+  const client = new TestClient();
+  const { Dispatch, Client } = client.npi;
+  const NodeName = Object.freeze({ Length: 0, MaximumLength: 512, Buffer: "" });
+  const reported = nextBugCheck();
+  const lookup = start((Irp) =>
+    Dispatch!.WskGetNameInfo(
+      Client,
+      addr("127.0.0.1", 80),
+      16,
+      NodeName,
+      null,
+      NI_NUMERICHOST | NI_NUMERICSERV,
+      null,
+      null,
+      Irp,
+    )
+  );
+  assert.equal(lookup.returned, STATUS_PENDING);
+  assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
+  assert.equal((await within(lookup.done, 5000, "WskGetNameInfo")).Status, STATUS_ACCESS_VIOLATION);
+  await within(client.close(), 5000, "WskDeregister");
+});
