@@ -10,7 +10,7 @@ import {
 } from "../irp/ntstatus.ts";
 import { ConnectionSocket } from "./_connection.ts";
 import { WskControlSocket } from "./_control.ts";
-import { failIrp } from "./_irp.ts";
+import { checkIrp, failIrp } from "./_irp.ts";
 import { socketCall, WskCloseSocket } from "./_socket.ts";
 import type {
   WSK_PROVIDER_BASIC_DISPATCH,
@@ -30,7 +30,9 @@ export const CONNECT_EX_LIMIT = 65535;
 /** WskSendEx / WskReceiveEx: reserved for system use. The IRP, if any, completes with STATUS_NOT_IMPLEMENTED. */
 export function reserved(...args: unknown[]): NTSTATUS {
   const Irp = args.at(-1);
-  return Irp instanceof IRP ? failIrp(Irp, STATUS_NOT_IMPLEMENTED) : STATUS_NOT_IMPLEMENTED;
+  if (!(Irp instanceof IRP)) return STATUS_NOT_IMPLEMENTED;
+  checkIrp(Irp);
+  return failIrp(Irp, STATUS_NOT_IMPLEMENTED);
 }
 
 /** Connection-oriented functions, shared by the connection and stream tables. */

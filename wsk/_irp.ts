@@ -106,8 +106,14 @@ export class PendingIrp {
         IoReleaseCancelSpinLock(CancelledIrp.CancelIrql);
         this.#cancelled();
       });
-      // Cancelled before it reached us: the cancel routine was never called.
-      if (Irp.Cancel && IoSetCancelRoutine(Irp, null) !== null) this.#cancelled();
+      // Cancelled before it reached us: the cancel routine was never called. It
+      // is cancelled once the call has registered its request (a microtask
+      // later), so the cancel hook finds it: cancelling it now would leave a
+      // finished request queued, which could swallow an accepted socket or
+      // received bytes. A request served before then simply completes.
+      if (Irp.Cancel && IoSetCancelRoutine(Irp, null) !== null) {
+        queueMicrotask(() => this.#cancelled());
+      }
     }
   }
 

@@ -221,15 +221,23 @@ export class ListenSocket extends SocketBase {
     const context = { value: null as unknown };
     const dispatch = { value: null as WSK_CLIENT_CONNECTION_DISPATCH | null };
     this.#unclaimed.delete(socket);
-    const status = callback(
-      this.context,
-      WSK_FLAG_AT_DISPATCH_LEVEL,
-      this.#address(socket, "local"),
-      this.#address(socket, "remote"),
-      socket,
-      context,
-      dispatch,
-    );
+    let status: NTSTATUS;
+    try {
+      status = callback(
+        this.context,
+        WSK_FLAG_AT_DISPATCH_LEVEL,
+        this.#address(socket, "local"),
+        this.#address(socket, "remote"),
+        socket,
+        context,
+        dispatch,
+      );
+    } catch (error) {
+      // The callback crashed (a bug check from the queue): it never took the socket, so it is
+      // closed rather than orphaned (WskDeregister would wait for it).
+      this.#reject(socket);
+      throw error;
+    }
     if (status !== STATUS_SUCCESS) {
       // STATUS_REQUEST_NOT_ACCEPTED (or anything else): WSK closes the socket; the peer sees a reset.
       socket.abortive(STATUS_REQUEST_NOT_ACCEPTED);

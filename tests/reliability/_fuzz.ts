@@ -47,14 +47,24 @@ export class IrpLedger {
   /** Completions per IRP handed out. */
   readonly completions: Map<IRP, number> = new Map();
 
-  /** A fresh one-location IRP whose completions are counted. */
+  /** `onComplete` sees every completed IRP (to collect the sockets they return). */
+  constructor(readonly onComplete: (Irp: IRP) => void = () => {}) {}
+
+  /** A fresh IRP whose completions are counted (with no stack location, it has no routine to count them). */
   irp(StackSize = 1): IRP {
     const Irp = IoAllocateIrp(StackSize, false)!;
     this.completions.set(Irp, 0);
+    if (StackSize > 0) this.arm(Irp);
+    return Irp;
+  }
+
+  /** Sets the counting completion routine (again, for an IRP used a second time). */
+  arm(Irp: IRP): void {
     IoSetCompletionRoutine(
       Irp,
       (_DeviceObject, Done) => {
         this.completions.set(Done, (this.completions.get(Done) ?? 0) + 1);
+        this.onComplete(Done);
         return STATUS_MORE_PROCESSING_REQUIRED;
       },
       null,
@@ -62,7 +72,6 @@ export class IrpLedger {
       true,
       true,
     );
-    return Irp;
   }
 
   /** True when `Irp` is still with the provider: taken and not completed. */

@@ -9,25 +9,40 @@ import {
   AF_INET,
   BugCheckError,
   IoAllocateMdl,
+  IoCancelIrp,
   IoFreeMdl,
   IPPROTO_UDP,
+  type IRP,
   type MDL,
   nextBugCheck,
   NI_NUMERICHOST,
   NI_NUMERICSERV,
   NS_ALL,
+  type NTSTATUS,
   outstandingAddressInfo,
   RtlInitUnicodeString,
   SOCK_DGRAM,
   type SOCKADDR,
   STATUS_ACCESS_VIOLATION,
+  STATUS_CANCELLED,
   STATUS_PENDING,
   STATUS_SUCCESS,
   type WSK_BUF,
+  WSK_EVENT_ACCEPT,
   WSK_FLAG_DATAGRAM_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
+  type WSK_SOCKET,
 } from "../../mod.ts";
-import { addr, call, listening, start, TestClient, withConnection, writeAll } from "../_wsk.ts";
+import {
+  addr,
+  call,
+  enableEvents,
+  listening,
+  start,
+  TestClient,
+  withConnection,
+  writeAll,
+} from "../_wsk.ts";
 import { within } from "./_fuzz.ts";
 
 /** Runs `action`, expecting it to throw a BugCheckError with `code`. */
@@ -230,5 +245,65 @@ Deno.test("WskGetNameInfo into a NodeName it cannot write: a bug check when the 
   assert.equal(lookup.returned, STATUS_PENDING);
   assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
   assert.equal((await within(lookup.done, 5000, "WskGetNameInfo")).Status, STATUS_ACCESS_VIOLATION);
+  await within(client.close(), 5000, "WskDeregister");
+});
+
+/** Starts a call on an IRP that IoCancelIrp already cancelled (before the call reached the provider). */
+function startCancelled(issue: (Irp: IRP) => NTSTATUS) {
+  return start((Irp) => {
+    IoCancelIrp(Irp);
+    return issue(Irp);
+  });
+}
+
+Deno.test("a WskAccept on an IRP cancelled before the call completes STATUS_CANCELLED and takes no connection", async () => {
+  const client = new TestClient();
+  const { Socket, d, port } = await listening(client);
+  const cancelled = startCancelled((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  assert.equal((await cancelled.done).Status, STATUS_CANCELLED);
+  const accept = start((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+  const c = await within(accept.done, 5000, "the next WskAccept");
+  assert.equal(c.Status, STATUS_SUCCESS);
+  peer.close();
+  await client.closeSocket(c.Information as WSK_SOCKET);
+  await client.closeSocket(Socket);
+  await within(client.close(), 5000, "WskDeregister");
+});
+
+Deno.test("a WskReceive on an IRP cancelled before the call takes none of the bytes that arrive", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    const lost = new Uint8Array(4);
+    const LostMdl = IoAllocateMdl(lost, 4, false, false, null)!;
+    const cancelled = startCancelled((Irp) =>
+      d.WskReceive(Socket, { Mdl: LostMdl, Offset: 0, Length: 4 }, 0, Irp)
+    );
+    await writeAll(peer, new Uint8Array([1, 2, 3, 4]));
+    assert.equal((await cancelled.done).Status, STATUS_CANCELLED);
+    const bytes = new Uint8Array(4);
+    const Mdl = IoAllocateMdl(bytes, 4, false, false, null)!;
+    const c = await call((Irp) => d.WskReceive(Socket, { Mdl, Offset: 0, Length: 4 }, 0x2, Irp));
+    assert.deepEqual([...bytes], [1, 2, 3, 4]);
+    assert.equal(c.Information, 4);
+    IoFreeMdl(LostMdl);
+    IoFreeMdl(Mdl);
+  }));
+
+Deno.test("a WskAcceptEvent that crashes leaves no socket behind: the bug check is raised and WskDeregister returns", async () => {
+  const client = new TestClient();
+  const events = {
+    WskAcceptEvent: () => {
+      throw new Error("the driver's accept callback crashes");
+    },
+    WskInspectEvent: null,
+    WskAbortEvent: null,
+  };
+  const { Socket, port } = await listening(client, "127.0.0.1", [], null, events);
+  assert.equal(enableEvents(Socket, WSK_EVENT_ACCEPT), STATUS_SUCCESS);
+  const reported = nextBugCheck();
+  const peer = Deno.connect({ hostname: "127.0.0.1", port }).catch(() => null);
+  assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
+  (await peer)?.close();
+  await client.closeSocket(Socket);
   await within(client.close(), 5000, "WskDeregister");
 });

@@ -1,0 +1,795 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// One seeded run of the API fuzzer, in its own process so that a blocked event
+// loop can be caught from outside (fuzz_test.ts kills a run whose heartbeat
+// stops). Usage: deno run -A fuzz_seed.ts <seed> <calls> [--block]
+//
+// It calls every dispatch function of every socket category, every
+// client-level function and every registration function with generated
+// arguments, then closes everything and deregisters, and prints one JSON
+// report line: bug checks (at the call and from the queue, by code), any
+// other exception, uncaught errors, IRP completion counts against the calls
+// that took them, and whether every WskDeregister returned.
+import {
+  AF_INET,
+  AF_INET6,
+  AI_CANONNAME,
+  AI_V4MAPPED,
+  BugCheckError,
+  completionQueueIdle,
+  IoCancelIrp,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV6_V6ONLY,
+  IRP,
+  MAKE_WSK_VERSION,
+  NI_NUMERICHOST,
+  NPI_WSK_INTERFACE_ID,
+  NS_ALL,
+  NS_DNS,
+  ntStatusName,
+  onBugCheck,
+  SIO_ADDRESS_LIST_CHANGE,
+  SIO_ADDRESS_LIST_QUERY,
+  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+  SIO_WSK_QUERY_INSPECT_ID,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  SIO_WSK_REGISTER_EXTENSION,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
+  SIO_WSK_SET_TCP_SILENT_MODE,
+  SO_BROADCAST,
+  SO_CONDITIONAL_ACCEPT,
+  SO_EXCLUSIVEADDRUSE,
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_SNDBUF,
+  SO_WSK_EVENT_CALLBACK,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  type SOCKADDR,
+  sockaddr,
+  SOL_SOCKET,
+  TCP_NODELAY,
+  WSK_CACHE_SD,
+  WSK_EVENT_DISABLE,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+  WSK_NO_WAIT,
+  WSK_PROVIDER_NPI,
+  WSK_REGISTRATION,
+  WSK_RELEASE_SD,
+  WSK_SET_STATIC_EVENT_CALLBACKS,
+  type WSK_SOCKET,
+  WSK_TDI_BEHAVIOR,
+  WSK_TDI_DEVICENAME_MAPPING,
+  WSK_TRANSPORT_LIST_CHANGE,
+  WSK_TRANSPORT_LIST_QUERY,
+  WskCaptureProviderNPI,
+  WskDeregister,
+  WskGetOption,
+  WskIoctl,
+  WskQueryProviderCharacteristics,
+  WskRegister,
+  WskReleaseProviderNPI,
+  WskSetOption,
+} from "../../mod.ts";
+import { IrpLedger, Prng, within } from "./_fuzz.ts";
+import { FuzzValues, type FuzzWorld, GARBAGE } from "./fuzz_values.ts";
+
+/** What one seeded run saw. */
+export interface FuzzReport {
+  /** The seed. */
+  seed: number;
+  /** Calls made. */
+  calls: number;
+  /** Calls that returned a status. */
+  statuses: number;
+  /** Calls per function that took their IRP (how deep the run got). */
+  took: Record<string, number>;
+  /** Completions by final status (how deep the run got). */
+  completed: Record<string, number>;
+  /** Bug checks thrown at the call, by code (hex). */
+  atCall: Record<string, number>;
+  /** Bug checks raised from the completion queue, by code (hex). */
+  queued: Record<string, number>;
+  /** The first message of each bug check code seen (at the call, queued), to read when something fails. */
+  messages: Record<string, string>;
+  /** Exceptions other than BugCheckError, and non-status returns (the first few). */
+  exceptions: string[];
+  /** Uncaught errors and unhandled rejections (the first few). */
+  uncaught: string[];
+  /** IRPs completed more often than calls took them. */
+  doubleCompletions: number;
+  /** IRPs taken by a call and never completed, after every close and WskDeregister. */
+  pendingAfterClose: number;
+  /** WskDeregister calls that did not return in time. */
+  deregisterTimeouts: number;
+  /** Sockets the run created and closed. */
+  sockets: number;
+}
+
+type Kind =
+  | "socket"
+  | "client"
+  | "irp"
+  | "irpOrNull"
+  | "any"
+  | "flags"
+  | "size"
+  | "address"
+  | "addressOrNull"
+  | "addressOut"
+  | "box"
+  | "wskBuf"
+  | "wskBufOrNull"
+  | "bufList"
+  | "reqType"
+  | "controlCode"
+  | "level"
+  | "controlBuffer"
+  | "clientControlCode"
+  | "family"
+  | "socketType"
+  | "protocol"
+  | "category"
+  | "clientDispatch"
+  | "inspectId"
+  | "inspectAction"
+  | "indication"
+  | "nodeName"
+  | "serviceName"
+  | "nameOut"
+  | "nameSpace"
+  | "hints"
+  | "resultBox"
+  | "addrInfo"
+  | "nameFlags";
+
+/** The parameters of every dispatch function, by name (the same in every table that has it). */
+const SIGNATURES: Record<string, Kind[]> = {
+  WskControlSocket: [
+    "socket",
+    "reqType",
+    "controlCode",
+    "level",
+    "size",
+    "controlBuffer",
+    "size",
+    "controlBuffer",
+    "box",
+    "irpOrNull",
+  ],
+  WskCloseSocket: ["socket", "irp"],
+  WskBind: ["socket", "address", "flags", "irp"],
+  WskConnect: ["socket", "address", "flags", "irp"],
+  WskConnectEx: ["socket", "address", "wskBufOrNull", "flags", "irp"],
+  WskListen: ["socket", "irp"],
+  WskAccept: ["socket", "flags", "any", "clientDispatch", "addressOut", "addressOut", "irp"],
+  WskInspectComplete: ["socket", "inspectId", "inspectAction", "irp"],
+  WskGetLocalAddress: ["socket", "addressOut", "irp"],
+  WskGetRemoteAddress: ["socket", "addressOut", "irp"],
+  WskSend: ["socket", "wskBuf", "flags", "irp"],
+  WskReceive: ["socket", "wskBuf", "flags", "irp"],
+  WskDisconnect: ["socket", "wskBufOrNull", "flags", "irp"],
+  WskRelease: ["socket", "indication"],
+  WskSendTo: ["socket", "wskBuf", "flags", "addressOrNull", "size", "any", "irp"],
+  WskReceiveFrom: ["socket", "wskBuf", "flags", "addressOut", "box", "any", "box", "irp"],
+  WskSendMessages: ["socket", "bufList", "flags", "addressOrNull", "size", "any", "irp"],
+  WskSendEx: ["socket", "wskBuf", "flags", "size", "any", "irp"],
+  WskReceiveEx: ["socket", "wskBuf", "flags", "box", "any", "box", "irp"],
+  WskSocket: [
+    "client",
+    "family",
+    "socketType",
+    "protocol",
+    "category",
+    "any",
+    "clientDispatch",
+    "any",
+    "any",
+    "any",
+    "irp",
+  ],
+  WskSocketConnect: [
+    "client",
+    "socketType",
+    "protocol",
+    "address",
+    "address",
+    "flags",
+    "any",
+    "clientDispatch",
+    "any",
+    "any",
+    "any",
+    "irp",
+  ],
+  WskControlClient: [
+    "client",
+    "clientControlCode",
+    "size",
+    "controlBuffer",
+    "size",
+    "controlBuffer",
+    "box",
+    "irpOrNull",
+  ],
+  WskGetAddressInfo: [
+    "client",
+    "nodeName",
+    "serviceName",
+    "nameSpace",
+    "any",
+    "hints",
+    "resultBox",
+    "any",
+    "any",
+    "irp",
+  ],
+  WskFreeAddressInfo: ["client", "addrInfo"],
+  WskGetNameInfo: [
+    "client",
+    "address",
+    "size",
+    "nameOut",
+    "nameOut",
+    "nameFlags",
+    "any",
+    "any",
+    "irp",
+  ],
+};
+
+const CONTROL_CODES = [
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_SNDBUF,
+  SO_REUSEADDR,
+  SO_EXCLUSIVEADDRUSE,
+  SO_BROADCAST,
+  SO_CONDITIONAL_ACCEPT,
+  SO_WSK_EVENT_CALLBACK,
+  SO_WSK_EVENT_CALLBACK,
+  TCP_NODELAY,
+  IPV6_V6ONLY,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+  SIO_WSK_QUERY_INSPECT_ID,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
+  SIO_WSK_REGISTER_EXTENSION,
+  SIO_ADDRESS_LIST_QUERY,
+  SIO_ADDRESS_LIST_CHANGE,
+  SIO_WSK_SET_TCP_SILENT_MODE,
+  12345,
+];
+
+const CLIENT_CONTROL_CODES = [
+  WSK_TRANSPORT_LIST_QUERY,
+  WSK_TRANSPORT_LIST_CHANGE,
+  WSK_CACHE_SD,
+  WSK_RELEASE_SD,
+  WSK_TDI_DEVICENAME_MAPPING,
+  WSK_SET_STATIC_EVENT_CALLBACKS,
+  WSK_TDI_BEHAVIOR,
+  99,
+];
+
+/** Family, type, protocol and category that go together, so that WskSocket often succeeds. */
+const COHERENT: [number, number, number, number][] = [
+  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_BASIC_SOCKET],
+  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
+  [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
+  [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_LISTEN_SOCKET],
+  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
+  [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
+  [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
+  [AF_INET6, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
+  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_STREAM_SOCKET],
+];
+
+const clientNpi = () => ({
+  ClientContext: null,
+  Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null },
+});
+
+const hex = (code: number) => "0x" + code.toString(16).toUpperCase();
+const count = (report: FuzzReport, where: "atCall" | "queued", error: BugCheckError) => {
+  const code = hex(error.BugCheckCode);
+  report[where][code] = (report[where][code] ?? 0) + 1;
+  report.messages[`${where} ${code}`] ??= error.message;
+};
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** One seeded run. */
+export class FuzzRun {
+  readonly rng: Prng;
+  readonly report: FuzzReport;
+  readonly values: FuzzValues;
+  readonly world: FuzzWorld;
+  /** How many times a call took each IRP (it must complete exactly that often). */
+  readonly #takes = new Map<IRP, number>();
+  /** Registrations and how many captures each holds (released before deregistering). */
+  readonly #registrations = new Map<WSK_REGISTRATION, number>();
+  readonly #clients: unknown[] = [];
+  readonly #deregistrations: Promise<void>[] = [];
+  readonly #resultBoxes: { value: unknown }[] = [];
+  readonly #sockets = new Set<WSK_SOCKET>();
+  /** The client under test. */
+  readonly registration: WSK_REGISTRATION = new WSK_REGISTRATION();
+  readonly npi: WSK_PROVIDER_NPI = new WSK_PROVIDER_NPI();
+
+  constructor(seed: number) {
+    this.rng = new Prng(seed);
+    this.report = {
+      seed,
+      calls: 0,
+      statuses: 0,
+      took: {},
+      completed: {},
+      atCall: {},
+      queued: {},
+      messages: {},
+      exceptions: [],
+      uncaught: [],
+      doubleCompletions: 0,
+      pendingAfterClose: 0,
+      deregisterTimeouts: 0,
+      sockets: 0,
+    };
+    this.world = {
+      sockets: [],
+      closed: new Set(),
+      ports: [],
+      retained: [],
+      inspectIds: [],
+      accepted: (Socket) => this.#adopt(Socket),
+    };
+    this.values = new FuzzValues(this.rng, this.world, (Irp) => {
+      const status = ntStatusName(Irp.IoStatus.Status);
+      this.report.completed[status] = (this.report.completed[status] ?? 0) + 1;
+      const Information = Irp.IoStatus.Information as { Dispatch?: unknown };
+      if (typeof Information === "object" && Information?.Dispatch) {
+        this.#adopt(Information as WSK_SOCKET);
+      }
+    });
+  }
+
+  #adopt(Socket: WSK_SOCKET): void {
+    if (this.#sockets.has(Socket)) return;
+    this.#sockets.add(Socket);
+    this.world.sockets.push(Socket);
+  }
+
+  /** Registers the client under test and builds a few live sockets on loopback. */
+  async setUp(): Promise<void> {
+    WskRegister(clientNpi(), this.registration);
+    WskCaptureProviderNPI(this.registration, WSK_NO_WAIT, this.npi);
+    this.#registrations.set(this.registration, 1);
+    this.#clients.push(this.npi.Client);
+    if (this.rng.chance(0.5)) {
+      this.npi.Dispatch!.WskControlClient(
+        this.npi.Client,
+        WSK_SET_STATIC_EVENT_CALLBACKS,
+        8,
+        { NpiId: NPI_WSK_INTERFACE_ID, EventMask: this.values.eventMask() & ~WSK_EVENT_DISABLE },
+        0,
+        null,
+        null,
+        null,
+      );
+    }
+    const categories: [number, number, number, number][] = [
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_BASIC_SOCKET],
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
+      [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
+      [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
+      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_STREAM_SOCKET],
+    ];
+    const made: WSK_SOCKET[] = [];
+    for (const [family, type, protocol, flags] of categories) {
+      const dispatch = flags === WSK_FLAG_BASIC_SOCKET ? null : this.values.clientDispatch();
+      const Socket = await this.#call((Irp) =>
+        this.npi.Dispatch!.WskSocket(
+          this.npi.Client,
+          family,
+          type,
+          protocol,
+          flags,
+          null,
+          dispatch as never,
+          null,
+          null,
+          null,
+          Irp,
+        )
+      );
+      made.push(Socket as WSK_SOCKET);
+    }
+    // The IPv4 listener and the datagram socket are bound, and one connection socket is
+    // connected to the listener, so that data, accepts and indications really happen.
+    const [, listener, , client, , datagram] = made as Required<WSK_SOCKET[]>;
+    for (const Socket of [listener!, datagram!]) {
+      const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
+      await this.#call((Irp) => d.WskBind!(Socket, sockaddr("127.0.0.1", 0), 0, Irp));
+      const local: SOCKADDR & { sin_port?: number } = {};
+      await this.#call((Irp) => d.WskGetLocalAddress!(Socket, local, Irp));
+      this.world.ports.push(((local.sin_port ?? 0) >> 8) | (((local.sin_port ?? 0) & 0xff) << 8));
+    }
+    const c = client!.Dispatch as Record<string, (...a: unknown[]) => number>;
+    await this.#call((Irp) => c.WskBind!(client, sockaddr("0.0.0.0", 0), 0, Irp));
+    const l = listener!.Dispatch as Record<string, (...a: unknown[]) => number>;
+    const accepted = this.#call((Irp) => l.WskAccept!(listener, 0, null, null, null, null, Irp));
+    await this.#call((Irp) =>
+      c.WskConnect!(client, sockaddr("127.0.0.1", this.world.ports[0]!), 0, Irp)
+    );
+    await accepted;
+  }
+
+  /** A setup call: a fresh ledger IRP, waited for; returns its Information. */
+  #call(issue: (Irp: IRP) => number): Promise<unknown> {
+    const Irp = this.values.ledger.irp();
+    this.#invoke("setup", () => issue(Irp), [Irp]);
+    return within(
+      (async () => {
+        while (!this.values.ledger.completions.get(Irp)) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        return Irp.IoStatus.Information;
+      })(),
+      10_000,
+      "a setup call",
+    );
+  }
+
+  /** Makes one call, recording what it did. */
+  #invoke(name: string, action: () => unknown, args: unknown[], returnsStatus = true): unknown {
+    const irps = args.filter((a): a is IRP =>
+      a instanceof IRP && this.values.ledger.completions.has(a)
+    );
+    const before = irps.map(IrpLedger.pending);
+    let result: unknown;
+    this.report.calls++;
+    try {
+      result = action();
+      if (returnsStatus && typeof result !== "number") {
+        this.#exception(`${name} returned ${typeof result}, not an NTSTATUS`);
+      } else this.report.statuses++;
+    } catch (error) {
+      if (error instanceof BugCheckError) count(this.report, "atCall", error);
+      else this.#exception(`${name} threw ${describe(error)}`);
+    }
+    if (name === "WskCloseSocket" && irps.length && IrpLedger.pending(irps[0]!)) {
+      this.world.closed.add(args[0] as WSK_SOCKET);
+    }
+    irps.forEach((Irp, i) => {
+      if (before[i] || !IrpLedger.pending(Irp)) return;
+      this.#takes.set(Irp, (this.#takes.get(Irp) ?? 0) + 1);
+      this.report.took[name] = (this.report.took[name] ?? 0) + 1;
+    });
+    return result;
+  }
+
+  #exception(text: string): void {
+    if (this.report.exceptions.length < 10) this.report.exceptions.push(text);
+  }
+
+  /** An argument of `kind`. */
+  #arg(kind: Kind): unknown {
+    const v = this.values, rng = this.rng;
+    switch (kind) {
+      case "socket":
+        return v.socket();
+      case "client":
+        return rng.chance(0.85) ? this.npi.Client : rng.pick([...this.#clients, null, ...GARBAGE]);
+      case "irp":
+        return v.irp();
+      case "irpOrNull":
+        return v.irpOrNull();
+      case "any":
+        return v.any();
+      case "flags":
+        return v.flags();
+      case "size":
+        return v.size();
+      case "address":
+        return v.address();
+      case "addressOrNull":
+        return rng.chance(0.3) ? null : v.address();
+      case "addressOut":
+        return v.addressOut();
+      case "box":
+        return v.box();
+      case "wskBuf":
+        return v.wskBuf();
+      case "wskBufOrNull":
+        return v.wskBufOrNull();
+      case "bufList":
+        return v.bufList();
+      case "reqType":
+        return rng.pick([WskSetOption, WskGetOption, WskIoctl, WskSetOption, 3, "x"]);
+      case "controlCode":
+        return rng.pick(CONTROL_CODES);
+      case "level":
+        return rng.pick([SOL_SOCKET, SOL_SOCKET, IPPROTO_TCP, IPPROTO_IPV6, 0]);
+      case "controlBuffer":
+        return v.controlBuffer();
+      case "clientControlCode":
+        return rng.pick(CLIENT_CONTROL_CODES);
+      case "family":
+        return v.family();
+      case "socketType":
+        return v.socketType();
+      case "protocol":
+        return v.protocol();
+      case "category":
+        return v.category();
+      case "clientDispatch":
+        return v.clientDispatch();
+      case "inspectId":
+        return v.inspectId();
+      case "inspectAction":
+        return v.inspectAction();
+      case "indication":
+        return v.indication();
+      case "nodeName":
+        return v.unicodeString("node");
+      case "serviceName":
+        return v.unicodeString("service");
+      case "nameOut":
+        return v.unicodeString("out");
+      case "nameSpace":
+        return rng.pick([NS_ALL, NS_ALL, NS_DNS, 5]);
+      case "hints":
+        return rng.pick([
+          null,
+          { ai_family: AF_INET },
+          { ai_family: AF_INET6, ai_flags: AI_V4MAPPED },
+          { ai_flags: AI_CANONNAME },
+          ...GARBAGE,
+        ]);
+      case "resultBox": {
+        const box = v.box() as { value: unknown };
+        if (box && typeof box === "object" && !Object.isFrozen(box)) this.#resultBoxes.push(box);
+        return box;
+      }
+      case "addrInfo":
+        return this.#resultBoxes.length && rng.chance(0.7)
+          ? rng.pick(this.#resultBoxes).value
+          : v.any();
+      case "nameFlags":
+        // NI_NUMERICHOST always: a reverse lookup could leave this machine.
+        return (rng.chance(0.8) ? rng.below(32) : 0x4000) | NI_NUMERICHOST;
+    }
+  }
+
+  /** The functions of a dispatch table that the fuzzer knows the parameters of. */
+  #functionsOf(table: unknown): [string, (...a: unknown[]) => unknown][] {
+    return Object.entries(table as Record<string, unknown>).filter(([name, fn]) =>
+      typeof fn === "function" && SIGNATURES[name]
+    ) as [string, (...a: unknown[]) => unknown][];
+  }
+
+  /** Every dispatch function: the client-level table and each socket category's table. */
+  #functions(): [string, (...a: unknown[]) => unknown][] {
+    const tables = new Set<unknown>([this.npi.Dispatch]);
+    for (const Socket of this.world.sockets) tables.add(Socket.Dispatch);
+    return [...tables].flatMap((table) => this.#functionsOf(table));
+  }
+
+  /**
+   * A function and its socket: mostly a live socket and a function of its own
+   * table (so calls get past the category check), else any function.
+   */
+  #target(functions: [string, (...a: unknown[]) => unknown][]): {
+    name: string;
+    fn: (...a: unknown[]) => unknown;
+    Socket?: unknown;
+  } {
+    // Too few live sockets: make one (the completion adds it to the pool).
+    const open = this.world.sockets.filter((s) => !this.world.closed.has(s)).length;
+    if (open < 8 && this.rng.chance(0.3)) {
+      return { name: "WskSocket", fn: this.npi.Dispatch!.WskSocket as never };
+    }
+    const Socket = this.values.socket();
+    const own = this.world.sockets.includes(Socket as WSK_SOCKET) && this.rng.chance(0.75)
+      ? this.#functionsOf((Socket as WSK_SOCKET).Dispatch)
+      : [];
+    let [name, fn] = this.rng.pick(own.length ? own : functions);
+    // Closing is one call in many: most sockets should live long enough to get deep.
+    if (name === "WskCloseSocket" && this.rng.chance(0.8)) [name, fn] = this.rng.pick(functions);
+    return SIGNATURES[name]![0] === "socket" ? { name, fn, Socket } : { name, fn };
+  }
+
+  /** One registration-function call with generated arguments. */
+  #registrationCall(): void {
+    const rng = this.rng;
+    const reg = (): unknown =>
+      rng.pick([
+        ...this.#registrations.keys(),
+        new WSK_REGISTRATION(),
+        Object.freeze(new WSK_REGISTRATION()),
+        null,
+        ...GARBAGE,
+      ]);
+    const which = rng.below(5);
+    if (which === 0) {
+      const block = reg();
+      const npi = rng.pick([
+        clientNpi(),
+        null,
+        { ClientContext: null, Dispatch: null },
+        { ClientContext: null, Dispatch: { Version: rng.pick(GARBAGE) } },
+        ...GARBAGE,
+      ]);
+      const status = this.#invoke(
+        "WskRegister",
+        () => WskRegister(npi as never, block as never),
+        [],
+      );
+      if (status === 0) this.#registrations.set(block as WSK_REGISTRATION, 0);
+    } else if (which === 1) {
+      const block = reg();
+      const out = rng.pick([
+        new WSK_PROVIDER_NPI(),
+        null,
+        Object.freeze(new WSK_PROVIDER_NPI()),
+        ...GARBAGE,
+      ]);
+      const status = this.#invoke(
+        "WskCaptureProviderNPI",
+        () => WskCaptureProviderNPI(block as never, WSK_NO_WAIT, out as never),
+        [],
+      );
+      if (status === 0) {
+        const b = block as WSK_REGISTRATION;
+        this.#registrations.set(b, (this.#registrations.get(b) ?? 0) + 1);
+        this.#clients.push((out as WSK_PROVIDER_NPI).Client);
+      }
+    } else if (which === 2) {
+      const block = reg();
+      this.#invoke("WskReleaseProviderNPI", () => WskReleaseProviderNPI(block as never), [], false);
+      const held = this.#registrations.get(block as WSK_REGISTRATION);
+      if (held) this.#registrations.set(block as WSK_REGISTRATION, held - 1);
+    } else if (which === 3) {
+      const out = rng.pick([{}, null, Object.freeze({}), ...GARBAGE]);
+      this.#invoke(
+        "WskQueryProviderCharacteristics",
+        () => WskQueryProviderCharacteristics(reg() as never, out as never),
+        [],
+      );
+    } else {
+      // Any block but the client under test's: that one is deregistered at the end.
+      const block = rng.pick(
+        [...this.#registrations.keys()].filter((r) => r !== this.registration),
+      );
+      const target = block ?? rng.pick([null, ...GARBAGE]);
+      const done = this.#invoke("WskDeregister", () => WskDeregister(target as never), [], false);
+      if (done instanceof Promise) this.#deregistrations.push(done);
+      else this.#exception(`WskDeregister returned ${typeof done}, not a promise`);
+    }
+  }
+
+  /** The fuzzing loop: `calls` calls, yielding to the event loop now and then. */
+  async fuzz(calls: number): Promise<void> {
+    let functions = this.#functions();
+    for (let i = 0; i < calls; i++) {
+      if (i % 50 === 49) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        functions = this.#functions();
+      }
+      if (this.rng.chance(0.03)) {
+        this.#registrationCall();
+        continue;
+      }
+      if (this.rng.chance(0.02)) this.#cancelOne();
+      const { name, fn, Socket } = this.#target(functions);
+      const args = SIGNATURES[name]!.map((kind) => this.#arg(kind));
+      if (Socket !== undefined) args[0] = Socket;
+      if (name === "WskSocket" && this.rng.chance(0.6)) {
+        args.splice(1, 4, ...this.rng.pick(COHERENT));
+      }
+      if (name === "WskSocketConnect" && this.rng.chance(0.6)) {
+        args.splice(1, 2, SOCK_STREAM, IPPROTO_TCP);
+      }
+      this.#invoke(name, () => fn(...args), args, name !== "WskFreeAddressInfo");
+    }
+  }
+
+  /** Names what keeps a registration from ending (the provider's own state, read for the report). */
+  #whatIsLeft(block: WSK_REGISTRATION): void {
+    const client = block.ReservedRegistrationContext as {
+      captures?: number;
+      sockets?: Set<{ constructor: { name: string }; closed: boolean; state?: string }>;
+    } | null;
+    if (!client?.sockets || (client.captures === 0 && client.sockets.size === 0)) return;
+    const left = [...client.sockets].map((s) =>
+      `${s.constructor.name} ${s.state ?? ""} closed=${s.closed}`
+    );
+    this.#exception(`WskDeregister waits on ${client.captures} captures and ${left.join(", ")}`);
+  }
+
+  /** IoCancelIrp on an IRP some call holds. */
+  #cancelOne(): void {
+    const held = [...this.#takes.keys()].filter((Irp) =>
+      IrpLedger.pending(Irp) && !this.values.fakeInFlight.has(Irp)
+    );
+    if (held.length) IoCancelIrp(this.rng.pick(held));
+  }
+
+  /** Closes every socket (again while completions bring new ones), then deregisters everything. */
+  async tearDown(): Promise<void> {
+    const closed = new Set<WSK_SOCKET>();
+    for (let round = 0; round < 20; round++) {
+      const open = this.world.sockets.filter((s) => !closed.has(s));
+      if (open.length === 0) break;
+      for (const Socket of open) {
+        closed.add(Socket);
+        const close = (Socket.Dispatch as Record<string, (...a: unknown[]) => number>)
+          .WskCloseSocket!;
+        const Irp = this.values.ledger.irp();
+        this.#invoke("WskCloseSocket", () => close(Socket, Irp), [Irp]);
+      }
+      await completionQueueIdle();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.report.sockets = closed.size;
+    for (const [block, held] of this.#registrations) {
+      for (let i = 0; i < held; i++) WskReleaseProviderNPI(block);
+    }
+    const blocks = [...this.#registrations.keys()];
+    const all = blocks.map((block) => WskDeregister(block));
+    for (const done of [...all, ...this.#deregistrations]) {
+      await within(done, 10_000, "WskDeregister").catch(() => this.report.deregisterTimeouts++);
+    }
+    if (this.report.deregisterTimeouts) blocks.forEach((block) => this.#whatIsLeft(block));
+    await completionQueueIdle();
+    for (const [Irp, completions] of this.values.ledger.completions) {
+      if (this.values.fakeInFlight.has(Irp)) continue;
+      const takes = this.#takes.get(Irp) ?? 0;
+      if (completions > takes) this.report.doubleCompletions++;
+      if (completions < takes) this.report.pendingAfterClose++;
+    }
+  }
+}
+
+/** Runs one seed; the heartbeat lets the parent see that the event loop turns. */
+async function main(): Promise<void> {
+  const [seed, calls, mode] = Deno.args;
+  let beats = 0;
+  const heartbeat = setInterval(() => console.log(JSON.stringify({ beat: ++beats })), 100);
+  console.log(JSON.stringify({ beat: 0 }));
+  if (mode === "--block") { for (;;) { /* the watchdog's own test: a loop that never yields */ } }
+  const run = new FuzzRun(Number(seed));
+  const { report } = run;
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    if (report.uncaught.length < 10) report.uncaught.push(describe(event.error ?? event.message));
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    if (report.uncaught.length < 10) report.uncaught.push(describe(event.reason));
+  });
+  onBugCheck((error) => count(report, "queued", error));
+  try {
+    await run.setUp();
+    await run.fuzz(Number(calls));
+    await run.tearDown();
+  } catch (error) {
+    report.exceptions.push(`the run itself failed: ${describe(error)}`);
+  }
+  clearInterval(heartbeat);
+  console.log(JSON.stringify({ report }));
+  // Anything still open now is a leak the report cannot name; the exit is not blocked by it.
+  Deno.exit(0);
+}
+
+if (import.meta.main) await main();
