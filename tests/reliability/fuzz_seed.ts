@@ -51,6 +51,7 @@ import {
   type SOCKADDR,
   sockaddr,
   SOL_SOCKET,
+  STATUS_INVALID_PARAMETER,
   TCP_NODELAY,
   WSK_CACHE_SD,
   WSK_EVENT_DISABLE,
@@ -700,7 +701,14 @@ export class FuzzRun {
       if (name === "WskSocketConnect" && this.rng.chance(0.6)) {
         args.splice(1, 2, SOCK_STREAM, IPPROTO_TCP);
       }
-      this.#invoke(name, () => fn(...args), args, name !== "WskFreeAddressInfo");
+      const status = this.#invoke(name, () => fn(...args), args, name !== "WskFreeAddressInfo");
+      // A NULL IRP where one is required: STATUS_INVALID_PARAMETER, returned, nothing completed.
+      const nullIrp = SIGNATURES[name]!.at(-1) === "irp" && args.at(-1) === null;
+      if (nullIrp && typeof status === "number" && status !== STATUS_INVALID_PARAMETER) {
+        if (!name.endsWith("Ex") || name === "WskConnectEx") {
+          this.#exception(`${name} returned ${ntStatusName(status)} for a NULL IRP`);
+        }
+      }
     }
   }
 

@@ -365,3 +365,13 @@ for (const [what, code, unusable] of unusableIrps) {
     await within(client.close(), 1000, "WskDeregister");
   });
 }
+
+Deno.test("the flattened Basic functions are the embedded ones", async () => {
+  const client = new TestClient();
+  const Socket = await client.socket();
+  const d = connDispatch(Socket);
+  assert.equal(d.WskCloseSocket, d.Basic.WskCloseSocket);
+  assert.equal(d.WskControlSocket, d.Basic.WskControlSocket);
+  await client.closeSocket(Socket);
+  await client.close();
+});
