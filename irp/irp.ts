@@ -30,16 +30,8 @@ import {
   outstandingCount,
 } from "./_irp_state.ts";
 
-// Stack locations and threaded IRPs live in their own files but are part of
-// this module's surface. (thread_irp.ts imports this file back; neither touches
-// the other's bindings at load time, so the cycle is harmless.)
+// Stack locations live in their own file but are part of this module's surface.
 export * from "./stack_location.ts";
-export {
-  IoBuildAsynchronousFsdRequest,
-  IoBuildSynchronousFsdRequest,
-  KTHREAD,
-  PsGetCurrentThread,
-} from "./thread_irp.ts";
 
 /** `IO_TYPE_IRP` (6): the `Type` of every IRP. */
 export const IO_TYPE_IRP: number = 6;

@@ -54,6 +54,7 @@ export * from "./verifier.ts";
 export * from "./kevent.ts";
 export * from "./pool.ts";
 export * from "./irp.ts";
+export * from "./thread_irp.ts";
 export * from "./mdl.ts";
 export * from "./device.ts";
 export * from "./completion.ts";

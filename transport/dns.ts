@@ -28,8 +28,8 @@ import type {
   ResolveHints,
   Result,
 } from "./types.ts";
-import { type ServiceProtocol, systemServices } from "./dns_services.ts";
-import { statusFromLookupError } from "./dns_status.ts";
+import { type ServiceProtocol, systemServices } from "./_dns_services.ts";
+import { statusFromLookupError } from "./_dns_status.ts";
 
 // Re-exported so this module documents on its own; mod.ts exports the same bindings.
 export type {

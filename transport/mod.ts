@@ -20,3 +20,4 @@ export * from "./errors.ts";
 export * from "./tcp.ts";
 export * from "./udp.ts";
 export * from "./dns.ts";
+export * from "./real.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 import type { TcpTransport } from "./types.ts";
-import { connectTcp } from "./tcp_connect.ts";
-import { listenTcp } from "./tcp_listener.ts";
+import { connectTcp } from "./_tcp_connect.ts";
+import { listenTcp } from "./_tcp_listener.ts";
 
 export { endpoint } from "./_endpoint.ts";
 

@@ -206,3 +206,18 @@ export interface NameResolver {
     flags: NameInfoFlags,
   ): Promise<Result<{ host: string; service: string }>>;
 }
+
+/**
+ * Everything the WSK subsystem asks of the network: TCP connects and listens,
+ * UDP binds and name resolution. {@linkcode realTransport} is the one over
+ * real sockets; a test can pass another (such as the fault-injecting one in
+ * `@wskemu/wsk/testing`) to `wskRegisterWithTransport`.
+ */
+export interface Transport {
+  /** TCP connect and listen. */
+  readonly tcp: TcpTransport;
+  /** UDP bind. */
+  readonly udp: UdpTransport;
+  /** Name resolution (WskGetAddressInfo, WskGetNameInfo). */
+  readonly dns: NameResolver;
+}

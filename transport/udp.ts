@@ -15,12 +15,12 @@ import dgram from "node:dgram";
 import { STATUS_ADDRESS_ALREADY_ASSOCIATED, STATUS_SUCCESS } from "../irp/ntstatus.ts";
 import type { Datagram, Result, UdpBindOptions, UdpSocket, UdpTransport } from "./types.ts";
 export type { NTSTATUS } from "../irp/ntstatus.ts";
-import { DEFAULT_HOLD_BYTES, DEFAULT_HOLD_DATAGRAMS } from "./udp_backlog.ts";
+import { DEFAULT_HOLD_BYTES, DEFAULT_HOLD_DATAGRAMS } from "./_udp_backlog.ts";
 import { checkEndpoint } from "./_endpoint.ts";
 import { checkNetPermission } from "./_permission.ts";
-import { type HoldPolicy, NodeUdpSocket } from "./udp_socket.ts";
+import { type HoldPolicy, NodeUdpSocket } from "./_udp_socket.ts";
 import { statusFromError } from "./errors.ts";
-import { justClosed, loopTurn, RELEASE_RETRIES } from "./udp_release.ts";
+import { justClosed, loopTurn, RELEASE_RETRIES } from "./_udp_release.ts";
 
 // Re-exported so this module documents on its own; mod.ts exports the same bindings.
 export type {

@@ -1,8 +1,11 @@
 // Copyright 2026 the wskemu authors. MIT license.
-// Internal: a basic socket — control operations only (WskControlSocket, WskCloseSocket).
+// Internal: a basic socket — control operations only — and the Basic table
+// (WskControlSocket, WskCloseSocket) that every category embeds.
 import type { Endpoint } from "../transport/types.ts";
-import { BasicDispatch } from "./_connection_dispatch.ts";
-import { SocketBase } from "./_socket.ts";
+import { WskControlSocket } from "./_control.ts";
+import { guardTable } from "./_guard.ts";
+import { SocketBase, WskCloseSocket } from "./_socket.ts";
+import type { WSK_PROVIDER_BASIC_DISPATCH } from "./dispatch_types.ts";
 
 /** A basic socket: no transport, no events. */
 export class BasicSocket extends SocketBase {
@@ -23,3 +26,9 @@ export class BasicSocket extends SocketBase {
 
   protected release(): void {}
 }
+
+/** The Basic table every category embeds. */
+export const BasicDispatch: WSK_PROVIDER_BASIC_DISPATCH = guardTable({
+  WskControlSocket,
+  WskCloseSocket,
+});

@@ -9,6 +9,8 @@ import {
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
 } from "../irp/ntstatus.ts";
+import { realTransport } from "../transport/real.ts";
+import type { Transport } from "../transport/types.ts";
 import { checkIrp, failIrp, type PendingIrp } from "./_irp.ts";
 import type { WSK_CLIENT, WSK_CLIENT_NPI } from "./structures.ts";
 
@@ -35,6 +37,8 @@ export class WskClientState implements WSK_CLIENT {
   deregistering = false;
   /** WskDeregister has returned: the client object is gone, and every call on it fails. */
   deregistered = false;
+  /** The network under this client's sockets: the real one unless `wskRegisterWithTransport` gave another. */
+  transport: Transport = realTransport;
   #waiters: (() => void)[] = [];
 
   constructor(readonly npi: WSK_CLIENT_NPI) {}

@@ -2,29 +2,30 @@
 // Internal: a connection-oriented socket over one real TCP stream — bind,
 // connect, send, receive, disconnect, addresses — with Windows' state rules.
 import { queueDpc, queueIrpCompletion } from "../irp/completion.ts";
-import type { IRP } from "../irp/irp.ts";
+import { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
   type NTSTATUS,
+  STATUS_BUFFER_OVERFLOW,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_ACTIVE,
   STATUS_INVALID_DEVICE_REQUEST,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
+  STATUS_NOT_IMPLEMENTED,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Endpoint, TcpStream } from "../transport/types.ts";
-import { tcpTransport } from "../transport/tcp.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
-import { ConnectionDispatch } from "./_connection_dispatch.ts";
+import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
+import { BasicDispatch } from "./_basic.ts";
+import { guardTable } from "./_guard.ts";
 import { ReceiveQueue } from "./_receive.ts";
-import { SocketBase } from "./_socket.ts";
+import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
-import type { IoctlResult } from "./_control.ts";
 import {
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
   SIO_WSK_QUERY_INSPECT_ID,
@@ -36,7 +37,11 @@ import {
   WSK_FLAG_AT_DISPATCH_LEVEL,
   WSK_FLAG_NODELAY,
 } from "./constants.ts";
-import type { PFN_WSK_RECEIVE_EVENT, WSK_CLIENT_CONNECTION_DISPATCH } from "./dispatch_types.ts";
+import type {
+  PFN_WSK_RECEIVE_EVENT,
+  WSK_CLIENT_CONNECTION_DISPATCH,
+  WSK_PROVIDER_CONNECTION_DISPATCH,
+} from "./dispatch_types.ts";
 import type { WSK_INSPECT_ID } from "./structures.ts";
 
 /** The send backlog WSK_EVENT_SEND_BACKLOG and SIO_WSK_QUERY_IDEAL_SEND_BACKLOG report. */
@@ -73,12 +78,12 @@ export class ConnectionSocket extends SocketBase {
     return this.state === "open";
   }
 
-  eventsEnabled(bits: number): void {
+  override eventsEnabled(bits: number): void {
     if (bits & WSK_EVENT_RECEIVE) this.receive.kick();
     if (bits & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
   }
 
-  ioctl(code: number): IoctlResult | null {
+  override ioctl(code: number): IoctlResult | null {
     if (code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG || code === SIO_WSK_QUERY_RECEIVE_BACKLOG) {
       if (this.state !== "connected") return { status: STATUS_INVALID_DEVICE_STATE };
       const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG
@@ -163,7 +168,7 @@ export class ConnectionSocket extends SocketBase {
     this.#connectAbort = abort;
     this.state = "connecting";
     const local = isWildcard(this.local) ? undefined : this.local!;
-    const result = await tcpTransport.connect({ remote, local, signal: abort.signal });
+    const result = await this.client.transport.tcp.connect({ remote, local, signal: abort.signal });
     if (this.#connectAbort === abort) this.#connectAbort = null;
     if (abort.signal.aborted || this.closed) {
       result.value?.abort();
@@ -312,3 +317,60 @@ function isWildcard(ep: Endpoint | null): boolean {
   if (!ep) return true;
   return ep.port === 0 && (ep.hostname === "0.0.0.0" || ep.hostname === "::");
 }
+
+/** The largest WskConnectEx buffer. */
+export const CONNECT_EX_LIMIT = 65535;
+
+/** WskSendEx / WskReceiveEx: reserved for system use. The IRP, if any, completes with STATUS_NOT_IMPLEMENTED. */
+export function reserved(...args: unknown[]): NTSTATUS {
+  const Irp = args.at(-1);
+  if (!(Irp instanceof IRP)) return STATUS_NOT_IMPLEMENTED;
+  checkIrp(Irp);
+  return failIrp(Irp, STATUS_NOT_IMPLEMENTED);
+}
+
+/** Connection-oriented functions, shared by the connection and stream tables. */
+export const connectionFunctions = {
+  WskBind: (Socket, LocalAddress, Flags, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
+  WskConnect: (Socket, RemoteAddress, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      ConnectionSocket,
+      (s, irp) => s.connect(RemoteAddress, Flags, irp, null),
+    ),
+  WskConnectEx: (Socket, RemoteAddress, Buffer, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      ConnectionSocket,
+      (s, irp) =>
+        Buffer && Buffer.Length > CONNECT_EX_LIMIT
+          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
+          : s.connect(RemoteAddress, Flags, irp, Buffer),
+    ),
+  WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(LocalAddress, "local", irp)),
+  WskGetRemoteAddress: (Socket, RemoteAddress, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(RemoteAddress, "remote", irp)),
+  WskSend: (Socket, Buffer, Flags, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.send(Buffer, Flags, irp)),
+  WskReceive: (Socket, Buffer, Flags, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.receiveCall(Buffer, Flags, irp)),
+  WskDisconnect: (Socket, Buffer, Flags, Irp) =>
+    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.disconnect(Buffer, Flags, irp)),
+  WskRelease: (Socket, DataIndication) =>
+    Socket instanceof ConnectionSocket
+      ? Socket.receive.release(DataIndication)
+      : STATUS_INVALID_PARAMETER,
+  WskSendEx: reserved,
+  WskReceiveEx: reserved,
+} satisfies Partial<WSK_PROVIDER_CONNECTION_DISPATCH>;
+
+/** `WSK_PROVIDER_CONNECTION_DISPATCH`: Basic embedded and flattened. */
+export const ConnectionDispatch: WSK_PROVIDER_CONNECTION_DISPATCH = guardTable({
+  Basic: BasicDispatch,
+  ...BasicDispatch,
+  ...connectionFunctions,
+});

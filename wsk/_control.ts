@@ -43,33 +43,6 @@ import type { Box } from "./dispatch_types.ts";
 import type { WSK_EVENT_CALLBACK_CONTROL, WSK_SOCKET } from "./structures.ts";
 import { NPI_WSK_INTERFACE_ID } from "./structures.ts";
 
-/** What a category adds to WskControlSocket: its events, its state checks, its I/O controls. */
-export interface ControlHooks {
-  /** Event bits this category accepts in SO_WSK_EVENT_CALLBACK. */
-  readonly eventBits: number;
-  /** Whether events may be enabled now (after bind or after connect, per category). */
-  eventsAllowed(): boolean;
-  /** Whether options that must precede bind may still be set. */
-  beforeBind(): boolean;
-  /** Category-specific I/O controls; null when the code is not one of them. */
-  ioctl?(code: number, input: unknown, inputSize: number): IoctlResult | null;
-  /** Events were just enabled: deliver what is already waiting (from the queue, never inline). */
-  eventsEnabled?(bits: number): void;
-}
-
-/** The outcome of an I/O control: a status and, for queries, a number to return. */
-export interface IoctlResult {
-  /** The status. */
-  status: NTSTATUS;
-  /** A SIZE_T to write to the output buffer. */
-  output?: number;
-  /** A structure to copy into the output object. */
-  outputObject?: object;
-}
-
-/** A socket that can be controlled. */
-export type ControllableSocket = SocketBase & ControlHooks;
-
 /** Reads a ULONG from an option input buffer: a Uint8Array (little-endian), a box, or a number. */
 export function readUlong(input: unknown, size: number): number | null {
   if (typeof input === "number") return input >>> 0;
@@ -113,8 +86,7 @@ export function WskControlSocket(
 ): NTSTATUS {
   if (Irp) checkIrp(Irp); // before any option changes
   // A committed stream socket is controlled through its inner socket.
-  const target = Socket as unknown as ControllableSocket & { controlTarget?(): ControllableSocket };
-  const s = target instanceof SocketBase ? (target.controlTarget?.() ?? target) : target;
+  const s = Socket instanceof SocketBase ? Socket.controlTarget() : null;
   const done = (status: NTSTATUS, information = 0): NTSTATUS => {
     if (OutputSizeReturned && status === STATUS_SUCCESS) OutputSizeReturned.value = information;
     if (!Irp) return status;
@@ -122,7 +94,7 @@ export function WskControlSocket(
     queueIrpCompletion(Irp, status, status === STATUS_SUCCESS ? information : 0);
     return STATUS_PENDING;
   };
-  if (!(Socket instanceof SocketBase)) return done(STATUS_INVALID_HANDLE);
+  if (!s) return done(STATUS_INVALID_HANDLE);
   if (s.closed) return done(STATUS_FILE_FORCED_CLOSED);
   if (
     RequestType === WskSetOption && Level === SOL_SOCKET && ControlCode === SO_WSK_EVENT_CALLBACK
@@ -133,7 +105,7 @@ export function WskControlSocket(
     if (ControlCode === SIO_WSK_REGISTER_EXTENSION) return done(STATUS_NOT_SUPPORTED);
     const needsIrp = ControlCode !== SIO_WSK_QUERY_INSPECT_ID;
     if (needsIrp && !Irp) return STATUS_INVALID_PARAMETER;
-    const result = s.ioctl?.(ControlCode, InputBuffer, InputSize) ?? null;
+    const result = s.ioctl(ControlCode, InputBuffer, InputSize) ?? null;
     // Unknown codes, and WSK codes that do not apply to this category.
     if (!result) return done(STATUS_INVALID_DEVICE_REQUEST);
     if (result.status !== STATUS_SUCCESS) return done(result.status);
@@ -172,7 +144,7 @@ interface OptionSlot {
 }
 
 /** The option a (Level, ControlCode) names on this socket, or null if it has none. */
-function optionSlot(s: ControllableSocket, Level: number, ControlCode: number): OptionSlot | null {
+function optionSlot(s: SocketBase, Level: number, ControlCode: number): OptionSlot | null {
   const o = s.options;
   const flag = (get: () => boolean, set: (on: boolean) => void, beforeBind = false) => ({
     get: () => (get() ? 1 : 0),
@@ -208,7 +180,7 @@ function optionSlot(s: ControllableSocket, Level: number, ControlCode: number): 
 
 /** SO_WSK_EVENT_CALLBACK: enabling needs no IRP; disabling names exactly one event. */
 function eventCallbackControl(
-  s: ControllableSocket,
+  s: SocketBase,
   control: WSK_EVENT_CALLBACK_CONTROL | null,
   Irp: IRP | null,
   done: (status: NTSTATUS) => NTSTATUS,
@@ -229,7 +201,7 @@ function eventCallbackControl(
   }
   if (!s.eventsAllowed()) return done(STATUS_INVALID_DEVICE_STATE);
   s.eventMask |= bits;
-  s.eventsEnabled?.(bits);
+  s.eventsEnabled(bits);
   return done(STATUS_SUCCESS);
 }
 

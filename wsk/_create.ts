@@ -70,10 +70,6 @@ export function createSocket(
     default:
       return STATUS_INVALID_PARAMETER;
   }
-  socket.eventMask |= client.staticEvents & eventBitsOf(socket);
+  socket.eventMask |= client.staticEvents & socket.eventBits;
   return socket;
-}
-
-function eventBitsOf(socket: SocketBase): number {
-  return (socket as SocketBase & { eventBits?: number }).eventBits ?? 0;
 }

@@ -19,13 +19,13 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Datagram, Endpoint, UdpSocket } from "../transport/types.ts";
-import { udpTransport } from "../transport/udp.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import type { IoctlResult } from "./_control.ts";
 import { sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
 import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
-import { SocketBase } from "./_socket.ts";
+import { BasicDispatch } from "./_basic.ts";
+import { guardTable } from "./_guard.ts";
+import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
   AF_INET6,
@@ -37,9 +37,9 @@ import type {
   Box,
   PFN_WSK_RECEIVE_FROM_EVENT,
   WSK_CLIENT_DATAGRAM_DISPATCH,
+  WSK_PROVIDER_DATAGRAM_DISPATCH,
 } from "./dispatch_types.ts";
 import type { WSK_BUF_LIST } from "./structures.ts";
-import { DatagramDispatch } from "./_datagram_dispatch.ts";
 
 /** A datagram socket (WSK_FLAG_DATAGRAM_SOCKET). */
 export class DatagramSocket extends SocketBase {
@@ -64,7 +64,7 @@ export class DatagramSocket extends SocketBase {
     return this.state === "open";
   }
 
-  eventsEnabled(bits: number): void {
+  override eventsEnabled(bits: number): void {
     if (bits & WSK_EVENT_RECEIVE_FROM) this.receiver.kick();
   }
 
@@ -102,7 +102,7 @@ export class DatagramSocket extends SocketBase {
   // ---- socket I/O controls ----
 
   /** SIO_WSK_SET_REMOTE_ADDRESS and SIO_WSK_SET_SENDTO_ADDRESS: after bind; InputSize 0 clears. */
-  ioctl(code: number, input: unknown, inputSize: number): IoctlResult | null {
+  override ioctl(code: number, input: unknown, inputSize: number): IoctlResult | null {
     if (code !== SIO_WSK_SET_REMOTE_ADDRESS && code !== SIO_WSK_SET_SENDTO_ADDRESS) return null;
     if (this.state !== "bound") return { status: STATUS_INVALID_DEVICE_STATE };
     let address: Endpoint | null = null;
@@ -132,7 +132,7 @@ export class DatagramSocket extends SocketBase {
     const op = new PendingIrp(Irp, this.pending, null, false);
     this.whenOpened(
       op,
-      udpTransport.bind({
+      this.client.transport.udp.bind({
         local,
         // SO_EXCLUSIVEADDRUSE wins over SO_REUSEADDR: nobody may share the port.
         reuseAddress: this.options.reuseAddress && !this.options.exclusive,
@@ -276,3 +276,60 @@ export class DatagramSocket extends SocketBase {
     return this.#sendTo ?? this.#remote ?? STATUS_INVALID_PARAMETER;
   }
 }
+
+/** `WSK_PROVIDER_DATAGRAM_DISPATCH`: Basic embedded and flattened. */
+export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = guardTable<
+  WSK_PROVIDER_DATAGRAM_DISPATCH
+>({
+  Basic: BasicDispatch,
+  ...BasicDispatch,
+  WskBind: (Socket, LocalAddress, Flags, Irp) =>
+    socketCall(Socket, Irp, DatagramSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
+  WskSendTo: (Socket, Buffer, Flags, RemoteAddress, ControlInfoLength, _ControlInfo, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      DatagramSocket,
+      (s, irp) => s.sendTo(Buffer, Flags, RemoteAddress, ControlInfoLength, irp),
+    ),
+  WskReceiveFrom: (
+    Socket,
+    Buffer,
+    Flags,
+    RemoteAddress,
+    ControlLength,
+    _ControlInfo,
+    ControlFlags,
+    Irp,
+  ) =>
+    socketCall(
+      Socket,
+      Irp,
+      DatagramSocket,
+      (s, irp) => s.receiveFrom(Buffer, Flags, RemoteAddress, ControlLength, ControlFlags, irp),
+    ),
+  // No IRP and no closed check: a list retained before WskCloseSocket can
+  // still be released until the close completes (a cancelled send's completion
+  // routine does exactly that).
+  WskRelease: (Socket, DatagramIndication) =>
+    Socket instanceof DatagramSocket
+      ? Socket.receiver.release(DatagramIndication)
+      : STATUS_INVALID_PARAMETER,
+  WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
+    socketCall(Socket, Irp, DatagramSocket, (s, irp) => s.address(LocalAddress, irp)),
+  WskSendMessages: (
+    Socket,
+    BufferList,
+    Flags,
+    RemoteAddress,
+    ControlInfoLength,
+    _ControlInfo,
+    Irp,
+  ) =>
+    socketCall(
+      Socket,
+      Irp,
+      DatagramSocket,
+      (s, irp) => s.sendMessages(BufferList, Flags, RemoteAddress, ControlInfoLength, irp),
+    ),
+});

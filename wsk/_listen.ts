@@ -15,14 +15,13 @@ import {
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { tcpTransport } from "../transport/tcp.ts";
 import type { Endpoint, TcpListener, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { ConnectionSocket } from "./_connection.ts";
-import { ListenDispatch } from "./_listen_dispatch.ts";
+import { BasicDispatch } from "./_basic.ts";
+import { deferredWrite, guardTable } from "./_guard.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
-import { deferredWrite } from "./_guard.ts";
-import { SocketBase } from "./_socket.ts";
+import { SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
   IPPROTO_UDP,
@@ -38,6 +37,7 @@ import {
 import type {
   WSK_CLIENT_CONNECTION_DISPATCH,
   WSK_CLIENT_LISTEN_DISPATCH,
+  WSK_PROVIDER_LISTEN_DISPATCH,
 } from "./dispatch_types.ts";
 import type { WSK_INSPECT_ID } from "./structures.ts";
 
@@ -113,7 +113,7 @@ export class ListenSocket extends SocketBase {
     const op = new PendingIrp(Irp, this.pending, null, false);
     this.whenOpened(
       op,
-      tcpTransport.listen({
+      this.client.transport.tcp.listen({
         local: this.#local,
         ipv6Only: this.options.v6Only,
         exclusive: this.options.exclusive,
@@ -347,3 +347,24 @@ export class ListenSocket extends SocketBase {
     this.#inspections = [];
   }
 }
+
+/** `WSK_PROVIDER_LISTEN_DISPATCH`: Basic embedded and flattened. */
+export const ListenDispatch: WSK_PROVIDER_LISTEN_DISPATCH = guardTable<
+  WSK_PROVIDER_LISTEN_DISPATCH
+>({
+  Basic: BasicDispatch,
+  ...BasicDispatch,
+  WskBind: (Socket, LocalAddress, Flags, Irp) =>
+    socketCall(Socket, Irp, ListenSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
+  WskAccept: (Socket, Flags, Context, Dispatch, Local, Remote, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      ListenSocket,
+      (s, irp) => s.accept(Flags, Context, Dispatch, Local, Remote, irp),
+    ),
+  WskInspectComplete: (Socket, InspectID, Action, Irp) =>
+    socketCall(Socket, Irp, ListenSocket, (s, irp) => s.inspectComplete(InspectID, Action, irp)),
+  WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
+    socketCall(Socket, Irp, ListenSocket, (s, irp) => s.address(LocalAddress, irp)),
+});

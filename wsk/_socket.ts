@@ -43,6 +43,16 @@ export class SocketOptions {
   }
 }
 
+/** The outcome of an I/O control: a status and, for queries, a number to return. */
+export interface IoctlResult {
+  /** The status. */
+  status: NTSTATUS;
+  /** A SIZE_T to write to the output buffer. */
+  output?: number;
+  /** A structure to copy into the output object. */
+  outputObject?: object;
+}
+
 /** The base of every socket category. The object itself is the client's `WSK_SOCKET`. */
 export abstract class SocketBase implements WSK_SOCKET, ClientResource {
   /** The provider dispatch table of the category. */
@@ -70,8 +80,30 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
     client.sockets.add(this);
   }
 
+  /** Event bits this category accepts in SO_WSK_EVENT_CALLBACK. */
+  abstract readonly eventBits: number;
+
+  /** Whether events may be enabled now (after bind or after connect, per category). */
+  abstract eventsAllowed(): boolean;
+
+  /** Whether options that must precede bind may still be set. */
+  abstract beforeBind(): boolean;
+
   /** The bound local endpoint, if any. */
   abstract localEndpoint(): Endpoint | null;
+
+  /** Category-specific I/O controls; null when the code is not one of them. */
+  ioctl(_code: number, _input: unknown, _inputSize: number): IoctlResult | null {
+    return null;
+  }
+
+  /** Events were just enabled: deliver what is already waiting (from the queue, never inline). */
+  eventsEnabled(_bits: number): void {}
+
+  /** The socket WskControlSocket acts on: itself, or a committed stream socket's inner socket. */
+  controlTarget(): SocketBase {
+    return this;
+  }
 
   /** Release the transport; called once, after every pending IRP was cancelled. */
   protected abstract release(): void;

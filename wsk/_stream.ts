@@ -5,17 +5,18 @@
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
+  STATUS_BUFFER_OVERFLOW,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
 } from "../irp/ntstatus.ts";
 import type { Endpoint } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import { ConnectionSocket } from "./_connection.ts";
-import type { ControllableSocket } from "./_control.ts";
+import { BasicDispatch } from "./_basic.ts";
+import { CONNECT_EX_LIMIT, ConnectionSocket, reserved } from "./_connection.ts";
+import { guardTable } from "./_guard.ts";
 import { failIrp, succeedIrp } from "./_irp.ts";
 import { ListenSocket } from "./_listen.ts";
-import { StreamDispatch } from "./_listen_dispatch.ts";
-import { SocketBase } from "./_socket.ts";
+import { SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
   WSK_EVENT_ACCEPT,
@@ -24,7 +25,7 @@ import {
   WSK_EVENT_SEND_BACKLOG,
 } from "./constants.ts";
 import type { WSK_BUF } from "../irp/mdl.ts";
-import type { WSK_CLIENT_STREAM_DISPATCH } from "./dispatch_types.ts";
+import type { WSK_CLIENT_STREAM_DISPATCH, WSK_PROVIDER_STREAM_DISPATCH } from "./dispatch_types.ts";
 
 /** A stream socket (WSK_FLAG_STREAM_SOCKET). */
 export class StreamSocket extends SocketBase {
@@ -43,8 +44,8 @@ export class StreamSocket extends SocketBase {
   }
 
   /** Controls and events apply to the inner socket once committed. */
-  controlTarget(): ControllableSocket {
-    return (this.inner as ControllableSocket | null) ?? this;
+  override controlTarget(): SocketBase {
+    return this.inner ?? this;
   }
 
   localEndpoint(): Endpoint | null {
@@ -125,3 +126,70 @@ export class StreamSocket extends SocketBase {
     this.inner?.shutdown();
   }
 }
+
+/** `WSK_PROVIDER_STREAM_DISPATCH`: calls go to the inner socket once the stream socket is committed. */
+export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = guardTable<
+  WSK_PROVIDER_STREAM_DISPATCH
+>({
+  Basic: BasicDispatch,
+  ...BasicDispatch,
+  WskBind: (Socket, LocalAddress, Flags, Irp) =>
+    socketCall(Socket, Irp, StreamSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
+  WskListen: (Socket, Irp) => socketCall(Socket, Irp, StreamSocket, (s, irp) => s.listen(irp)),
+  WskConnect: (Socket, RemoteAddress, Flags, Irp) =>
+    socketCall(Socket, Irp, StreamSocket, (s, irp) => s.connect(RemoteAddress, Flags, irp, null)),
+  WskConnectEx: (Socket, RemoteAddress, Buffer, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) =>
+        Buffer && Buffer.Length > CONNECT_EX_LIMIT
+          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
+          : s.connect(RemoteAddress, Flags, irp, Buffer),
+    ),
+  WskAccept: (Socket, Flags, Context, Dispatch, Local, Remote, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) =>
+        s.as(ListenSocket, irp, (l) => l.accept(Flags, Context, Dispatch, Local, Remote, irp)),
+    ),
+  WskSend: (Socket, Buffer, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.send(Buffer, Flags, irp)),
+    ),
+  WskReceive: (Socket, Buffer, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.receiveCall(Buffer, Flags, irp)),
+    ),
+  WskDisconnect: (Socket, Buffer, Flags, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.disconnect(Buffer, Flags, irp)),
+    ),
+  WskRelease: (Socket, DataIndication) =>
+    Socket instanceof StreamSocket && Socket.inner instanceof ConnectionSocket
+      ? Socket.inner.receive.release(DataIndication)
+      : STATUS_INVALID_PARAMETER,
+  WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
+    socketCall(Socket, Irp, StreamSocket, (s, irp) => s.localAddress(LocalAddress, irp)),
+  WskGetRemoteAddress: (Socket, RemoteAddress, Irp) =>
+    socketCall(
+      Socket,
+      Irp,
+      StreamSocket,
+      (s, irp) => s.as(ConnectionSocket, irp, (c) => c.address(RemoteAddress, "remote", irp)),
+    ),
+  WskSendEx: reserved,
+  WskReceiveEx: reserved,
+});

@@ -66,7 +66,6 @@ import {
   STATUS_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { nameResolver } from "../transport/dns.ts";
 import { clientCall, clientOf } from "./_client.ts";
 import { deferredWrite } from "./_guard.ts";
 import { failIrp } from "./_irp.ts";
@@ -184,7 +183,11 @@ export function WskGetAddressInfo(
       return failIrp(Irp, query);
     }
     return lookupOnIrp(client, Irp, async (cancelled) => {
-      const found = await nameResolver.getAddressInfo(query.node, query.service, query.hints);
+      const found = await client.transport.dns.getAddressInfo(
+        query.node,
+        query.service,
+        query.hints,
+      );
       if (cancelled()) return found.status;
       const head = found.value ? addrInfoChain(applyV4Mapped(found.value, query), query) : null;
       if (!deferredWrite("WskGetAddressInfo", () => Result.value = head)) {
@@ -362,7 +365,7 @@ export function WskGetNameInfo(
     const query = nameQuery(SockAddr, SockAddrLength, NodeName, ServiceName, Flags);
     if (typeof query === "number") return failIrp(Irp, query);
     return lookupOnIrp(client, Irp, async (cancelled) => {
-      const found = await nameResolver.getNameInfo(query.endpoint, query.flags);
+      const found = await client.transport.dns.getNameInfo(query.endpoint, query.flags);
       if (cancelled() || !found.value) return found.status;
       const { host, service } = found.value;
       let status = STATUS_ACCESS_VIOLATION;

@@ -17,7 +17,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { clientCall, clientOf } from "./_client.ts";
-import type { ConnectionSocket } from "./_connection.ts";
+import { ConnectionSocket } from "./_connection.ts";
 import { sameGuid } from "./_control.ts";
 import { createSocket } from "./_create.ts";
 import { checkIrp, failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
@@ -192,7 +192,7 @@ export const WskSocketConnect: PFN_WSK_SOCKET_CONNECT = (
       return failIrp(Irp, STATUS_INVALID_PARAMETER);
     }
     client.socketsCreated = true;
-    const created = createSocket(
+    const socket = createSocket(
       client,
       family,
       SocketType,
@@ -201,8 +201,9 @@ export const WskSocketConnect: PFN_WSK_SOCKET_CONNECT = (
       SocketContext,
       Dispatch,
     );
-    if (typeof created === "number") return failIrp(Irp, created);
-    const socket = created as ConnectionSocket;
+    if (!(socket instanceof ConnectionSocket)) {
+      return failIrp(Irp, typeof socket === "number" ? socket : STATUS_INVALID_PARAMETER);
+    }
     socket.local = local;
     socket.state = "bound";
     const abort = new AbortController();

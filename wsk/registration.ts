@@ -12,6 +12,7 @@ import {
   STATUS_NOINTERFACE,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
+import type { Transport } from "../transport/types.ts";
 import { WskClientState } from "./_client.ts";
 import { guardCall } from "./_guard.ts";
 import { MAKE_WSK_VERSION, WSK_MAJOR_VERSION } from "./constants.ts";
@@ -211,4 +212,47 @@ export function WskDeregister(WskRegistration: WSK_REGISTRATION | null): Promise
       WskRegistration!.ReservedRegistrationContext = null;
     });
   });
+}
+
+/**
+ * WskRegister over another network than the real one: every socket and name
+ * lookup of this registration goes through `transport`. Tests use it to put a
+ * driver over the fault-injecting transport of `@wskemu/wsk/testing`; drivers
+ * ported from C keep calling {@linkcode WskRegister}. A `transport` that lacks
+ * one of its functions is STATUS_INVALID_PARAMETER, as any bad argument is.
+ *
+ * @example Register over the real transport, passed explicitly
+ * ```ts
+ * import {
+ *   MAKE_WSK_VERSION, STATUS_SUCCESS, WSK_REGISTRATION, WskDeregister, wskRegisterWithTransport,
+ * } from "@wskemu/wsk";
+ * import { realTransport } from "@wskemu/wsk/transport";
+ * import assert from "node:assert/strict";
+ *
+ * const WskRegistration = new WSK_REGISTRATION();
+ * const Status = wskRegisterWithTransport(
+ *   { ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } },
+ *   WskRegistration,
+ *   realTransport,
+ * );
+ * assert.equal(Status, STATUS_SUCCESS);
+ * await WskDeregister(WskRegistration);
+ * ```
+ */
+export function wskRegisterWithTransport(
+  WskClientNpi: WSK_CLIENT_NPI | null,
+  WskRegistration: WSK_REGISTRATION | null,
+  transport: Transport,
+): NTSTATUS {
+  if (!isTransport(transport)) return STATUS_INVALID_PARAMETER;
+  const status = WskRegister(WskClientNpi, WskRegistration);
+  const client = registered(WskRegistration);
+  if (status === STATUS_SUCCESS && client) client.transport = transport;
+  return status;
+}
+
+function isTransport(value: Transport | null | undefined): value is Transport {
+  return typeof value?.tcp?.connect === "function" && typeof value.tcp.listen === "function" &&
+    typeof value.udp?.bind === "function" && typeof value.dns?.getAddressInfo === "function" &&
+    typeof value.dns.getNameInfo === "function";
 }

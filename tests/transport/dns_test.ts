@@ -14,7 +14,7 @@ import {
   loadServices,
   parseServices,
   systemServices,
-} from "../../transport/dns_services.ts";
+} from "../../transport/_dns_services.ts";
 import type { Endpoint, ResolvedAddress } from "../../transport/types.ts";
 
 const endpoints = (list: ResolvedAddress[] | null): Endpoint[] =>

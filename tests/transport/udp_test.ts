@@ -19,7 +19,7 @@ import {
   DatagramBacklog,
   DEFAULT_HOLD_BYTES,
   DEFAULT_HOLD_DATAGRAMS,
-} from "../../transport/udp_backlog.ts";
+} from "../../transport/_udp_backlog.ts";
 
 const V4: Endpoint = { hostname: "127.0.0.1", port: 0, family: 4 };
 const V6: Endpoint = { hostname: "::1", port: 0, family: 6 };

@@ -177,7 +177,7 @@ Deno.test("an AF_INET6 listener is IPv6-only by default, as on Windows: IPv4 pee
     )
   );
   assert.equal(value.value, 1);
-  // Linux cannot refuse at SYN time here (see transport/tcp_listener.ts): the peer is reset at once.
+  // Linux cannot refuse at SYN time here (see transport/_tcp_listener.ts): the peer is reset at once.
   const peer = await Deno.connect({ hostname: "127.0.0.1", port }).catch((e) => e);
   if (!(peer instanceof Error)) {
     const read = await peer.read(new Uint8Array(1)).catch((e: unknown) => e);

@@ -11,7 +11,7 @@ import type { NTSTATUS } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Result, TcpConnectOptions, TcpStream } from "./types.ts";
 import { checkEndpoint, endpointOr } from "./_endpoint.ts";
-import { NodeTcpStream } from "./tcp_stream.ts";
+import { NodeTcpStream } from "./_tcp_stream.ts";
 
 function failed(status: NTSTATUS): Result<TcpStream> {
   return { status, value: null };

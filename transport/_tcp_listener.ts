@@ -22,7 +22,7 @@ import { statusFromError } from "./errors.ts";
 import type { Endpoint, Result, TcpListener, TcpListenOptions, TcpStream } from "./types.ts";
 import { checkEndpoint, endpointOr } from "./_endpoint.ts";
 import { checkNetPermission } from "./_permission.ts";
-import { NodeTcpStream } from "./tcp_stream.ts";
+import { NodeTcpStream } from "./_tcp_stream.ts";
 
 /** Node's listen backlog when none is given; also how many connections wait for onConnection. */
 const DEFAULT_BACKLOG = 511;

@@ -19,8 +19,8 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Datagram, Endpoint, UdpSocket } from "./types.ts";
-import { DatagramBacklog } from "./udp_backlog.ts";
-import { noteClosed } from "./udp_release.ts";
+import { DatagramBacklog } from "./_udp_backlog.ts";
+import { noteClosed } from "./_udp_release.ts";
 import { statusFromError } from "./errors.ts";
 
 /** How many datagrams a socket holds before `receive`, and who hears of drops. */
