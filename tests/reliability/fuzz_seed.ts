@@ -20,7 +20,6 @@ import {
   IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  IPV6_V6ONLY,
   IRP,
   MAKE_WSK_VERSION,
   NI_NUMERICHOST,
@@ -29,31 +28,12 @@ import {
   NS_DNS,
   ntStatusName,
   onBugCheck,
-  SIO_ADDRESS_LIST_CHANGE,
-  SIO_ADDRESS_LIST_QUERY,
-  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
-  SIO_WSK_QUERY_INSPECT_ID,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
-  SIO_WSK_REGISTER_EXTENSION,
-  SIO_WSK_SET_REMOTE_ADDRESS,
-  SIO_WSK_SET_SENDTO_ADDRESS,
-  SIO_WSK_SET_TCP_SILENT_MODE,
-  SO_BROADCAST,
-  SO_CONDITIONAL_ACCEPT,
-  SO_EXCLUSIVEADDRUSE,
-  SO_KEEPALIVE,
-  SO_RCVBUF,
-  SO_REUSEADDR,
-  SO_SNDBUF,
-  SO_WSK_EVENT_CALLBACK,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR,
   sockaddr,
   SOL_SOCKET,
   STATUS_INVALID_PARAMETER,
-  TCP_NODELAY,
-  WSK_CACHE_SD,
   WSK_EVENT_DISABLE,
   WSK_FLAG_BASIC_SOCKET,
   WSK_FLAG_CONNECTION_SOCKET,
@@ -63,23 +43,27 @@ import {
   WSK_NO_WAIT,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
-  WSK_RELEASE_SD,
   WSK_SET_STATIC_EVENT_CALLBACKS,
   type WSK_SOCKET,
-  WSK_TDI_BEHAVIOR,
-  WSK_TDI_DEVICENAME_MAPPING,
-  WSK_TRANSPORT_LIST_CHANGE,
-  WSK_TRANSPORT_LIST_QUERY,
   WskCaptureProviderNPI,
   WskDeregister,
   WskGetOption,
   WskIoctl,
   WskQueryProviderCharacteristics,
   WskRegister,
+  wskRegisterWithTransport,
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../../mod.ts";
+import { realTransport } from "../../transport/mod.ts";
 import { IrpLedger, Prng, within } from "./_fuzz.ts";
+import {
+  CLIENT_CONTROL_CODES,
+  COHERENT,
+  CONTROL_CODES,
+  type Kind,
+  SIGNATURES,
+} from "./fuzz_signatures.ts";
 import { FuzzValues, type FuzzWorld, GARBAGE } from "./fuzz_values.ts";
 
 /** What one seeded run saw. */
@@ -108,191 +92,13 @@ export interface FuzzReport {
   doubleCompletions: number;
   /** IRPs taken by a call and never completed, after every close and WskDeregister. */
   pendingAfterClose: number;
+  /** IRPs taken on a socket that completed after the socket's WskCloseSocket did. */
+  completedAfterClose: number;
   /** WskDeregister calls that did not return in time. */
   deregisterTimeouts: number;
   /** Sockets the run created and closed. */
   sockets: number;
 }
-
-type Kind =
-  | "socket"
-  | "client"
-  | "irp"
-  | "irpOrNull"
-  | "any"
-  | "flags"
-  | "size"
-  | "address"
-  | "addressOrNull"
-  | "addressOut"
-  | "box"
-  | "wskBuf"
-  | "wskBufOrNull"
-  | "bufList"
-  | "reqType"
-  | "controlCode"
-  | "level"
-  | "controlBuffer"
-  | "clientControlCode"
-  | "family"
-  | "socketType"
-  | "protocol"
-  | "category"
-  | "clientDispatch"
-  | "inspectId"
-  | "inspectAction"
-  | "indication"
-  | "nodeName"
-  | "serviceName"
-  | "nameOut"
-  | "nameSpace"
-  | "hints"
-  | "resultBox"
-  | "addrInfo"
-  | "nameFlags";
-
-/** The parameters of every dispatch function, by name (the same in every table that has it). */
-const SIGNATURES: Record<string, Kind[]> = {
-  WskControlSocket: [
-    "socket",
-    "reqType",
-    "controlCode",
-    "level",
-    "size",
-    "controlBuffer",
-    "size",
-    "controlBuffer",
-    "box",
-    "irpOrNull",
-  ],
-  WskCloseSocket: ["socket", "irp"],
-  WskBind: ["socket", "address", "flags", "irp"],
-  WskConnect: ["socket", "address", "flags", "irp"],
-  WskConnectEx: ["socket", "address", "wskBufOrNull", "flags", "irp"],
-  WskListen: ["socket", "irp"],
-  WskAccept: ["socket", "flags", "any", "clientDispatch", "addressOut", "addressOut", "irp"],
-  WskInspectComplete: ["socket", "inspectId", "inspectAction", "irp"],
-  WskGetLocalAddress: ["socket", "addressOut", "irp"],
-  WskGetRemoteAddress: ["socket", "addressOut", "irp"],
-  WskSend: ["socket", "wskBuf", "flags", "irp"],
-  WskReceive: ["socket", "wskBuf", "flags", "irp"],
-  WskDisconnect: ["socket", "wskBufOrNull", "flags", "irp"],
-  WskRelease: ["socket", "indication"],
-  WskSendTo: ["socket", "wskBuf", "flags", "addressOrNull", "size", "any", "irp"],
-  WskReceiveFrom: ["socket", "wskBuf", "flags", "addressOut", "box", "any", "box", "irp"],
-  WskSendMessages: ["socket", "bufList", "flags", "addressOrNull", "size", "any", "irp"],
-  WskSendEx: ["socket", "wskBuf", "flags", "size", "any", "irp"],
-  WskReceiveEx: ["socket", "wskBuf", "flags", "box", "any", "box", "irp"],
-  WskSocket: [
-    "client",
-    "family",
-    "socketType",
-    "protocol",
-    "category",
-    "any",
-    "clientDispatch",
-    "any",
-    "any",
-    "any",
-    "irp",
-  ],
-  WskSocketConnect: [
-    "client",
-    "socketType",
-    "protocol",
-    "address",
-    "address",
-    "flags",
-    "any",
-    "clientDispatch",
-    "any",
-    "any",
-    "any",
-    "irp",
-  ],
-  WskControlClient: [
-    "client",
-    "clientControlCode",
-    "size",
-    "controlBuffer",
-    "size",
-    "controlBuffer",
-    "box",
-    "irpOrNull",
-  ],
-  WskGetAddressInfo: [
-    "client",
-    "nodeName",
-    "serviceName",
-    "nameSpace",
-    "any",
-    "hints",
-    "resultBox",
-    "any",
-    "any",
-    "irp",
-  ],
-  WskFreeAddressInfo: ["client", "addrInfo"],
-  WskGetNameInfo: [
-    "client",
-    "address",
-    "size",
-    "nameOut",
-    "nameOut",
-    "nameFlags",
-    "any",
-    "any",
-    "irp",
-  ],
-};
-
-const CONTROL_CODES = [
-  SO_KEEPALIVE,
-  SO_RCVBUF,
-  SO_SNDBUF,
-  SO_REUSEADDR,
-  SO_EXCLUSIVEADDRUSE,
-  SO_BROADCAST,
-  SO_CONDITIONAL_ACCEPT,
-  SO_WSK_EVENT_CALLBACK,
-  SO_WSK_EVENT_CALLBACK,
-  TCP_NODELAY,
-  IPV6_V6ONLY,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
-  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
-  SIO_WSK_QUERY_INSPECT_ID,
-  SIO_WSK_SET_REMOTE_ADDRESS,
-  SIO_WSK_SET_SENDTO_ADDRESS,
-  SIO_WSK_REGISTER_EXTENSION,
-  SIO_ADDRESS_LIST_QUERY,
-  SIO_ADDRESS_LIST_CHANGE,
-  SIO_WSK_SET_TCP_SILENT_MODE,
-  12345,
-];
-
-const CLIENT_CONTROL_CODES = [
-  WSK_TRANSPORT_LIST_QUERY,
-  WSK_TRANSPORT_LIST_CHANGE,
-  WSK_CACHE_SD,
-  WSK_RELEASE_SD,
-  WSK_TDI_DEVICENAME_MAPPING,
-  WSK_SET_STATIC_EVENT_CALLBACKS,
-  WSK_TDI_BEHAVIOR,
-  99,
-];
-
-/** Family, type, protocol and category that go together, so that WskSocket often succeeds. */
-const COHERENT: [number, number, number, number][] = [
-  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_BASIC_SOCKET],
-  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
-  [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
-  [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_LISTEN_SOCKET],
-  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
-  [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
-  [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
-  [AF_INET6, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
-  [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_STREAM_SOCKET],
-];
 
 const clientNpi = () => ({
   ClientContext: null,
@@ -322,6 +128,10 @@ export class FuzzRun {
   readonly #deregistrations: Promise<void>[] = [];
   readonly #resultBoxes: { value: unknown }[] = [];
   readonly #sockets = new Set<WSK_SOCKET>();
+  /** IRPs taken on each socket, with their completion count then. */
+  readonly #held = new Map<WSK_SOCKET, [IRP, number, string][]>();
+  /** First closes in flight, with what their socket held. */
+  readonly #closes = new Map<IRP, [IRP, number, string][]>();
   /** The client under test. */
   readonly registration: WSK_REGISTRATION = new WSK_REGISTRATION();
   readonly npi: WSK_PROVIDER_NPI = new WSK_PROVIDER_NPI();
@@ -341,6 +151,7 @@ export class FuzzRun {
       uncaught: [],
       doubleCompletions: 0,
       pendingAfterClose: 0,
+      completedAfterClose: 0,
       deregisterTimeouts: 0,
       sockets: 0,
     };
@@ -353,6 +164,7 @@ export class FuzzRun {
       accepted: (Socket) => this.#adopt(Socket),
     };
     this.values = new FuzzValues(this.rng, this.world, (Irp) => {
+      this.#closeCompleted(Irp);
       const status = ntStatusName(Irp.IoStatus.Status);
       this.report.completed[status] = (this.report.completed[status] ?? 0) + 1;
       const Information = Irp.IoStatus.Information as { Dispatch?: unknown };
@@ -468,15 +280,48 @@ export class FuzzRun {
       if (error instanceof BugCheckError) count(this.report, "atCall", error);
       else this.#exception(`${name} threw ${describe(error)}`);
     }
-    if (name === "WskCloseSocket" && irps.length && IrpLedger.pending(irps[0]!)) {
-      this.world.closed.add(args[0] as WSK_SOCKET);
-    }
     irps.forEach((Irp, i) => {
       if (before[i] || !IrpLedger.pending(Irp)) return;
       this.#takes.set(Irp, (this.#takes.get(Irp) ?? 0) + 1);
       this.report.took[name] = (this.report.took[name] ?? 0) + 1;
+      if (this.#sockets.has(args[0] as WSK_SOCKET)) this.#heldOn(args[0] as WSK_SOCKET, name, Irp);
     });
     return result;
+  }
+
+  /**
+   * Records an IRP a call on `Socket` took. The first WskCloseSocket of a
+   * socket must complete after every IRP taken on it before.
+   */
+  #heldOn(Socket: WSK_SOCKET, name: string, Irp: IRP): void {
+    const completions = this.values.ledger.completions;
+    if (name !== "WskCloseSocket") {
+      const held = this.#held.get(Socket) ?? [];
+      held.push([Irp, completions.get(Irp)!, name]);
+      this.#held.set(Socket, held);
+    } else if (!this.world.closed.has(Socket)) {
+      this.world.closed.add(Socket);
+      this.#closes.set(Irp, this.#held.get(Socket) ?? []);
+      this.#held.delete(Socket); // calls after the close do not count against it
+    }
+  }
+
+  /** A close completed: everything taken on its socket before must have completed already. */
+  #closeCompleted(Irp: IRP): void {
+    const held = this.#closes.get(Irp);
+    if (!held) return;
+    this.#closes.delete(Irp);
+    const completions = this.values.ledger.completions;
+    for (const [late, before, name] of held) {
+      if (completions.get(late)! > before) continue;
+      this.report.completedAfterClose++;
+      this.#exceptionOnce(`a ${name} IRP completed after the WskCloseSocket of its socket`);
+    }
+  }
+
+  /** Like #exception, for a finding that recurs: reported once. */
+  #exceptionOnce(text: string): void {
+    if (!this.report.exceptions.includes(text)) this.#exception(text);
   }
 
   #exception(text: string): void {
@@ -622,7 +467,17 @@ export class FuzzRun {
         ...GARBAGE,
       ]);
     const which = rng.below(5);
-    if (which === 0) {
+    if (which === 0 && rng.chance(0.3)) {
+      // The same, with a transport of the caller's (the real one, or garbage).
+      const transport = rng.pick([realTransport, null, {}, { tcp: {} }, ...GARBAGE]);
+      const block = reg();
+      const status = this.#invoke(
+        "wskRegisterWithTransport",
+        () => wskRegisterWithTransport(clientNpi(), block as never, transport as never),
+        [],
+      );
+      if (status === 0) this.#registrations.set(block as WSK_REGISTRATION, 0);
+    } else if (which === 0) {
       const block = reg();
       const npi = rng.pick([
         clientNpi(),
@@ -744,7 +599,7 @@ export class FuzzRun {
         const close = (Socket.Dispatch as Record<string, (...a: unknown[]) => number>)
           .WskCloseSocket!;
         const Irp = this.values.ledger.irp();
-        this.#invoke("WskCloseSocket", () => close(Socket, Irp), [Irp]);
+        this.#invoke("WskCloseSocket", () => close(Socket, Irp), [Socket, Irp]);
       }
       await completionQueueIdle();
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -80,6 +80,9 @@ function failures(o: Outcome): string[] {
   if (r.uncaught.length) out.push(`uncaught errors: ${r.uncaught.join("; ")}`);
   if (r.doubleCompletions) out.push(`${r.doubleCompletions} IRPs completed more than once`);
   if (r.pendingAfterClose) out.push(`${r.pendingAfterClose} IRPs pending after close`);
+  if (r.completedAfterClose) {
+    out.push(`${r.completedAfterClose} IRPs completed after the WskCloseSocket of their socket`);
+  }
   if (r.deregisterTimeouts) out.push(`${r.deregisterTimeouts} WskDeregister calls did not return`);
   if (r.queued["0x44"]) {
     out.push(`${r.queued["0x44"]} MULTIPLE_IRP_COMPLETE_REQUESTS from the queue`);
