@@ -28,6 +28,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
   type WSK_BUF,
+  type WSK_BUF_LIST,
   WSK_EVENT_ACCEPT,
   WSK_FLAG_DATAGRAM_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
@@ -304,6 +305,27 @@ Deno.test("a WskAcceptEvent that crashes leaves no socket behind: the bug check 
   const peer = Deno.connect({ hostname: "127.0.0.1", port }).catch(() => null);
   assert.equal((await within(reported, 5000, "the bug check")).BugCheckCode, 0x1E);
   (await peer)?.close();
+  await client.closeSocket(Socket);
+  await within(client.close(), 5000, "WskDeregister");
+});
+
+Deno.test("WskSendMessages over a WSK_BUF_LIST that loops bug checks 0x133 at the call, without blocking", async () => {
+  const client = new TestClient();
+  const Socket = await client.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
+  const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
+  await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", 0), 0, Irp));
+  const Mdl = IoAllocateMdl(new Uint8Array(1), 1, false, false, null)!;
+  const head: WSK_BUF_LIST = { Next: null, Buffer: { Mdl, Offset: 0, Length: 1 } };
+  head.Next = { Next: head, Buffer: head.Buffer };
+  const send = start((Irp) => {
+    expectBugCheck(
+      () => d.WskSendMessages(Socket, head, 0, addr("127.0.0.1", 9), 0, null, Irp),
+      0x133,
+    );
+    return 0;
+  });
+  assert.equal(send.Irp.CurrentLocation, send.Irp.StackCount + 1, "the IRP was not taken");
+  IoFreeMdl(Mdl);
   await client.closeSocket(Socket);
   await within(client.close(), 5000, "WskDeregister");
 });
