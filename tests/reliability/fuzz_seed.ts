@@ -16,6 +16,7 @@ import {
   AI_V4MAPPED,
   BugCheckError,
   completionQueueIdle,
+  IoAllocateMdl,
   IoCancelIrp,
   IPPROTO_IPV6,
   IPPROTO_TCP,
@@ -28,6 +29,7 @@ import {
   NS_DNS,
   ntStatusName,
   onBugCheck,
+  SO_WSK_EVENT_CALLBACK,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR,
@@ -78,6 +80,8 @@ export interface FuzzReport {
   took: Record<string, number>;
   /** Completions by final status (how deep the run got). */
   completed: Record<string, number>;
+  /** Event callback calls by name (how deep the run got). */
+  callbacks: Record<string, number>;
   /** Bug checks thrown at the call, by code (hex). */
   atCall: Record<string, number>;
   /** Bug checks raised from the completion queue, by code (hex). */
@@ -128,6 +132,9 @@ export class FuzzRun {
   readonly #deregistrations: Promise<void>[] = [];
   readonly #resultBoxes: { value: unknown }[] = [];
   readonly #sockets = new Set<WSK_SOCKET>();
+  /** The connected pair and the bound datagram socket made by setUp. */
+  #pair: WSK_SOCKET[] = [];
+  #datagram: WSK_SOCKET | null = null;
   /** IRPs taken on each socket, with their completion count then. */
   readonly #held = new Map<WSK_SOCKET, [IRP, number, string][]>();
   /** First closes in flight, with what their socket held. */
@@ -144,6 +151,7 @@ export class FuzzRun {
       statuses: 0,
       took: {},
       completed: {},
+      callbacks: {},
       atCall: {},
       queued: {},
       messages: {},
@@ -162,6 +170,7 @@ export class FuzzRun {
       retained: [],
       inspectIds: [],
       accepted: (Socket) => this.#adopt(Socket),
+      called: (name) => this.report.callbacks[name] = (this.report.callbacks[name] ?? 0) + 1,
     };
     this.values = new FuzzValues(this.rng, this.world, (Irp) => {
       this.#closeCompleted(Irp);
@@ -209,7 +218,7 @@ export class FuzzRun {
     ];
     const made: WSK_SOCKET[] = [];
     for (const [family, type, protocol, flags] of categories) {
-      const dispatch = flags === WSK_FLAG_BASIC_SOCKET ? null : this.values.clientDispatch();
+      const dispatch = flags === WSK_FLAG_BASIC_SOCKET ? null : this.values.clientDispatch(true);
       const Socket = await this.#call((Irp) =>
         this.npi.Dispatch!.WskSocket(
           this.npi.Client,
@@ -240,11 +249,93 @@ export class FuzzRun {
     const c = client!.Dispatch as Record<string, (...a: unknown[]) => number>;
     await this.#call((Irp) => c.WskBind!(client, sockaddr("0.0.0.0", 0), 0, Irp));
     const l = listener!.Dispatch as Record<string, (...a: unknown[]) => number>;
-    const accepted = this.#call((Irp) => l.WskAccept!(listener, 0, null, null, null, null, Irp));
+    const accepted = this.#call((Irp) =>
+      l.WskAccept!(listener, 0, null, this.values.clientDispatch(true), null, null, Irp)
+    );
     await this.#call((Irp) =>
       c.WskConnect!(client, sockaddr("127.0.0.1", this.world.ports[0]!), 0, Irp)
     );
-    await accepted;
+    const server = await accepted as WSK_SOCKET;
+    this.#pair = [client!, server];
+    this.#datagram = datagram!;
+    // Events on: callbacks run from the start (the fuzzer turns them on and off later).
+    for (const Socket of [listener!, datagram!, client!, server]) this.#enableEvents(Socket);
+  }
+
+  /**
+   * A well-formed call that makes the network move, so that events fire: a
+   * send on the connected pair, a datagram to the bound datagram socket, or a
+   * WskSocketConnect to the listener. All on loopback.
+   */
+  #traffic(): void {
+    const [listenerPort, datagramPort] = this.world.ports;
+    const bytes = new Uint8Array(1 + this.rng.below(256)).fill(0x5a);
+    const Mdl = IoAllocateMdl(bytes, bytes.length, false, false, null)!;
+    const Buffer = { Mdl, Offset: 0, Length: bytes.length };
+    const Irp = this.values.ledger.irp();
+    const r = this.rng.below(3);
+    if (r === 0) {
+      const Socket = this.rng.pick(this.#pair);
+      const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
+      this.#invoke("WskSend", () => d.WskSend!(Socket, Buffer, 0, Irp), [Socket, Irp]);
+    } else if (r === 1) {
+      const Socket = this.#datagram!;
+      const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
+      const to = sockaddr("127.0.0.1", datagramPort!);
+      this.#invoke("WskSendTo", () => d.WskSendTo!(Socket, Buffer, 0, to, 0, null, Irp), [
+        Socket,
+        Irp,
+      ]);
+    } else {
+      const { Dispatch, Client } = this.npi;
+      const [local, remote] = [sockaddr("0.0.0.0", 0), sockaddr("127.0.0.1", listenerPort!)];
+      this.#invoke(
+        "WskSocketConnect",
+        () =>
+          Dispatch!.WskSocketConnect(
+            Client,
+            SOCK_STREAM,
+            IPPROTO_TCP,
+            local!,
+            remote!,
+            0,
+            null,
+            this.values.clientDispatch() as never,
+            null,
+            null,
+            null,
+            Irp,
+          ),
+        [Irp],
+      );
+    }
+  }
+
+  /** SO_WSK_EVENT_CALLBACK with a well-formed control and a drawn mask (enable, or disable one). */
+  #enableEvents(Socket: unknown): void {
+    const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: this.values.eventMask(Socket) };
+    const Irp = this.rng.chance(0.5) ? null : this.values.ledger.irp();
+    // Through the socket's own table, or any table for a garbage socket.
+    const table = this.#sockets.has(Socket as WSK_SOCKET)
+      ? (Socket as WSK_SOCKET).Dispatch
+      : this.world.sockets[0]!.Dispatch;
+    this.#invoke(
+      "WskControlSocket",
+      () =>
+        (table as Record<string, (...a: unknown[]) => number>).WskControlSocket!(
+          Socket,
+          WskSetOption,
+          SO_WSK_EVENT_CALLBACK,
+          SOL_SOCKET,
+          8,
+          control,
+          0,
+          null,
+          null,
+          Irp,
+        ),
+      [Socket, Irp],
+    );
   }
 
   /** A setup call: a fresh ledger IRP, waited for; returns its Information. */
@@ -547,6 +638,14 @@ export class FuzzRun {
         continue;
       }
       if (this.rng.chance(0.02)) this.#cancelOne();
+      if (this.rng.chance(0.03)) {
+        this.#enableEvents(this.values.socket());
+        continue;
+      }
+      if (this.rng.chance(0.04)) {
+        this.#traffic();
+        continue;
+      }
       const { name, fn, Socket } = this.#target(functions);
       const args = SIGNATURES[name]!.map((kind) => this.#arg(kind));
       if (Socket !== undefined) args[0] = Socket;

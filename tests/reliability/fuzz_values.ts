@@ -78,6 +78,8 @@ export interface FuzzWorld {
   inspectIds: unknown[];
   /** Sockets handed to WskAcceptEvent and accepted. */
   accepted(Socket: WSK_SOCKET): void;
+  /** An event callback ran. */
+  called(name: string): void;
 }
 
 /** The argument generators of one seeded run. */
@@ -316,18 +318,32 @@ export class FuzzValues {
     return this.rng.pick(GARBAGE);
   }
 
-  eventMask(): number {
-    const bits = [
+  /**
+   * An SO_WSK_EVENT_CALLBACK mask: mostly events `Socket`'s category has (so
+   * they really get enabled), sometimes one of them with WSK_EVENT_DISABLE,
+   * sometimes any mix.
+   */
+  eventMask(Socket?: unknown): number {
+    const all = [
       WSK_EVENT_ACCEPT,
       WSK_EVENT_RECEIVE,
       WSK_EVENT_DISCONNECT,
       WSK_EVENT_SEND_BACKLOG,
       WSK_EVENT_RECEIVE_FROM,
     ];
+    const table = (Socket as { Dispatch?: Record<string, unknown> } | null)?.Dispatch ?? {};
+    const own = all.filter((bit) =>
+      bit === WSK_EVENT_ACCEPT
+        ? "WskAccept" in table
+        : bit === WSK_EVENT_RECEIVE_FROM
+        ? "WskReceiveFrom" in table
+        : "WskSend" in table
+    );
+    const bits = own.length && this.rng.chance(0.9) ? own : all;
+    if (this.rng.chance(0.2)) return this.rng.pick(bits) | WSK_EVENT_DISABLE;
     let mask = 0;
-    for (const bit of bits) if (this.rng.chance(0.4)) mask |= bit;
-    if (this.rng.chance(0.2)) mask = this.rng.pick(bits) | WSK_EVENT_DISABLE;
-    return mask;
+    for (const bit of bits) if (this.rng.chance(0.6)) mask |= bit;
+    return mask || this.rng.pick(bits);
   }
 
   /** A UNICODE_STRING: only names the resolver answers from this machine, or garbage. */
@@ -392,9 +408,11 @@ export class FuzzValues {
     ]);
   }
 
-  /** A client dispatch table with every callback, each returning garbage now and then. */
-  clientDispatch(): unknown {
-    if (this.rng.chance(0.3)) return this.rng.chance(0.5) ? null : this.rng.pick(GARBAGE);
+  /** A client dispatch table with every callback, each returning garbage now and then (or no table, unless `wellFormed`). */
+  clientDispatch(wellFormed = false): unknown {
+    if (!wellFormed && this.rng.chance(0.3)) {
+      return this.rng.chance(0.5) ? null : this.rng.pick(GARBAGE);
+    }
     const ret = () => this.#callbackReturn() as number;
     const world = this.world;
     const rng = this.rng;
@@ -444,6 +462,15 @@ export class FuzzValues {
         return status;
       },
     };
-    return { ...connect, ...listen, ...datagram, Listen: listen, Connect: connect };
+    // Every callback counts its calls, so a report shows which events really happened.
+    const counted = <T extends Record<string, (...a: never[]) => unknown>>(table: T): T =>
+      Object.fromEntries(
+        Object.entries(table).map(([name, fn]) => [name, (...a: never[]) => {
+          world.called(name);
+          return fn(...a);
+        }]),
+      ) as T;
+    const [c, l, d] = [counted(connect), counted(listen), counted(datagram)];
+    return { ...c, ...l, ...d, Listen: l, Connect: c };
   }
 }
