@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
-  BugCheckError,
   IoAllocateMdl,
   IoCancelIrp,
   IoFreeMdl,
@@ -44,20 +43,8 @@ import {
   withConnection,
   writeAll,
 } from "../_wsk.ts";
+import { expectBugCheck } from "../irp/_bugcheck.ts";
 import { within } from "./_fuzz.ts";
-
-/** Runs `action`, expecting it to throw a BugCheckError with `code`. */
-function expectBugCheck(action: () => unknown, code: number): BugCheckError {
-  let caught: unknown = null;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof BugCheckError, `expected a bug check, got ${caught}`);
-  assert.equal(caught.BugCheckCode, code, caught.message);
-  return caught;
-}
 
 /** The three ways to make an MDL that claims more bytes than its memory holds. */
 const shortMdls: [string, () => MDL][] = [

@@ -207,15 +207,8 @@ export class FuzzRun {
         null,
       );
     }
-    const categories: [number, number, number, number][] = [
-      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_BASIC_SOCKET],
-      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
-      [AF_INET6, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET],
-      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
-      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET],
-      [AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET],
-      [AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_STREAM_SOCKET],
-    ];
+    // One socket of each kind worth having (COHERENT), and a second IPv4 connection socket.
+    const categories = [...COHERENT, COHERENT[4]!];
     const made: WSK_SOCKET[] = [];
     for (const [family, type, protocol, flags] of categories) {
       const dispatch = flags === WSK_FLAG_BASIC_SOCKET ? null : this.values.clientDispatch(true);
@@ -238,7 +231,7 @@ export class FuzzRun {
     }
     // The IPv4 listener and the datagram socket are bound, and one connection socket is
     // connected to the listener, so that data, accepts and indications really happen.
-    const [, listener, , client, , datagram] = made as Required<WSK_SOCKET[]>;
+    const [listener, client, datagram] = [made[1], made[4], made[6]];
     for (const Socket of [listener!, datagram!]) {
       const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
       await this.#call((Irp) => d.WskBind!(Socket, sockaddr("127.0.0.1", 0), 0, Irp));
@@ -319,23 +312,10 @@ export class FuzzRun {
     const table = this.#sockets.has(Socket as WSK_SOCKET)
       ? (Socket as WSK_SOCKET).Dispatch
       : this.world.sockets[0]!.Dispatch;
-    this.#invoke(
-      "WskControlSocket",
-      () =>
-        (table as Record<string, (...a: unknown[]) => number>).WskControlSocket!(
-          Socket,
-          WskSetOption,
-          SO_WSK_EVENT_CALLBACK,
-          SOL_SOCKET,
-          8,
-          control,
-          0,
-          null,
-          null,
-          Irp,
-        ),
-      [Socket, Irp],
-    );
+    const args = [Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 8, control, 0, null];
+    args.push(null, Irp);
+    const fn = (table as Record<string, (...a: unknown[]) => number>).WskControlSocket!;
+    this.#invoke("WskControlSocket", () => fn(...args), args);
   }
 
   /** A setup call: a fresh ledger IRP, waited for; returns its Information. */

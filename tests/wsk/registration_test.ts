@@ -49,6 +49,7 @@ import {
   WskSetOption,
 } from "../../mod.ts";
 import { addr, call, connDispatch, start, TestClient } from "../_wsk.ts";
+import { expectBugCheck } from "../irp/_bugcheck.ts";
 import { within } from "../reliability/_fuzz.ts";
 
 const v1 = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
@@ -246,11 +247,6 @@ Deno.test("reserved dispatch slots complete their IRP with STATUS_NOT_IMPLEMENTE
   await client.closeSocket(Socket);
   await client.close();
 });
-
-/** Runs `action`, expecting it to throw a BugCheckError with `code`. */
-function expectBugCheck(action: () => unknown, code: number): void {
-  assert.throws(action, (e) => e instanceof BugCheckError && e.BugCheckCode === code);
-}
 
 const clientNpi = { ClientContext: null, Dispatch: v1 };
 
