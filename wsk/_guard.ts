@@ -16,14 +16,17 @@ const guarded = new WeakSet<object>();
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
 
-/** `error` as the bug check it stands for: a bug check as it is, anything else KMODE_EXCEPTION_NOT_HANDLED. */
-function asBugCheck(name: string, error: unknown): BugCheckError {
+/**
+ * `error` as the bug check it stands for: a bug check as it is, anything else
+ * KMODE_EXCEPTION_NOT_HANDLED, naming `what` the provider could not use.
+ */
+function asBugCheck(what: string, error: unknown): BugCheckError {
   if (error instanceof BugCheckError) return error;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new BugCheckError(
     KMODE_EXCEPTION_NOT_HANDLED,
     [STATUS_ACCESS_VIOLATION, 0, 0, 0],
-    `${name} was given an argument it cannot use (a bad pointer in C): ${text}`,
+    `${what} (a bad pointer in C): ${text}`,
     { cause: error },
   );
 }
@@ -33,7 +36,7 @@ export function guardCall<T>(name: string, body: () => T): T {
   try {
     return body();
   } catch (error) {
-    throw asBugCheck(name, error);
+    throw asBugCheck(`${name} was given an argument it cannot use`, error);
   }
 }
 
@@ -71,7 +74,10 @@ export function deferredWrite(name: string, write: () => void): boolean {
     write();
     return true;
   } catch (error) {
-    const bugCheck = asBugCheck(name, error);
+    const bugCheck = asBugCheck(
+      `an output of ${name}, written after the call returned, is unusable`,
+      error,
+    );
     queueDpc(function deferredWriteFaulted() {
       throw bugCheck;
     });

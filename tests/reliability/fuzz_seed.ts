@@ -135,6 +135,9 @@ export class FuzzRun {
   /** The connected pair and the bound datagram socket made by setUp. */
   #pair: WSK_SOCKET[] = [];
   #datagram: WSK_SOCKET | null = null;
+  /** The dispatch functions to draw from (refreshed as sockets come). */
+  #functions: [string, (...a: unknown[]) => unknown][] = [];
+  #inCallback = false;
   /** IRPs taken on each socket, with their completion count then. */
   readonly #held = new Map<WSK_SOCKET, [IRP, number, string][]>();
   /** First closes in flight, with what their socket held. */
@@ -170,7 +173,10 @@ export class FuzzRun {
       retained: [],
       inspectIds: [],
       accepted: (Socket) => this.#adopt(Socket),
-      called: (name) => this.report.callbacks[name] = (this.report.callbacks[name] ?? 0) + 1,
+      called: (name) => {
+        this.report.callbacks[name] = (this.report.callbacks[name] ?? 0) + 1;
+        if (this.rng.chance(0.15)) this.#reenter();
+      },
     };
     this.values = new FuzzValues(this.rng, this.world, (Irp) => {
       this.#closeCompleted(Irp);
@@ -496,7 +502,7 @@ export class FuzzRun {
   }
 
   /** Every dispatch function: the client-level table and each socket category's table. */
-  #functions(): [string, (...a: unknown[]) => unknown][] {
+  #allFunctions(): [string, (...a: unknown[]) => unknown][] {
     const tables = new Set<unknown>([this.npi.Dispatch]);
     for (const Socket of this.world.sockets) tables.add(Socket.Dispatch);
     return [...tables].flatMap((table) => this.#functionsOf(table));
@@ -607,42 +613,49 @@ export class FuzzRun {
 
   /** The fuzzing loop: `calls` calls, yielding to the event loop now and then. */
   async fuzz(calls: number): Promise<void> {
-    let functions = this.#functions();
+    this.#functions = this.#allFunctions();
     for (let i = 0; i < calls; i++) {
       if (i % 50 === 49) {
         await new Promise((resolve) => setTimeout(resolve, 0));
-        functions = this.#functions();
+        this.#functions = this.#allFunctions();
       }
-      if (this.rng.chance(0.03)) {
-        this.#registrationCall();
-        continue;
+      this.#step();
+    }
+  }
+
+  /** One call of any kind: registration, cancel, events, traffic, or a dispatch function. */
+  #step(): void {
+    if (this.rng.chance(0.03)) return this.#registrationCall();
+    if (this.rng.chance(0.02)) this.#cancelOne();
+    if (this.rng.chance(0.03)) return this.#enableEvents(this.values.socket());
+    if (this.rng.chance(0.04)) return this.#traffic();
+    const { name, fn, Socket } = this.#target(this.#functions);
+    const args = SIGNATURES[name]!.map((kind) => this.#arg(kind));
+    if (Socket !== undefined) args[0] = Socket;
+    if (name === "WskSocket" && this.rng.chance(0.6)) {
+      args.splice(1, 4, ...this.rng.pick(COHERENT));
+    }
+    if (name === "WskSocketConnect" && this.rng.chance(0.6)) {
+      args.splice(1, 2, SOCK_STREAM, IPPROTO_TCP);
+    }
+    const status = this.#invoke(name, () => fn(...args), args, name !== "WskFreeAddressInfo");
+    // A NULL IRP where one is required: STATUS_INVALID_PARAMETER, returned, nothing completed.
+    const nullIrp = SIGNATURES[name]!.at(-1) === "irp" && args.at(-1) === null;
+    if (nullIrp && typeof status === "number" && status !== STATUS_INVALID_PARAMETER) {
+      if (!name.endsWith("Ex") || name === "WskConnectEx") {
+        this.#exception(`${name} returned ${ntStatusName(status)} for a NULL IRP`);
       }
-      if (this.rng.chance(0.02)) this.#cancelOne();
-      if (this.rng.chance(0.03)) {
-        this.#enableEvents(this.values.socket());
-        continue;
-      }
-      if (this.rng.chance(0.04)) {
-        this.#traffic();
-        continue;
-      }
-      const { name, fn, Socket } = this.#target(functions);
-      const args = SIGNATURES[name]!.map((kind) => this.#arg(kind));
-      if (Socket !== undefined) args[0] = Socket;
-      if (name === "WskSocket" && this.rng.chance(0.6)) {
-        args.splice(1, 4, ...this.rng.pick(COHERENT));
-      }
-      if (name === "WskSocketConnect" && this.rng.chance(0.6)) {
-        args.splice(1, 2, SOCK_STREAM, IPPROTO_TCP);
-      }
-      const status = this.#invoke(name, () => fn(...args), args, name !== "WskFreeAddressInfo");
-      // A NULL IRP where one is required: STATUS_INVALID_PARAMETER, returned, nothing completed.
-      const nullIrp = SIGNATURES[name]!.at(-1) === "irp" && args.at(-1) === null;
-      if (nullIrp && typeof status === "number" && status !== STATUS_INVALID_PARAMETER) {
-        if (!name.endsWith("Ex") || name === "WskConnectEx") {
-          this.#exception(`${name} returned ${ntStatusName(status)} for a NULL IRP`);
-        }
-      }
+    }
+  }
+
+  /** From inside an event callback: one call, as a driver makes them there (never nested). */
+  #reenter(): void {
+    if (this.#inCallback || this.#functions.length === 0) return;
+    this.#inCallback = true;
+    try {
+      this.#step();
+    } finally {
+      this.#inCallback = false;
     }
   }
 
