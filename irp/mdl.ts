@@ -273,7 +273,8 @@ export function MmUnlockPages(MemoryDescriptorList: MDL): void {
 /**
  * A system-space view of exactly the described bytes (`ByteCount` of them),
  * mapping them on first use; null when mapping fails (low resources). Writes
- * through the view reach the original buffer.
+ * through the view reach the original buffer. An MDL that claims more bytes
+ * than its memory holds bug checks PAGE_FAULT_IN_NONPAGED_AREA (0x50).
  *
  * @example Usage
  * ```ts
