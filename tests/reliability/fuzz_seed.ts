@@ -98,6 +98,9 @@ export interface FuzzReport {
   sockets: number;
 }
 
+/** The calls whose second argument is a WSK_BUF and whose Information counts its bytes. */
+const BYTE_CALLS = new Set(["WskSend", "WskReceive", "WskSendTo", "WskReceiveFrom"]);
+
 const clientNpi = () => ({
   ClientContext: null,
   Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null },
@@ -126,6 +129,8 @@ export class FuzzRun {
   readonly #deregistrations: Promise<void>[] = [];
   readonly #resultBoxes: { value: unknown }[] = [];
   readonly #sockets = new Set<WSK_SOCKET>();
+  /** Sends and receives in flight, with their WSK_BUF.Length. */
+  readonly #lengths = new Map<IRP, [string, number]>();
   /** The connected pair and the bound datagram socket made by setUp. */
   #pair: WSK_SOCKET[] = [];
   #datagram: WSK_SOCKET | null = null;
@@ -174,6 +179,7 @@ export class FuzzRun {
     };
     this.values = new FuzzValues(this.rng, this.world, (Irp) => {
       this.#closeCompleted(Irp);
+      this.#checkCount(Irp);
       const status = ntStatusName(Irp.IoStatus.Status);
       this.report.completed[status] = (this.report.completed[status] ?? 0) + 1;
       const Information = Irp.IoStatus.Information as { Dispatch?: unknown };
@@ -270,15 +276,13 @@ export class FuzzRun {
     if (r === 0) {
       const Socket = this.rng.pick(this.#pair);
       const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
-      this.#invoke("WskSend", () => d.WskSend!(Socket, Buffer, 0, Irp), [Socket, Irp]);
+      this.#invoke("WskSend", () => d.WskSend!(Socket, Buffer, 0, Irp), [Socket, Buffer, Irp]);
     } else if (r === 1) {
       const Socket = this.#datagram!;
       const d = Socket.Dispatch as Record<string, (...a: unknown[]) => number>;
       const to = sockaddr("127.0.0.1", datagramPort!);
-      this.#invoke("WskSendTo", () => d.WskSendTo!(Socket, Buffer, 0, to, 0, null, Irp), [
-        Socket,
-        Irp,
-      ]);
+      const args = [Socket, Buffer, 0, to, 0, null, Irp];
+      this.#invoke("WskSendTo", () => d.WskSendTo!(...args), args);
     } else {
       const { Dispatch, Client } = this.npi;
       const [local, remote] = [sockaddr("0.0.0.0", 0), sockaddr("127.0.0.1", listenerPort!)];
@@ -353,6 +357,10 @@ export class FuzzRun {
     }
     irps.forEach((Irp, i) => {
       if (before[i] || !IrpLedger.pending(Irp)) return;
+      const Length = (args[1] as { Length?: unknown } | null)?.Length;
+      if (BYTE_CALLS.has(name) && typeof Length === "number") {
+        this.#lengths.set(Irp, [name, Length]);
+      }
       this.#takes.set(Irp, (this.#takes.get(Irp) ?? 0) + 1);
       this.report.took[name] = (this.report.took[name] ?? 0) + 1;
       if (this.#sockets.has(args[0] as WSK_SOCKET)) this.#heldOn(args[0] as WSK_SOCKET, name, Irp);
@@ -374,6 +382,20 @@ export class FuzzRun {
       this.world.closed.add(Socket);
       this.#closes.set(Irp, this.#held.get(Socket) ?? []);
       this.#held.delete(Socket); // calls after the close do not count against it
+    }
+  }
+
+  /** A send or receive succeeded: a send moved all its bytes, a receive no more than its buffer holds. */
+  #checkCount(Irp: IRP): void {
+    const taken = this.#lengths.get(Irp);
+    if (!taken) return;
+    this.#lengths.delete(Irp);
+    const [name, Length] = taken;
+    const { Status, Information } = Irp.IoStatus;
+    if (Status !== 0) return;
+    const right = name.includes("Send") ? Information === Length : Number(Information) <= Length;
+    if (!right) {
+      this.#exceptionOnce(`${name} of ${Length} bytes completed with Information ${Information}`);
     }
   }
 
