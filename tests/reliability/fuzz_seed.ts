@@ -5,10 +5,13 @@
 //
 // It calls every dispatch function of every socket category, every
 // client-level function and every registration function with generated
-// arguments, then closes everything and deregisters, and prints one JSON
-// report line: bug checks (at the call and from the queue, by code), any
-// other exception, uncaught errors, IRP completion counts against the calls
-// that took them, and whether every WskDeregister returned.
+// arguments (event callbacks call back in now and then), then closes
+// everything and deregisters, and prints one JSON report line: bug checks (at
+// the call and from the queue, by code), any other exception, uncaught
+// errors, IRP completion counts against the calls that took them, IRPs that
+// completed after their socket's close, and whether every WskDeregister
+// returned. Wrong statuses it can tell at once (a NULL IRP not refused, a send
+// reporting a byte count other than its length) are reported as exceptions.
 import {
   AF_INET,
   AF_INET6,
