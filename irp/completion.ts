@@ -14,7 +14,7 @@ import {
   MULTIPLE_IRP_COMPLETE_REQUESTS,
   objectAddress,
 } from "./bugcheck.ts";
-import { queueDpc } from "./completion_queue.ts";
+import { queueWork } from "./completion_queue.ts";
 import {
   IO_NETWORK_INCREMENT,
   IO_TYPE_IRP,
@@ -168,10 +168,7 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
     if (invoke && routine !== null) {
       if (atTop) topRoutine = routine;
       const DeviceObject = atTop ? null : Irp.Stack[Irp.CurrentLocation - 1].DeviceObject;
-      const result = callAtDispatchLevel(
-        () => routine(DeviceObject, Irp, Context),
-        () => routineName(routine),
-      );
+      const result = callAtDispatchLevel(routine, routineName, DeviceObject, Irp, Context);
       if (result === STATUS_MORE_PROCESSING_REQUIRED) {
         // Kept at the top, unless the routine already reused and resent it.
         if (!state.freed && Irp.CurrentLocation > Irp.StackCount) state.completed = true;
@@ -264,9 +261,22 @@ export function queueIrpCompletion(
   Status: NTSTATUS,
   Information: number | object,
 ): void {
-  queueDpc(function completeIrp(): void {
-    Irp.IoStatus.Status = Status;
-    Irp.IoStatus.Information = Information;
-    IoCompleteRequest(Irp, IO_NETWORK_INCREMENT);
-  });
+  queueWork(completeIrp, Irp, Status, Information);
+}
+
+/** A queued completion's turn: at DISPATCH_LEVEL, as the DPC that completes it on Windows. */
+function completeIrp(Irp: IRP, Status: NTSTATUS, Information: number | object): void {
+  callAtDispatchLevel(
+    setStatusAndComplete,
+    "the DPC routine completeIrp",
+    Irp,
+    Status,
+    Information,
+  );
+}
+
+function setStatusAndComplete(Irp: IRP, Status: NTSTATUS, Information: number | object): void {
+  Irp.IoStatus.Status = Status;
+  Irp.IoStatus.Information = Information;
+  IoCompleteRequest(Irp, IO_NETWORK_INCREMENT);
 }

@@ -16,13 +16,21 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
 import { callAtDispatchLevel } from "./irql.ts";
 
-/** A queued item: the work and a name for messages. */
-interface Work {
-  run(): void;
-  what: string;
-}
+/**
+ * What runs a queued item: it gets the three values queued with it. Runners
+ * are a handful of module-level functions (DPCs, IRP completions), so an item
+ * costs no closure.
+ */
+export type Runner<A = never, B = never, C = never> = (a: A, b: B, c: C) => void;
 
-const queue: Work[] = [];
+// The FIFO, flat: each item takes four slots (its runner and three values)
+// from `head` on, so queuing allocates nothing. Drained slots are cleared so
+// they keep nothing alive; the array is compacted when the drain ends, or
+// while it runs when a long drain has left many slots behind.
+const SLOTS = 4;
+const COMPACT_AT = 4096;
+const queue: unknown[] = [];
+let head = 0;
 let draining = false;
 const idleWaiters: (() => void)[] = [];
 const listeners = new Set<(error: BugCheckError) => void>();
@@ -32,14 +40,27 @@ let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
 // analogue of a JavaScript exception nobody caught.
 const THROWN_EXCEPTION_CODE = 0xE06D7363;
 
+/** What a queued item is about, for messages: a DPC's routine, or the runner of other work. */
+function subjectOf(run: Runner<unknown, unknown, unknown>, a: unknown): { name: string } {
+  return run === runDpc ? a as () => void : run;
+}
+
+function dpcName(routine: { name: string }): string {
+  return `the DPC routine ${routine.name || "(anonymous)"}`;
+}
+
 /** Turns whatever queued work threw into the bug check it stands for. */
-function asBugCheck(error: unknown, work: Work): BugCheckError {
+function asBugCheck(
+  error: unknown,
+  run: Runner<unknown, unknown, unknown>,
+  a: unknown,
+): BugCheckError {
   if (error instanceof BugCheckError) return error;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new BugCheckError(
     KMODE_EXCEPTION_NOT_HANDLED,
-    [THROWN_EXCEPTION_CODE, objectAddress(work.run), 0, 0],
-    `${work.what} threw an exception nobody handled: ${text}`,
+    [THROWN_EXCEPTION_CODE, objectAddress(subjectOf(run, a)), 0, 0],
+    `${dpcName(subjectOf(run, a))} threw an exception nobody handled: ${text}`,
     { cause: error },
   );
 }
@@ -67,23 +88,43 @@ function raise(error: BugCheckError): void {
 
 function drain(): void {
   // Items queued while draining join the end of this same drain.
-  for (let work = queue.shift(); work !== undefined; work = queue.shift()) {
+  while (head < queue.length) {
+    const run = queue[head] as Runner<unknown, unknown, unknown>;
+    const a = queue[head + 1], b = queue[head + 2], c = queue[head + 3];
+    for (let slot = head; slot < head + SLOTS; slot++) queue[slot] = undefined;
+    head += SLOTS;
+    if (head >= COMPACT_AT) {
+      queue.splice(0, head);
+      head = 0;
+    }
     try {
-      work.run();
+      run(a, b, c);
     } catch (error) {
-      raise(asBugCheck(error, work));
+      raise(asBugCheck(error, run, a));
     }
   }
+  queue.length = 0;
+  head = 0;
   draining = false;
+  if (idleWaiters.length === 0) return;
   for (const resolve of idleWaiters.splice(0)) resolve();
 }
 
-function enqueue(work: Work): void {
-  queue.push(work);
+/**
+ * Queues `run(a, b, c)` at the end of the completion queue. Internal: the
+ * I/O manager's way to queue work without a closure per item; `run` must
+ * raise the IRQL itself (see `callAtDispatchLevel`).
+ */
+export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void {
+  queue.push(run, a, b, c);
   if (!draining) {
     draining = true;
     queueMicrotask(drain);
   }
+}
+
+function runDpc(routine: () => void): void {
+  callAtDispatchLevel(routine, dpcName);
 }
 
 /**
@@ -107,8 +148,7 @@ function enqueue(work: Work): void {
  * ```
  */
 export function queueDpc(routine: () => void): void {
-  const what = `the DPC routine ${routine.name || "(anonymous)"}`;
-  enqueue({ run: () => callAtDispatchLevel(routine, what), what });
+  queueWork(runDpc, routine, undefined, undefined);
 }
 
 /**

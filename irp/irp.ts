@@ -157,18 +157,20 @@ export class IRP {
 
 /** IoInitializeIrp's zeroing. Storage of the right size is reset in place, as C reuses the memory. */
 function initialize(Irp: IRP, PacketSize: number, StackSize: number): void {
-  if (!(Irp.Stack?.length === StackSize && Irp.IoStatus && Irp.Tail && Irp.AssociatedIrp)) {
+  const Stack = Irp.Stack;
+  if (!(Stack?.length === StackSize && Irp.IoStatus && Irp.Tail && Irp.AssociatedIrp)) {
     // New storage (or of another size): its containers first, then the zeroing.
     Irp.AssociatedIrp = { SystemBuffer: null };
     Irp.IoStatus = { Status: 0, Information: 0 };
     Irp.Tail = { Overlay: { Thread: null, DriverContext: [null, null, null, null] } };
-    const Stack = new Array<IO_STACK_LOCATION>(StackSize);
-    for (let i = 0; i < StackSize; i++) Stack[i] = new IO_STACK_LOCATION();
-    Irp.Stack = Stack;
+    const Fresh = new Array<IO_STACK_LOCATION>(StackSize);
+    for (let i = 0; i < StackSize; i++) Fresh[i] = new IO_STACK_LOCATION();
+    Irp.Stack = Fresh;
   } else {
     // Reused storage: its locations are zeroed in place, as C reuses the memory.
-    Irp.Tail.Overlay.DriverContext.fill(null);
-    for (const IrpSp of Irp.Stack) resetLocation(IrpSp);
+    const DriverContext = Irp.Tail.Overlay.DriverContext;
+    for (let i = 0; i < DriverContext.length; i++) DriverContext[i] = null;
+    for (let i = 0; i < StackSize; i++) resetLocation(Stack[i]);
   }
   resetFields(Irp, PacketSize);
 }

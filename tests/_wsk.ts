@@ -37,9 +37,11 @@ import {
   WskCaptureProviderNPI,
   WskDeregister,
   WskRegister,
+  wskRegisterWithTransport,
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../mod.ts";
+import type { Transport } from "../transport/types.ts";
 import assert from "node:assert/strict";
 
 /** What a completed IRP reported. */
@@ -105,9 +107,14 @@ export class TestClient {
   readonly registration = new WSK_REGISTRATION();
   readonly npi = new WSK_PROVIDER_NPI();
 
-  constructor() {
+  /** Registers over `transport`, or over the real network when none is given. */
+  constructor(transport?: Transport) {
     const Dispatch = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
-    assert.equal(WskRegister({ ClientContext: null, Dispatch }, this.registration), STATUS_SUCCESS);
+    const npi = { ClientContext: null, Dispatch };
+    const registered = transport
+      ? wskRegisterWithTransport(npi, this.registration, transport)
+      : WskRegister(npi, this.registration);
+    assert.equal(registered, STATUS_SUCCESS);
     assert.equal(
       WskCaptureProviderNPI(this.registration, WSK_INFINITE_WAIT, this.npi),
       STATUS_SUCCESS,

@@ -17,15 +17,21 @@ import {
   Socket,
   type SocketConstructorOpts,
 } from "node:net";
-import { type NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../irp/ntstatus.ts";
+import {
+  type NTSTATUS,
+  STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+  STATUS_UNEXPECTED_NETWORK_ERROR,
+} from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Endpoint, Result, TcpListener, TcpListenOptions, TcpStream } from "./types.ts";
 import { checkEndpoint, endpointOr } from "./_endpoint.ts";
 import { checkNetPermission } from "./_permission.ts";
 import { NodeTcpStream } from "./_tcp_stream.ts";
+import { systemBacklog } from "./_backlog.ts";
 
-/** Node's listen backlog when none is given; also how many connections wait for onConnection. */
-const DEFAULT_BACKLOG = 511;
+/** How many accepted connections wait for onConnection() when no backlog is given. */
+const DEFAULT_HELD = 511;
 
 /** What `new Socket()` accepts besides the documented options (node:net internals). */
 interface HandleSocketOptions extends SocketConstructorOpts {
@@ -63,13 +69,16 @@ function isV4Mapped(hostname: string): boolean {
 }
 
 /** A listening socket. */
-class NodeTcpListener implements TcpListener {
+export class NodeTcpListener implements TcpListener {
   readonly #server: Server;
   readonly #local: Endpoint;
   readonly #maxHeld: number;
   /** Reset IPv4 peers (see {@linkcode isV4Mapped}). */
   readonly #ipv6Only: boolean;
   #accept: ((stream: TcpStream) => void) | null = null;
+  #failed: ((status: NTSTATUS) => void) | null = null;
+  /** Why the listening socket died, once it did; reported when someone listens for it. */
+  #failure: NTSTATUS | null = null;
   /** Accepted before onConnection() or while earlier ones wait for delivery. */
   #held: NodeTcpStream[] = [];
   #draining = false;
@@ -81,17 +90,18 @@ class NodeTcpListener implements TcpListener {
     this.#maxHeld = maxHeld;
     this.#ipv6Only = ipv6Only && local.family === 6;
     server.on("connection", this.#onConnection);
-    // Accept failures (EMFILE, …) are per-connection: the listener lives on.
-    server.on("error", () => {});
+    server.on("error", this.#onError);
+    server.on("close", this.#onClose);
   }
 
   get localAddress(): Endpoint {
     return this.#local;
   }
 
-  onConnection(accept: (stream: TcpStream) => void): void {
+  onConnection(accept: (stream: TcpStream) => void, failed?: (status: NTSTATUS) => void): void {
     if (this.#closed) return;
     this.#accept = accept;
+    this.#failed = failed ?? null;
     this.#scheduleDrain();
   }
 
@@ -99,6 +109,7 @@ class NodeTcpListener implements TcpListener {
     if (this.#closed) return;
     this.#closed = true;
     this.#accept = null;
+    this.#failed = null;
     this.#server.close();
     const held = this.#held;
     this.#held = [];
@@ -126,7 +137,7 @@ class NodeTcpListener implements TcpListener {
 
   /** Deliver held connections on a later microtask: onConnection() never calls back itself. */
   #scheduleDrain(): void {
-    if (this.#draining || this.#held.length === 0) return;
+    if (this.#draining || (this.#held.length === 0 && this.#failure === null)) return;
     this.#draining = true;
     queueMicrotask(this.#drain);
   }
@@ -134,8 +145,62 @@ class NodeTcpListener implements TcpListener {
   #drain = (): void => {
     this.#draining = false;
     while (this.#held.length > 0 && this.#accept !== null) this.#accept(this.#held.shift()!);
+    if (this.#failure !== null) this.#reportFailure();
   };
+
+  /**
+   * A server error. Failures of one incoming connection (a peer that gave up,
+   * a short-lived lack of descriptors or memory) leave the listener working,
+   * as they leave a Windows listening socket working; anything else means
+   * the listening socket is gone.
+   */
+  #onError = (error: Error & { code?: string }): void => {
+    if (this.#closed || PER_CONNECTION_ERRORS.has(error.code ?? "")) return;
+    this.#die(statusFromError(error));
+  };
+
+  /** The server closed without close(): the listening socket is gone. */
+  #onClose = (): void => {
+    if (!this.#closed) this.#die(STATUS_UNEXPECTED_NETWORK_ERROR);
+  };
+
+  #die(status: NTSTATUS): void {
+    if (this.#failure !== null) return;
+    this.#failure = status;
+    this.#server.close();
+    this.#scheduleDrain();
+  }
+
+  /** Tell the owner once, after the connections accepted before the failure. */
+  #reportFailure(): void {
+    const failed = this.#failed;
+    if (failed === null || this.#closed) return;
+    const status = this.#failure!;
+    this.#closed = true;
+    this.#accept = null;
+    this.#failed = null;
+    for (const stream of this.#held.splice(0)) stream.abort();
+    failed(status);
+  }
 }
+
+/**
+ * Accept errors that concern one connection, not the listener: the peer
+ * reset or gave up, or descriptors or memory ran short for a moment.
+ */
+const PER_CONNECTION_ERRORS: ReadonlySet<string> = new Set([
+  "ECONNABORTED",
+  "ECONNRESET",
+  "EPROTO",
+  "EPERM",
+  "ETIMEDOUT",
+  "EAGAIN",
+  "EINTR",
+  "EMFILE",
+  "ENFILE",
+  "ENOBUFS",
+  "ENOMEM",
+]);
 
 /**
  * Last resort if the handle cannot be moved: read 'data' events (slower,
@@ -155,9 +220,11 @@ function failed(status: NTSTATUS): Result<TcpListener> {
 
 /** Listen as {@linkcode TcpTransport.listen} describes; never throws or rejects. */
 export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener>> {
-  const { local, ipv6Only = false, backlog = DEFAULT_BACKLOG } = options;
+  const { local, ipv6Only = false, backlog } = options;
   let status = checkEndpoint(local);
-  if (!Number.isInteger(backlog) || backlog < 0) status = STATUS_INVALID_PARAMETER;
+  if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 0)) {
+    status = STATUS_INVALID_PARAMETER;
+  }
   if (status === STATUS_SUCCESS) status = checkNetPermission(local);
   if (status !== STATUS_SUCCESS) return Promise.resolve(failed(status));
   // SO_EXCLUSIVEADDRUSE (options.exclusive) needs nothing here: Linux never
@@ -172,13 +239,16 @@ export function listenTcp(options: TcpListenOptions): Promise<Result<TcpListener
     };
     server.once("error", onError);
     try {
-      server.listen({ host: local.hostname, port: local.port, ipv6Only, backlog }, () => {
+      // The kernel queue is always the system's maximum; `backlog` bounds only
+      // the connections held here for onConnection().
+      const listen = { host: local.hostname, port: local.port, ipv6Only, backlog: systemBacklog() };
+      server.listen(listen, () => {
         server.off("error", onError);
         const address = server.address();
         const bound = typeof address === "object" && address !== null
           ? endpointOr(address.address, address.port, local)
           : local;
-        const maxHeld = Math.max(1, backlog);
+        const maxHeld = Math.max(1, backlog ?? DEFAULT_HELD);
         resolve({
           status: STATUS_SUCCESS,
           value: new NodeTcpListener(server, bound, maxHeld, ipv6Only),

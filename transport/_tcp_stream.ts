@@ -16,7 +16,9 @@
  * - pending and later writes after {@linkcode TcpStream.close}:
  *   STATUS_CANCELLED (the handle was closed under the operation, as
  *   WskCloseSocket cancels pending IRPs).
- * - after the socket failed (reset, EPIPE, …): that failure's status.
+ * - after the socket failed (reset, EPIPE, …): that failure's status, for
+ *   the writes in flight too (node:net fails them first with ECANCELED, which
+ *   is not taken as the cause).
  *
  * @module
  */
@@ -284,19 +286,29 @@ export class NodeTcpStream implements TcpStream {
       this.#writes.complete(STATUS_SUCCESS);
       return;
     }
-    this.#failure ??= statusFromError(error);
+    const status = statusFromError(error);
+    // node:net fails the writes in flight with ECANCELED when the socket is
+    // destroyed, before it reports why (ECONNRESET) or closes. That is no
+    // cancellation: the writes wait for the real failure, which settles them
+    // in #onError or #onClose.
+    if (status === STATUS_CANCELLED && this.#state === Local.Open) return;
+    this.#failure ??= status;
     this.#settleAll(this.#failure);
   };
 
   #onShutdown = (error?: Error | null): void => {
     const resolve = this.#shutdownResolve;
     if (resolve === null) return;
-    this.#shutdownResolve = null;
     if (error) {
-      this.#failure ??= statusFromError(error);
+      const status = statusFromError(error);
+      // As for writes: ECANCELED waits for the failure that explains it.
+      if (status === STATUS_CANCELLED && this.#state === Local.Open) return;
+      this.#shutdownResolve = null;
+      this.#failure ??= status;
       resolve(this.#failure);
       return;
     }
+    this.#shutdownResolve = null;
     this.#writeFinished = true;
     resolve(STATUS_SUCCESS);
   };

@@ -21,8 +21,10 @@ export { endpoint } from "./_endpoint.ts";
  * of its family). `listen` binds and listens; `"::"` is dual stack unless
  * `ipv6Only` (IPv4 peers then appear as `::ffff:a.b.c.d`, family 6).
  * Connections accepted before `onConnection()` wait, up to `backlog`
- * (default 511); later ones are reset. `exclusive` needs no action on Linux,
- * which never shares a listening port.
+ * (default 511); later ones are reset. The kernel's listen queue is the
+ * system's maximum (somaxconn, else 4096), so a burst of connects is not
+ * reset. `exclusive` needs no action on Linux, which never shares a
+ * listening port.
  *
  * Streams: `write` resolves when every byte reached the kernel, in order;
  * after `shutdownWrite` it gives STATUS_INVALID_DEVICE_STATE, after `abort`

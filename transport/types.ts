@@ -58,7 +58,11 @@ export interface TcpListenOptions {
   ipv6Only?: boolean;
   /** Exclusive use (SO_EXCLUSIVEADDRUSE): no other socket may share the port. */
   exclusive?: boolean;
-  /** Listen backlog. */
+  /**
+   * How many accepted connections wait for {@linkcode TcpListener.onConnection}
+   * (default 511); more are reset. The kernel's own queue is always the
+   * system's maximum (`net.core.somaxconn`), whatever this says.
+   */
   backlog?: number;
 }
 
@@ -100,9 +104,12 @@ export interface TcpListener {
   readonly localAddress: Endpoint;
   /**
    * Deliver each new connection to `accept`. Connections that arrive before
-   * this call wait in the backlog.
+   * this call wait in the backlog. If the listening socket itself fails
+   * (not one incoming connection: the listener), `failed` is called once with
+   * the mapped status, the port is released and no `accept` call follows.
+   * Neither is ever called from inside `onConnection`.
    */
-  onConnection(accept: (stream: TcpStream) => void): void;
+  onConnection(accept: (stream: TcpStream) => void, failed?: (status: NTSTATUS) => void): void;
   /** Stop listening and release the port. */
   close(): void;
 }

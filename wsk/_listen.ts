@@ -117,12 +117,11 @@ export class ListenSocket extends SocketBase {
         local: this.#local,
         ipv6Only: this.options.v6Only,
         exclusive: this.options.exclusive,
-        backlog: BACKLOG_LIMIT,
       }),
       (listener) => {
         this.#listener = listener;
         this.state = "listening";
-        listener.onConnection((stream) => this.#incoming(stream));
+        listener.onConnection((stream) => this.#incoming(stream), (status) => this.#failed(status));
       },
       () => this.state = "open",
     );
@@ -314,12 +313,19 @@ export class ListenSocket extends SocketBase {
     if (ep) fillSockaddr(out, ep, this.family);
   }
 
-  /** The listening socket stopped working: WskAcceptEvent(NULL), exactly once. */
-  failed(): void {
+  /**
+   * The listening socket stopped working: pending WskAccept IRPs complete
+   * with `status`, later ones STATUS_INVALID_DEVICE_STATE, connections no
+   * accept can take any more are reset, and WskAcceptEvent(NULL) runs
+   * exactly once.
+   */
+  #failed(status: NTSTATUS): void {
     if (this.state === "dead") return;
     this.state = "dead";
     this.#listener?.close();
     this.#listener = null;
+    for (const request of this.#accepts.splice(0)) request.op.complete(status);
+    for (const socket of this.#backlog.splice(0)) this.#reject(socket);
     const callback = this.#events()?.WskAcceptEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {

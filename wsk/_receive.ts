@@ -149,16 +149,20 @@ export class ReceiveQueue {
         this.#buffered.length = 0;
         this.#bufferedBytes = 0;
       }
+      // Consumed chunks go in one splice: shift() per chunk is quadratic
+      // when the peer's bytes arrived in many small pieces.
+      let used = 0;
       while (this.#bufferedBytes > 0 && request.filled < request.length) {
-        const chunk = this.#buffered[0]!;
+        const chunk = this.#buffered[used]!;
         const n = this.#fill(request, chunk);
         this.#bufferedBytes -= n;
-        if (n === chunk.length) this.#buffered.shift();
-        else this.#buffered[0] = chunk.subarray(n);
+        if (n === chunk.length) used++;
+        else this.#buffered[used] = chunk.subarray(n);
         // Progress guard: a request that took no byte of a non-empty chunk can
         // take none later; looping again would spin forever.
         if (n === 0 && chunk.length > 0) break;
       }
+      if (used > 0) this.#buffered.splice(0, used);
       if (!this.#settleHead()) break;
     }
     this.#resumeIfRoom();

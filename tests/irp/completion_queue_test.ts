@@ -72,6 +72,21 @@ Deno.test("queueDpc() runs work in FIFO order, work queued while draining after 
   assert.deepEqual(order, ["caller", "first", "second", "irp", "third", "queued by first"]);
 });
 
+Deno.test("a long drain keeps FIFO order across thousands of items, each queuing the next", async () => {
+  const ran: number[] = [];
+  const item = (n: number) => () => {
+    ran.push(n);
+    if (n % 2 === 0) queueDpc(item(n + 1));
+  };
+  for (let n = 0; n < 5000; n += 2) queueDpc(item(n));
+  await completionQueueIdle();
+  const expected = [
+    ...Array.from({ length: 2500 }, (_, i) => 2 * i),
+    ...Array.from({ length: 2500 }, (_, i) => 2 * i + 1),
+  ];
+  assert.deepEqual(ran, expected);
+});
+
 Deno.test("queueDpc() runs its routine at DISPATCH_LEVEL", async () => {
   let irql = -1;
   queueDpc(() => {

@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import type { NTSTATUS } from "../../irp/ntstatus.ts";
 import { endpoint, tcpTransport } from "../../transport/tcp.ts";
 import type { TcpListener, TcpReceiver, TcpStream } from "../../transport/types.ts";
@@ -156,4 +157,36 @@ export class PatternCheck {
     }
     this.offset = i;
   }
+}
+
+/** A node:net peer that resets each connection once its first bytes arrive. */
+export interface ResettingPeer {
+  /** Its loopback port. */
+  port: number;
+  /** Settles when it has reset a connection. */
+  reset: Promise<void>;
+  /** Stop listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a {@linkcode ResettingPeer}. It waits for bytes because a reset at
+ * accept time can beat the client's connect completion (connect would then
+ * report the reset instead).
+ */
+export async function resettingPeer(): Promise<ResettingPeer> {
+  const reset = Promise.withResolvers<void>();
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("readable", () => {
+      socket.resetAndDestroy();
+      reset.resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    reset: reset.promise,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

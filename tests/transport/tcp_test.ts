@@ -3,7 +3,6 @@
 // Deno.Conn or node:net sockets, so that what the transport claims to send
 // (a FIN, an RST) is checked from outside it.
 import assert from "node:assert/strict";
-import net from "node:net";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_ADDRESS_ALREADY_ASSOCIATED,
@@ -24,6 +23,7 @@ import {
   pattern,
   PatternCheck,
   Recorder,
+  resettingPeer,
   stalled,
 } from "./_tcp_helpers.ts";
 
@@ -404,15 +404,8 @@ Deno.test("TcpStream delivers data then end() once on the peer's FIN, and can st
 });
 
 Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), then refuses writes with it", async () => {
-  // Reset once the client's first byte arrives: a reset at accept time can
-  // beat the client's connect completion (connect then reports the reset).
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    socket.once("data", () => socket.resetAndDestroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const connected = await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) });
+  const peer = await resettingPeer();
+  const connected = await tcpTransport.connect({ remote: endpoint("127.0.0.1", peer.port) });
   const stream = connected.value!;
   const recorder = new Recorder();
   stream.receive(recorder);
@@ -421,25 +414,29 @@ Deno.test("TcpStream reports a peer's RST as error(STATUS_CONNECTION_RESET), the
   assert.equal(await stream.write([new Uint8Array(8)]), STATUS_CONNECTION_RESET);
   assert.equal(await stream.shutdownWrite(), STATUS_CONNECTION_RESET);
   stream.close();
-  await new Promise((resolve) => server.close(resolve));
+  await peer.close();
+});
+
+Deno.test("TcpStream fails a write in flight with the peer's reset, not with node:net's ECANCELED", async () => {
+  // The peer resets as soon as bytes reach it, while 32 MiB are still queued
+  // here. node:net cancels the queued write (ECANCELED) before it reports
+  // ECONNRESET; both the write and the receiver must see the reset.
+  const peer = await resettingPeer();
+  const stream = (await tcpTransport.connect({ remote: endpoint("127.0.0.1", peer.port) })).value!;
+  const recorder = new Recorder(false);
+  stream.receive(recorder);
+  assert.equal(await stream.write([new Uint8Array(32 * MiB)]), STATUS_CONNECTION_RESET);
+  assert.equal(await recorder.done, STATUS_CONNECTION_RESET);
+  assert.equal(await stream.write([new Uint8Array(1)]), STATUS_CONNECTION_RESET);
+  stream.close();
+  await peer.close();
 });
 
 Deno.test("TcpStream.receive() after a write met a reset reports the reset", async () => {
-  // Reset once the client's first byte arrives: a reset at accept time can
-  // beat the client's connect completion (connect then reports the reset).
-  const reset = Promise.withResolvers<void>();
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    socket.once("data", () => {
-      socket.resetAndDestroy();
-      reset.resolve();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const stream = (await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) })).value!;
+  const peer = await resettingPeer();
+  const stream = (await tcpTransport.connect({ remote: endpoint("127.0.0.1", peer.port) })).value!;
   assert.equal(await stream.write([new Uint8Array(1)]), STATUS_SUCCESS);
-  await reset.promise;
+  await peer.reset;
   // The RST is in our kernel by now; a write may still be taken before it is seen.
   let status = STATUS_SUCCESS;
   for (let i = 0; i < 10 && status === STATUS_SUCCESS; i++) {
@@ -451,7 +448,7 @@ Deno.test("TcpStream.receive() after a write met a reset reports the reset", asy
   assert.equal(recorder.outcome, null, "receive() must not call back from inside itself");
   assert.equal(await recorder.done, STATUS_CONNECTION_RESET);
   stream.close();
-  await new Promise((resolve) => server.close(resolve));
+  await peer.close();
 });
 
 Deno.test("TcpStream backpressure: data() returning false stalls the peer; resume() loses nothing", async () => {

@@ -9,9 +9,11 @@ import {
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
   SIO_WSK_QUERY_RECEIVE_BACKLOG,
   STATUS_DATA_NOT_ACCEPTED,
+  STATUS_INVALID_DEVICE_STATE,
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
+  STATUS_UNEXPECTED_NETWORK_ERROR,
   type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
@@ -24,7 +26,7 @@ import {
   type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
-import type { ListenSocket } from "../../wsk/_listen.ts";
+import { FaultTransport } from "../../testing/mod.ts";
 import {
   call,
   connDispatch,
@@ -32,6 +34,7 @@ import {
   listen,
   listening,
   readAll,
+  start,
   TestClient,
   writeAll,
   wskBuf,
@@ -383,27 +386,34 @@ Deno.test("WskAcceptEvent: SUCCESS hands over the socket with its boxes; REQUEST
   await client.close();
 });
 
-Deno.test("WskAcceptEvent is called exactly once with a NULL AcceptSocket when the listener stops working", async () => {
-  const client = new TestClient();
-  const nulls: unknown[] = [];
-  let signal!: () => void;
-  const called = new Promise<void>((r) => signal = r);
+Deno.test("a listener that dies completes pending WskAccepts with its failure and calls WskAcceptEvent(NULL) once", async () => {
+  // The fault transport kills the listener after one connection, as a network going away would.
+  const client = new TestClient(new FaultTransport({ failListenerAfter: 1 }));
+  const offered: unknown[] = [];
+  const died = Promise.withResolvers<void>();
   const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
     WskAcceptEvent: (_c, _f, _l, _r, AcceptSocket) => {
-      nulls.push(AcceptSocket);
-      signal();
+      offered.push(AcceptSocket);
+      if (AcceptSocket === null) died.resolve();
       return STATUS_REQUEST_NOT_ACCEPTED;
     },
     WskInspectEvent: null,
     WskAbortEvent: null,
   };
-  const { Socket } = await listening(client, "127.0.0.1", [], null, dispatch);
+  const { Socket, d, port } = await listening(client, "127.0.0.1", [], null, dispatch);
+  const accept = start((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  const pending = start((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
   enableEvents(Socket, WSK_EVENT_ACCEPT);
-  // The transport has no way to make a loopback listener fail; the fault is injected.
-  (Socket as unknown as ListenSocket).failed();
-  (Socket as unknown as ListenSocket).failed();
-  await called;
+  const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+  // The first WskAccept takes the one connection; then the listener dies under the second.
+  assert.equal((await accept.done).Status, STATUS_SUCCESS);
+  assert.equal((await pending.done).Status, STATUS_UNEXPECTED_NETWORK_ERROR);
+  await died.promise;
+  assert.deepEqual(offered, [null]);
+  const late = await call((Irp) => d.WskAccept(Socket, 0, null, null, null, null, Irp));
+  assert.equal(late.Status, STATUS_INVALID_DEVICE_STATE);
+  peer.close();
+  await client.closeSocket((await accept.done).Information as WSK_SOCKET);
   await client.closeSocket(Socket);
-  assert.deepEqual(nulls, [null]);
   await client.close();
 });
