@@ -36,6 +36,7 @@ import {
   type SOCKADDR,
   sockaddr,
   SOL_SOCKET,
+  STATUS_CANCELLED,
   STATUS_INVALID_PARAMETER,
   WSK_EVENT_DISABLE,
   WSK_FLAG_BASIC_SOCKET,
@@ -95,6 +96,8 @@ export interface FuzzReport {
   pendingAfterClose: number;
   /** IRPs taken on a socket that completed after the socket's WskCloseSocket did. */
   completedAfterClose: number;
+  /** IRPs that completed STATUS_CANCELLED though no IoCancelIrp, close or WskDeregister cancelled them. */
+  unexplainedCancels: number;
   /** WskDeregister calls that did not return in time. */
   deregisterTimeouts: number;
   /** Sockets the run created and closed. */
@@ -132,6 +135,8 @@ export class FuzzRun {
   readonly #deregistrations: Promise<void>[] = [];
   readonly #resultBoxes: { value: unknown }[] = [];
   readonly #sockets = new Set<WSK_SOCKET>();
+  /** The function that took each IRP last. */
+  readonly #names = new Map<IRP, string>();
   /** Sends and receives in flight, with their WSK_BUF.Length. */
   readonly #lengths = new Map<IRP, [string, number]>();
   /** The connected pair and the bound datagram socket made by setUp. */
@@ -165,6 +170,7 @@ export class FuzzRun {
       doubleCompletions: 0,
       pendingAfterClose: 0,
       completedAfterClose: 0,
+      unexplainedCancels: 0,
       deregisterTimeouts: 0,
       sockets: 0,
     };
@@ -183,6 +189,12 @@ export class FuzzRun {
     this.values = new FuzzValues(this.rng, this.world, (Irp) => {
       this.#closeCompleted(Irp);
       this.#checkCount(Irp);
+      if (Irp.IoStatus.Status === STATUS_CANCELLED && !this.values.cancelled.has(Irp)) {
+        this.report.unexplainedCancels++;
+        this.#exceptionOnce(
+          `a ${this.#names.get(Irp)} IRP completed STATUS_CANCELLED, uncancelled`,
+        );
+      }
       const status = ntStatusName(Irp.IoStatus.Status);
       this.report.completed[status] = (this.report.completed[status] ?? 0) + 1;
       const Information = Irp.IoStatus.Information as { Dispatch?: unknown };
@@ -366,6 +378,9 @@ export class FuzzRun {
       }
       this.#takes.set(Irp, (this.#takes.get(Irp) ?? 0) + 1);
       this.report.took[name] = (this.report.took[name] ?? 0) + 1;
+      this.#names.set(Irp, name);
+      // WskDeregister cancels WSK_TRANSPORT_LIST_CHANGE requests.
+      if (name === "WskControlClient") this.values.cancelled.add(Irp);
       if (this.#sockets.has(args[0] as WSK_SOCKET)) this.#heldOn(args[0] as WSK_SOCKET, name, Irp);
     });
     return result;
@@ -384,6 +399,8 @@ export class FuzzRun {
     } else if (!this.world.closed.has(Socket)) {
       this.world.closed.add(Socket);
       this.#closes.set(Irp, this.#held.get(Socket) ?? []);
+      // The close cancels what the socket holds.
+      for (const [held] of this.#held.get(Socket) ?? []) this.values.cancelled.add(held);
       this.#held.delete(Socket); // calls after the close do not count against it
     }
   }
@@ -696,7 +713,10 @@ export class FuzzRun {
     const held = [...this.#takes.keys()].filter((Irp) =>
       IrpLedger.pending(Irp) && !this.values.fakeInFlight.has(Irp)
     );
-    if (held.length) IoCancelIrp(this.rng.pick(held));
+    if (!held.length) return;
+    const Irp = this.rng.pick(held);
+    this.values.cancelled.add(Irp);
+    IoCancelIrp(Irp);
   }
 
   /** Closes every socket (again while completions bring new ones), then deregisters everything. */

@@ -83,6 +83,11 @@ function failures(o: Outcome): string[] {
   if (r.completedAfterClose) {
     out.push(`${r.completedAfterClose} IRPs completed after the WskCloseSocket of their socket`);
   }
+  if (r.unexplainedCancels) {
+    out.push(
+      `${r.unexplainedCancels} IRPs completed STATUS_CANCELLED though nobody cancelled them`,
+    );
+  }
   if (r.deregisterTimeouts) out.push(`${r.deregisterTimeouts} WskDeregister calls did not return`);
   if (r.queued["0x44"]) {
     out.push(`${r.queued["0x44"]} MULTIPLE_IRP_COMPLETE_REQUESTS from the queue`);

@@ -86,6 +86,8 @@ export interface FuzzWorld {
 export class FuzzValues {
   /** IRPs given out, with their completions. */
   readonly ledger: IrpLedger;
+  /** IRPs someone cancelled (IoCancelIrp, a close, WskDeregister): the only ones that may complete STATUS_CANCELLED. */
+  readonly cancelled: Set<IRP> = new Set();
   /** IRPs the fuzzer made look in flight (IoSetNextIrpStackLocation): nobody completes them. */
   readonly fakeInFlight: Set<IRP> = new Set();
   #freed: IRP[] = [];
@@ -122,6 +124,7 @@ export class FuzzValues {
     if (r < 92) { // cancelled before the call
       const Irp = this.ledger.irp();
       IoCancelIrp(Irp);
+      this.cancelled.add(Irp);
       return Irp;
     }
     if (r < 95) { // completed once already, passed again without IoReuseIrp
