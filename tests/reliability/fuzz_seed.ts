@@ -55,6 +55,7 @@ import {
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../../mod.ts";
+import { FaultTransport } from "../../testing/mod.ts";
 import { realTransport } from "../../transport/mod.ts";
 import { IrpLedger, Prng, within } from "./_fuzz.ts";
 import {
@@ -212,7 +213,22 @@ export class FuzzRun {
 
   /** Registers the client under test and builds a few live sockets on loopback. */
   async setUp(): Promise<void> {
-    WskRegister(clientNpi(), this.registration);
+    // Even seeds put the client over the fault transport: slices, latency, a reset, a refused
+    // connect, a black hole, a dying listener and lost or doubled datagrams, under the garbage.
+    const transport = this.report.seed % 2 === 0
+      ? new FaultTransport({
+        seed: this.report.seed,
+        latencyMs: 1,
+        maxSliceBytes: 16,
+        resetAtByte: 4000,
+        refuseConnect: 3,
+        blackHoleStream: 5,
+        failListenerAfter: 40,
+        udpDropRate: 0.1,
+        udpDuplicateRate: 0.1,
+      })
+      : realTransport;
+    wskRegisterWithTransport(clientNpi(), this.registration, transport);
     WskCaptureProviderNPI(this.registration, WSK_NO_WAIT, this.npi);
     this.#registrations.set(this.registration, 1);
     this.#clients.push(this.npi.Client);

@@ -2,7 +2,8 @@
 // The seeded API fuzzer: 8 seeds × 10,000 calls over every dispatch function
 // of every socket category, every client-level function and every
 // registration function, with garbage IRPs, WSK_BUFs, addresses, boxes and
-// callback returns (fuzz_values.ts). Each seed runs in its own process
+// callback returns (fuzz_values.ts); even seeds run the client over the fault
+// transport of @wskemu/wsk/testing. Each seed runs in its own process
 // (fuzz_seed.ts) that prints a heartbeat; a watchdog here kills a run whose
 // heartbeat stops, because a blocked event loop cannot run its own timers.
 import assert from "node:assert/strict";
