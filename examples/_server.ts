@@ -1,7 +1,11 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Shared by the example servers: the worker that runs deferred work (what the
-// samples' system worker thread does), the synchronous-call pattern, and --port.
+// samples' system worker thread does), the synchronous-call pattern, and the
+// `deno run` entry that hands a server to the driver host.
+import type { DriverModule } from "../host/driver_module.ts";
+import { main as driverHost } from "../host/main.ts";
 import {
+  BugCheckError,
   IoReuseIrp,
   IoSetCompletionRoutine,
   IPPROTO_IPV6,
@@ -11,7 +15,9 @@ import {
   KeSetEvent,
   KEVENT,
   KeWaitForSingleObject,
+  KMODE_EXCEPTION_NOT_HANDLED,
   type NTSTATUS,
+  queueDpc,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_UNSUCCESSFUL,
   SynchronizationEvent,
@@ -23,6 +29,9 @@ import {
 /**
  * A FIFO of work items run one after another at PASSIVE_LEVEL, outside any
  * completion routine or callback — where the samples queue their next WSK call.
+ * A work item that bug checks stops the machine as on Windows: the bug check
+ * goes where every bug check from queued work goes (`onBugCheck`, the driver
+ * host), and an exception of any other kind becomes KMODE_EXCEPTION_NOT_HANDLED.
  */
 export class WorkQueue {
   #tail: Promise<void> = Promise.resolve();
@@ -31,7 +40,7 @@ export class WorkQueue {
   enqueue(item: () => void | Promise<unknown>): void {
     this.#tail = this.#tail.then(item).then(
       () => {},
-      (error) => console.error("work item failed:", error),
+      (error) => raiseFromWorkItem(error, item.name || "(anonymous)"),
     );
   }
 
@@ -45,17 +54,49 @@ export class WorkQueue {
   }
 }
 
-/** `--port N` (0 picks a free port); null after printing usage when the arguments are wrong. */
-export function parsePort(args: string[], fallback: number, script: string): number | null {
-  if (args.length === 0) return fallback;
-  const [flag, value] = args;
-  if (args.length === 2 && flag === "--port" && /^\d+$/.test(value!) && Number(value) < 65536) {
-    return Number(value);
-  }
-  console.error(
-    `usage: deno run -A ${script} [--port N]   (default ${fallback}; 0 picks a free port)`,
+/** Raises what a work item threw as a bug check from queued work. */
+function raiseFromWorkItem(error: unknown, name: string): void {
+  const bugCheck = error instanceof BugCheckError ? error : new BugCheckError(
+    KMODE_EXCEPTION_NOT_HANDLED,
+    [0xE06D7363, 0, 0, 0],
+    `the work item ${name} threw an exception nobody handled: ${
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    }`,
+    { cause: error },
   );
-  return null;
+  queueDpc(function raiseWorkItemBugCheck() {
+    throw bugCheck;
+  });
+}
+
+/**
+ * The `deno run examples/SERVER.ts` entry: runs the server (`driver`, the
+ * module's own exports: it cannot import itself while it runs) as a driver
+ * under the host, turning `--port N` into `--param Port=N` (and `--ipv6` into
+ * `--param IPv6=1`); other options (`--verifier`, `--trace`, ...) go to the
+ * host as they are. Returns the exit code (2 after the usage for bad
+ * arguments).
+ */
+export async function runAsDriver(
+  driver: DriverModule,
+  script: string,
+  args: string[],
+  usage: string,
+): Promise<number> {
+  const host: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--port") {
+      const value = args[++i] ?? "";
+      if (!/^\d+$/.test(value) || Number(value) > 65535) {
+        console.error(usage);
+        return 2;
+      }
+      host.push("--param", `Port=${value}`);
+    } else if (arg === "--ipv6") host.push("--param", "IPv6=1");
+    else host.push(arg);
+  }
+  return await driverHost(["run", script, ...host], driver);
 }
 
 /**

@@ -7,26 +7,39 @@
  * WskRelease once the send completes), and WskDisconnectEvent or a NULL
  * indication ends the connection with WskDisconnect and WskCloseSocket.
  *
+ * A driver: DriverEntry reads its Port (a REG_DWORD under
+ * `<RegistryPath>\Parameters`) with ZwOpenKey and ZwQueryValueKey, the way a
+ * driver reads one value without a query table.
+ *
+ *   deno task driver run examples/echo_events.ts --param Port=40009
  *   deno run -A examples/echo_events.ts --port 40009
  *
  * @module
  */
 import {
   AF_INET6,
-  formatNtStatus,
+  type DRIVER_OBJECT,
+  type HANDLE,
   htons,
   IN6ADDR_SETANY,
+  InitializeObjectAttributes,
   IoAllocateIrp,
   IoFreeIrp,
   IoSetCompletionRoutine,
   IPPROTO_TCP,
   type IRP,
+  KEY_READ,
+  KeyValuePartialInformation,
   MAKE_WSK_VERSION,
   NPI_WSK_INTERFACE_ID,
   NT_SUCCESS,
   ntohs,
   type NTSTATUS,
-  outstandingIrps,
+  OBJ_CASE_INSENSITIVE,
+  OBJ_KERNEL_HANDLE,
+  type OBJECT_ATTRIBUTES,
+  REG_DWORD,
+  RtlInitUnicodeString,
   SOCK_STREAM,
   type SOCKADDR_IN6,
   STATUS_INSUFFICIENT_RESOURCES,
@@ -34,6 +47,7 @@ import {
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
+  type UNICODE_STRING,
   type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
@@ -52,8 +66,11 @@ import {
   WskDeregister,
   WskRegister,
   WskReleaseProviderNPI,
+  ZwClose,
+  ZwOpenKey,
+  ZwQueryValueKey,
 } from "../mod.ts";
-import { allowIPv4, parsePort, syncCall, WorkQueue } from "./_server.ts";
+import { allowIPv4, runAsDriver, syncCall, WorkQueue } from "./_server.ts";
 
 /** One accepted connection. */
 interface Connection {
@@ -245,23 +262,63 @@ async function unload(Listener: WSK_SOCKET | undefined): Promise<void> {
   await Work.drain();
 }
 
-if (import.meta.main) {
-  const port = parsePort(Deno.args, 40009, "examples/echo_events.ts");
-  if (port === null) Deno.exit(2);
-  const started = await start(port);
+/** The Port value of the driver's Parameters key (ZwOpenKey + ZwQueryValueKey), or `Default`. */
+function QueryPort(RegistryPath: UNICODE_STRING, Default: number): number {
+  const KeyName = {} as UNICODE_STRING;
+  RtlInitUnicodeString(KeyName, `${RegistryPath.Buffer}\\Parameters`);
+  const Attributes = {} as OBJECT_ATTRIBUTES;
+  InitializeObjectAttributes(
+    Attributes,
+    KeyName,
+    OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE,
+    null,
+    null,
+  );
+  const Key = { value: null as HANDLE | null };
+  if (!NT_SUCCESS(ZwOpenKey(Key, KEY_READ, Attributes))) return Default;
+  const ValueName = {} as UNICODE_STRING;
+  RtlInitUnicodeString(ValueName, "Port");
+  // KEY_VALUE_PARTIAL_INFORMATION: TitleIndex, Type, DataLength, then a ULONG of data.
+  const Information = new Uint8Array(16);
+  const ResultLength = { value: 0 };
+  const Status = ZwQueryValueKey(
+    Key.value!,
+    ValueName,
+    KeyValuePartialInformation,
+    Information,
+    Information.length,
+    ResultLength,
+  );
+  ZwClose(Key.value!);
+  const View = new DataView(Information.buffer);
+  if (!NT_SUCCESS(Status) || View.getUint32(4, true) !== REG_DWORD) return Default;
+  return View.getUint32(12, true);
+}
+
+/** DriverEntry: listen on the Port the registry gives, with event callbacks. */
+export async function DriverEntry(
+  DriverObject: DRIVER_OBJECT,
+  RegistryPath: UNICODE_STRING,
+): Promise<NTSTATUS> {
+  const started = await start(QueryPort(RegistryPath, 40009));
   if (!NT_SUCCESS(started.Status) || !started.Listener) {
-    console.error(`echo_events: could not start: ${formatNtStatus(started.Status)}`);
-    Deno.exit(1);
+    // Close what was made (a listener whose bind failed) and deregister.
+    await unload(started.Listener || undefined);
+    return NT_SUCCESS(started.Status) ? STATUS_INSUFFICIENT_RESOURCES : started.Status;
   }
   console.log(`listening on [::]:${started.port}`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await unload(started.Listener);
-    console.log(`stopped: ${outstandingIrps()} IRPs and ${connections.size} sockets outstanding`);
-    Deno.exit(outstandingIrps() === 0 ? 0 : 1);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  DriverObject.DriverUnload = () => unload(started.Listener);
+  return STATUS_SUCCESS;
+}
+
+if (import.meta.main) {
+  Deno.exit(
+    await runAsDriver(
+      { DriverEntry },
+      import.meta.filename!,
+      Deno.args,
+      "usage: deno run -A examples/echo_events.ts [--port N] [host options]   " +
+        "(default 40009; 0 picks a free port)",
+    ),
+  );
 }

@@ -7,6 +7,12 @@
  * receive and echo the data back. A 0-byte receive leads to WskDisconnect and
  * WskCloseSocket. Unload closes the listener and waits in WskDeregister.
  *
+ * It is a driver: DriverEntry reads its port from the registry (the Port
+ * REG_DWORD under `<RegistryPath>\Parameters`; 0 picks a free port) and sets
+ * DriverUnload. Run it under the driver host, or with `deno run`, which does
+ * the same:
+ *
+ *   deno task driver run examples/echosrv.ts --param Port=40007
  *   deno run -A examples/echosrv.ts --port 40007
  *
  * @module
@@ -14,6 +20,7 @@
 import {
   AF_INET6,
   type DEVICE_OBJECT,
+  type DRIVER_OBJECT,
   ExAllocatePool2,
   ExFreePoolWithTag,
   formatNtStatus,
@@ -34,7 +41,6 @@ import {
   NT_SUCCESS,
   ntohs,
   type NTSTATUS,
-  outstandingIrps,
   POOL_FLAG_NON_PAGED,
   poolTag,
   SOCK_STREAM,
@@ -45,6 +51,7 @@ import {
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
+  type UNICODE_STRING,
   type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_EVENT_ACCEPT,
@@ -61,7 +68,8 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
 } from "../mod.ts";
-import { allowIPv4, parsePort, syncCall, WorkQueue } from "./_server.ts";
+import { readParameters } from "./_port.ts";
+import { allowIPv4, runAsDriver, syncCall, WorkQueue } from "./_server.ts";
 
 const WSKSAMPLE_OP_COUNT = 2;
 const WSKSAMPLE_DATA_BUFFER_LENGTH = 2048;
@@ -343,14 +351,25 @@ async function WskSampleStartListen(): Promise<NTSTATUS> {
 
 // ---- DriverEntry and Unload -------------------------------------------------------------------
 
-async function DriverEntry(): Promise<NTSTATUS> {
-  let Status = WskRegister(
+/** DriverEntry: register with WSK, then listen on the Port the registry gives. */
+export async function DriverEntry(
+  DriverObject: DRIVER_OBJECT,
+  RegistryPath: UNICODE_STRING,
+): Promise<NTSTATUS> {
+  const Port = { value: 40007 };
+  let Status = readParameters(RegistryPath, { Port });
+  if (!NT_SUCCESS(Status)) return Status;
+  listenPort = Port.value;
+  Status = WskRegister(
     { ClientContext: null, Dispatch: WskSampleClientDispatch },
     WskSampleRegistration,
   );
   if (!NT_SUCCESS(Status)) return Status;
   Status = WskCaptureProviderNPI(WskSampleRegistration, WSK_INFINITE_WAIT, WskSampleProviderNpi);
-  if (!NT_SUCCESS(Status)) return Status;
+  if (!NT_SUCCESS(Status)) {
+    await WskDeregister(WskSampleRegistration);
+    return Status;
+  }
   Status = WskSampleProviderNpi.Dispatch!.WskControlClient(
     WskSampleProviderNpi.Client,
     WSK_SET_STATIC_EVENT_CALLBACKS,
@@ -363,10 +382,16 @@ async function DriverEntry(): Promise<NTSTATUS> {
   );
   if (NT_SUCCESS(Status)) Status = await WskSampleStartListen();
   WskReleaseProviderNPI(WskSampleRegistration);
-  return Status;
+  if (!NT_SUCCESS(Status)) {
+    await WskDeregister(WskSampleRegistration);
+    return Status;
+  }
+  console.log(`listening on [::]:${listenPort}`);
+  DriverObject.DriverUnload = DriverUnload;
+  return STATUS_SUCCESS;
 }
 
-async function DriverUnload(): Promise<void> {
+async function DriverUnload(_DriverObject: DRIVER_OBJECT): Promise<void> {
   const Listener = WskSampleListeningSocketContext;
   WskSampleListeningSocketContext = null;
   if (Listener?.Socket) {
@@ -391,23 +416,13 @@ async function DriverUnload(): Promise<void> {
 }
 
 if (import.meta.main) {
-  const port = parsePort(Deno.args, 40007, "examples/echosrv.ts");
-  if (port === null) Deno.exit(2);
-  listenPort = port;
-  const Status = await DriverEntry();
-  if (!NT_SUCCESS(Status)) {
-    console.error(`echosrv: could not start: ${formatNtStatus(Status)}`);
-    Deno.exit(1);
-  }
-  console.log(`listening on [::]:${listenPort}`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return; // a second signal while unloading changes nothing
-    stopping = true;
-    await DriverUnload();
-    console.log(`stopped: ${outstandingIrps()} IRPs and ${liveSockets.size} sockets outstanding`);
-    Deno.exit(outstandingIrps() === 0 && liveSockets.size === 0 ? 0 : 1);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  Deno.exit(
+    await runAsDriver(
+      { DriverEntry },
+      import.meta.filename!,
+      Deno.args,
+      "usage: deno run -A examples/echosrv.ts [--port N] [host options]   " +
+        "(default 40007; 0 picks a free port)",
+    ),
+  );
 }

@@ -10,10 +10,14 @@
  * SIGTERM unloads: close the socket (pending sends complete cancelled, their
  * lists are released), then WskDeregister.
  *
+ * A driver: DriverEntry reads Port and IPv6 (REG_DWORDs under
+ * `<RegistryPath>\Parameters`) with RtlQueryRegistryValues.
+ *
+ *   deno task driver run examples/udp_echo.ts --param Port=40008 [--param IPv6=1]
  *   deno run -A examples/udp_echo.ts --port 40008 [--ipv6]
  *
- * Prints `listening on 127.0.0.1:N` (`[::]:N` with --ipv6, dual stack) once
- * ready; `--port 0` picks a free port.
+ * Prints `listening on 127.0.0.1:N` (`[::]:N` with IPv6, dual stack) once
+ * ready; port 0 picks a free port. DriverUnload prints what it echoed.
  *
  * @module
  */
@@ -21,7 +25,7 @@ import {
   AF_INET,
   AF_INET6,
   type DEVICE_OBJECT,
-  formatNtStatus,
+  type DRIVER_OBJECT,
   htons,
   IN4ADDR_SETLOOPBACK,
   IN6ADDR_SETANY,
@@ -35,8 +39,6 @@ import {
   NT_SUCCESS,
   ntohs,
   type NTSTATUS,
-  outstandingIrps,
-  outstandingMdls,
   SOCK_DGRAM,
   type SOCKADDR,
   type SOCKADDR_IN,
@@ -44,6 +46,7 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   STATUS_SUCCESS,
+  type UNICODE_STRING,
   type WSK_CLIENT_DATAGRAM_DISPATCH,
   type WSK_DATAGRAM_INDICATION,
   WSK_EVENT_RECEIVE_FROM,
@@ -59,7 +62,8 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
 } from "../mod.ts";
-import { allowIPv4, syncCall } from "./_server.ts";
+import { readParameters } from "./_port.ts";
+import { allowIPv4, runAsDriver, syncCall } from "./_server.ts";
 
 /** One indication being echoed: released when its last send completes. */
 interface ECHO_CONTEXT {
@@ -197,8 +201,15 @@ async function EchoStart(port: number, ipv6: boolean): Promise<NTSTATUS> {
   return Status;
 }
 
-async function DriverEntry(port: number, ipv6: boolean): Promise<NTSTATUS> {
-  let Status = WskRegister({ ClientContext: null, Dispatch: EchoClientDispatch }, EchoRegistration);
+/** DriverEntry: register, enable WskReceiveFromEvent, bind to the Port the registry gives. */
+export async function DriverEntry(
+  DriverObject: DRIVER_OBJECT,
+  RegistryPath: UNICODE_STRING,
+): Promise<NTSTATUS> {
+  const Port = { value: 40008 }, IPv6 = { value: 0 };
+  let Status = readParameters(RegistryPath, { Port, IPv6 });
+  if (!NT_SUCCESS(Status)) return Status;
+  Status = WskRegister({ ClientContext: null, Dispatch: EchoClientDispatch }, EchoRegistration);
   if (!NT_SUCCESS(Status)) return Status;
   Status = WskCaptureProviderNPI(EchoRegistration, WSK_INFINITE_WAIT, EchoProviderNpi);
   if (!NT_SUCCESS(Status)) {
@@ -216,13 +227,19 @@ async function DriverEntry(port: number, ipv6: boolean): Promise<NTSTATUS> {
     null,
     null,
   );
-  if (NT_SUCCESS(Status)) Status = await EchoStart(port, ipv6);
+  const ipv6 = IPv6.value !== 0;
+  if (NT_SUCCESS(Status)) Status = await EchoStart(Port.value, ipv6);
   WskReleaseProviderNPI(EchoRegistration);
-  if (!NT_SUCCESS(Status)) await WskDeregister(EchoRegistration);
-  return Status;
+  if (!NT_SUCCESS(Status)) {
+    await WskDeregister(EchoRegistration);
+    return Status;
+  }
+  console.log(`listening on ${ipv6 ? "[::]" : "127.0.0.1"}:${boundPort}`);
+  DriverObject.DriverUnload = DriverUnload;
+  return STATUS_SUCCESS;
 }
 
-async function DriverUnload(): Promise<void> {
+async function DriverUnload(_DriverObject: DRIVER_OBJECT): Promise<void> {
   Unloading = true;
   const Socket = EchoSocket;
   EchoSocket = null;
@@ -234,49 +251,22 @@ async function DriverUnload(): Promise<void> {
     IoFreeIrp(Irp);
   }
   await WskDeregister(EchoRegistration);
+  console.log(
+    `stopped: ${Statistics.received} datagrams received, ${Statistics.echoed} echoed, ` +
+      `${Statistics.failed} not echoed`,
+  );
 }
 
 // ---- the command line -------------------------------------------------------------------------
 
-const USAGE = "usage: deno run -A examples/udp_echo.ts [--port N] [--ipv6]   " +
-  "(default port 40008; 0 picks a free port)";
-
-function parseArgs(args: string[]): { port: number; ipv6: boolean } | null {
-  let port = 40008, ipv6 = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--ipv6") ipv6 = true;
-    else if (arg === "--port" && /^\d+$/.test(args[i + 1] ?? "") && Number(args[i + 1]) < 65536) {
-      port = Number(args[++i]);
-    } else return null;
-  }
-  return { port, ipv6 };
-}
-
 if (import.meta.main) {
-  const options = parseArgs(Deno.args);
-  if (!options) {
-    console.error(USAGE);
-    Deno.exit(2);
-  }
-  const Status = await DriverEntry(options.port, options.ipv6);
-  if (Status !== STATUS_SUCCESS) {
-    console.error(`udp_echo: could not start: ${formatNtStatus(Status)}`);
-    Deno.exit(1);
-  }
-  console.log(`listening on ${options.ipv6 ? "[::]" : "127.0.0.1"}:${boundPort}`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return; // a second signal while unloading changes nothing
-    stopping = true;
-    await DriverUnload();
-    const leaks = outstandingIrps() + outstandingMdls();
-    console.log(
-      `stopped: ${Statistics.received} datagrams received, ${Statistics.echoed} echoed, ` +
-        `${Statistics.failed} not echoed; ${outstandingIrps()} IRPs and ${outstandingMdls()} MDLs outstanding`,
-    );
-    Deno.exit(leaks === 0 ? 0 : 1);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  Deno.exit(
+    await runAsDriver(
+      { DriverEntry },
+      import.meta.filename!,
+      Deno.args,
+      "usage: deno run -A examples/udp_echo.ts [--port N] [--ipv6] [host options]   " +
+        "(default port 40008; 0 picks a free port)",
+    ),
+  );
 }

@@ -3,6 +3,8 @@
 // kernel reads most of this from pool headers and the thread's IRP list; here it
 // lives in a WeakMap so IRP keeps exactly the fields drivers see.
 import type { IRP } from "./irp.ts";
+import { allocationSite, trackedIrps } from "./_tracking.ts";
+import { DriverVerifier } from "./verifier.ts";
 
 export interface IrpState {
   /** Came from IoAllocateIrp or IoBuild*Request, so it counts in outstandingIrps(). */
@@ -44,12 +46,17 @@ export function irpState(Irp: IRP): IrpState {
 export function countAllocated(Irp: IRP): void {
   irpState(Irp).allocated = true;
   outstanding++;
+  if (DriverVerifier.poolTracking) {
+    const site = allocationSite();
+    if (site !== null) trackedIrps.set(Irp, site);
+  }
 }
 
 export function countFreed(Irp: IRP): void {
   const state = irpState(Irp);
   state.freed = true;
   if (state.allocated) outstanding--;
+  if (trackedIrps.size !== 0) trackedIrps.delete(Irp);
 }
 
 export function outstandingCount(): number {

@@ -23,6 +23,10 @@ export const CANCEL_STATE_IN_COMPLETED_IRP: number = 0x48;
 export const PAGE_FAULT_IN_NONPAGED_AREA: number = 0x50;
 /** `BAD_POOL_CALLER` (0xC2): a bad pool request (double free, wrong tag, ...). */
 export const BAD_POOL_CALLER: number = 0xC2;
+/** `SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION` (0xC1): special pool found a write outside a block (P4 = 0x24: past its end). */
+export const SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION: number = 0xC1;
+/** `PAGE_FAULT_IN_FREED_SPECIAL_POOL` (0xCC): a use of special pool after it was freed. */
+export const PAGE_FAULT_IN_FREED_SPECIAL_POOL: number = 0xCC;
 /** `DRIVER_VERIFIER_DETECTED_VIOLATION` (0xC4): a Driver Verifier check failed (sub-code in P1). */
 export const DRIVER_VERIFIER_DETECTED_VIOLATION: number = 0xC4;
 /** `DRIVER_VERIFIER_IOMANAGER_VIOLATION` (0xC9): an I/O Verification check failed (sub-code in P1). */
@@ -43,6 +47,8 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [CANCEL_STATE_IN_COMPLETED_IRP, "CANCEL_STATE_IN_COMPLETED_IRP"],
   [PAGE_FAULT_IN_NONPAGED_AREA, "PAGE_FAULT_IN_NONPAGED_AREA"],
   [BAD_POOL_CALLER, "BAD_POOL_CALLER"],
+  [SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"],
+  [PAGE_FAULT_IN_FREED_SPECIAL_POOL, "PAGE_FAULT_IN_FREED_SPECIAL_POOL"],
   [DRIVER_VERIFIER_DETECTED_VIOLATION, "DRIVER_VERIFIER_DETECTED_VIOLATION"],
   [DRIVER_VERIFIER_IOMANAGER_VIOLATION, "DRIVER_VERIFIER_IOMANAGER_VIOLATION"],
   [

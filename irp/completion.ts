@@ -37,6 +37,7 @@ import {
 } from "./ntstatus.ts";
 import { clearLocation } from "./_location.ts";
 import { irpState } from "./_irp_state.ts";
+import { hooks } from "./_hooks.ts";
 
 export { completionQueueIdle, nextBugCheck, onBugCheck, queueDpc } from "./completion_queue.ts";
 
@@ -151,6 +152,7 @@ function routineName(routine: { name: string }): string {
  */
 export function IoCompleteRequest(Irp: IRP, PriorityBoost: number): void {
   checkCompletable(Irp);
+  if (hooks.complete !== null) hooks.complete(Irp);
   const state = irpState(Irp);
   let topRoutine: object | null = null;
   while (Irp.CurrentLocation <= Irp.StackCount) {

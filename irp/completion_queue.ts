@@ -15,6 +15,7 @@
  */
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
 import { callAtDispatchLevel } from "./irql.ts";
+import { hooks } from "./_hooks.ts";
 
 /**
  * What runs a queued item: it gets the three values queued with it. Runners
@@ -119,7 +120,8 @@ export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void
   queue.push(run, a, b, c);
   if (!draining) {
     draining = true;
-    queueMicrotask(drain);
+    if (hooks.scheduleDrain !== null) hooks.scheduleDrain(drain);
+    else queueMicrotask(drain);
   }
 }
 

@@ -29,6 +29,8 @@ import {
   STATUS_SUCCESS,
 } from "./ntstatus.ts";
 import { simulateLowResources } from "./verifier.ts";
+import { majorFunctionName } from "./dump.ts";
+import { hooks } from "./_hooks.ts";
 
 /** `IO_TYPE_DEVICE` (3): the `Type` of a device object. */
 export const IO_TYPE_DEVICE: number = 3;
@@ -52,8 +54,12 @@ export const FILE_DEVICE_UNKNOWN: number = 0x22;
 /** A dispatch routine, as `DRIVER_DISPATCH`: handles one IRP_MJ_* request. */
 export type DRIVER_DISPATCH = (DeviceObject: DEVICE_OBJECT, Irp: IRP) => NTSTATUS;
 
-/** An unload routine, as `DRIVER_UNLOAD`. */
-export type DRIVER_UNLOAD = (DriverObject: DRIVER_OBJECT) => void;
+/**
+ * An unload routine, as `DRIVER_UNLOAD`. A TS port's unload usually awaits
+ * WskDeregister and a C driver's runs on its own stack, so it may return a
+ * promise; the host awaits it.
+ */
+export type DRIVER_UNLOAD = (DriverObject: DRIVER_OBJECT) => void | Promise<void>;
 
 /** A counted string as drivers hold names (structurally a `UNICODE_STRING`). */
 export interface DriverName {
@@ -196,7 +202,7 @@ export function IoCreateDevice(
   DeviceObject.value = null;
   const name = DeviceName?.Buffer ?? null;
   if (name !== null && deviceNames.has(name.toLowerCase())) return STATUS_OBJECT_NAME_COLLISION;
-  if (simulateLowResources()) return STATUS_INSUFFICIENT_RESOURCES;
+  if (simulateLowResources("IoCreateDevice")) return STATUS_INSUFFICIENT_RESOURCES;
   const device = new DEVICE_OBJECT(DriverObject);
   device.DeviceType = DeviceType;
   device.Characteristics = DeviceCharacteristics;
@@ -211,6 +217,26 @@ export function IoCreateDevice(
   DriverObject.DeviceObject = device;
   DeviceObject.value = device;
   return STATUS_SUCCESS;
+}
+
+/**
+ * The device object named `DeviceName` (any case), or null: how the I/O
+ * manager follows a symbolic link to its device.
+ *
+ * @example Usage
+ * ```ts
+ * import { DRIVER_OBJECT, IoCreateDevice, IoDeleteDevice, lookupDevice, type DEVICE_OBJECT } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const Device = { value: null as DEVICE_OBJECT | null };
+ * IoCreateDevice(new DRIVER_OBJECT(), 0, { Buffer: "\\Device\\Look" }, 0x22, 0, false, Device);
+ * assert.equal(lookupDevice("\\device\\look"), Device.value);
+ * IoDeleteDevice(Device.value!);
+ * assert.equal(lookupDevice("\\Device\\Look"), null);
+ * ```
+ */
+export function lookupDevice(DeviceName: string): DEVICE_OBJECT | null {
+  return deviceNames.get(DeviceName.toLowerCase()) ?? null;
 }
 
 /**
@@ -309,6 +335,8 @@ export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
   IoSetNextIrpStackLocation(Irp);
   const IrpSp = IoGetCurrentIrpStackLocation(Irp);
   IrpSp.DeviceObject = DeviceObject;
+  // The driver host's trace sees the request as a span on the device's track.
+  if (hooks.call !== null) hooks.call(majorFunctionName(IrpSp.MajorFunction), [DeviceObject, Irp]);
   const dispatch = DeviceObject.DriverObject.MajorFunction[IrpSp.MajorFunction] ?? null;
   if (dispatch === null) {
     Irp.IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;

@@ -237,7 +237,7 @@ export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | nu
   void ChargeQuota; // quotas are not modelled
   // StackSize is a CCHAR in C.
   if (!Number.isInteger(StackSize) || StackSize < 0 || StackSize > 127) return null;
-  if (simulateLowResources()) return null;
+  if (simulateLowResources("IoAllocateIrp")) return null;
   const Irp = new IRP(StackSize);
   countAllocated(Irp);
   return Irp;

@@ -13,7 +13,8 @@ import {
   PAGE_FAULT_IN_NONPAGED_AREA,
 } from "./bugcheck.ts";
 import type { IRP } from "./irp.ts";
-import { simulateLowResources } from "./verifier.ts";
+import { DriverVerifier, simulateLowResources } from "./verifier.ts";
+import { allocationSite, trackedMdls } from "./_tracking.ts";
 import { describedBytes, memoryBytes } from "./_memory.ts";
 
 // WSK_BUF describes bytes of an MDL chain; it lives in its own file.
@@ -142,10 +143,14 @@ export function IoAllocateMdl(
       `IoAllocateMdl: Length ${Length} runs past the end of the ${size}-byte VirtualAddress buffer`,
     );
   }
-  if (simulateLowResources()) return null;
+  if (simulateLowResources("IoAllocateMdl")) return null;
   const Mdl = new MDL(VirtualAddress, Length);
   Mdl.MdlFlags = MDL_ALLOCATED_FIXED_SIZE;
   outstanding++;
+  if (DriverVerifier.poolTracking) {
+    const site = allocationSite();
+    if (site !== null) trackedMdls.set(Mdl, site);
+  }
   if (Irp) {
     if (!SecondaryBuffer || Irp.MdlAddress === null) {
       Irp.MdlAddress = Mdl;
@@ -185,6 +190,7 @@ export function IoFreeMdl(Mdl: MDL): void {
   }
   freedMdls.add(Mdl);
   if ((Mdl.MdlFlags & MDL_ALLOCATED_FIXED_SIZE) !== 0) outstanding--;
+  if (trackedMdls.size !== 0) trackedMdls.delete(Mdl);
   Mdl.MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PAGES_LOCKED);
   Mdl.MappedSystemVa = null;
 }
@@ -292,7 +298,7 @@ export function MmUnlockPages(MemoryDescriptorList: MDL): void {
 export function MmGetSystemAddressForMdlSafe(Mdl: MDL, Priority: number): Uint8Array | null {
   void Priority; // mapping never competes for system PTEs here
   if ((Mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) === 0) {
-    if (simulateLowResources()) return null;
+    if (simulateLowResources("MmGetSystemAddressForMdlSafe")) return null;
     Mdl.MappedSystemVa = describedBytes(Mdl);
     Mdl.MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
   }

@@ -29,11 +29,11 @@ export const STATUS_BUFFER_OVERFLOW: NTSTATUS = 0x80000005;
 export const STATUS_DEVICE_BUSY: NTSTATUS = 0x80000011;
 /** `STATUS_UNSUCCESSFUL` (0xC0000001). */
 export const STATUS_UNSUCCESSFUL: NTSTATUS = 0xC0000001;
-/** `STATUS_NOT_IMPLEMENTED` (0xC0000002). WskClientEvent; WskBind on a UDP "listen" socket [OBS]. */
+/** `STATUS_NOT_IMPLEMENTED` (0xC0000002). WskClientEvent; WskBind on a UDP "listen" socket (observed on Windows). */
 export const STATUS_NOT_IMPLEMENTED: NTSTATUS = 0xC0000002;
 /** `STATUS_ACCESS_VIOLATION` (0xC0000005). A bad pointer was dereferenced (an output written after the call). */
 export const STATUS_ACCESS_VIOLATION: NTSTATUS = 0xC0000005;
-/** `STATUS_INVALID_HANDLE` (0xC0000008). WskSocket with NULL client [OBS]. */
+/** `STATUS_INVALID_HANDLE` (0xC0000008). WskSocket with NULL client (observed on Windows). */
 export const STATUS_INVALID_HANDLE: NTSTATUS = 0xC0000008;
 /** `STATUS_INVALID_PARAMETER` (0xC000000D). */
 export const STATUS_INVALID_PARAMETER: NTSTATUS = 0xC000000D;
@@ -49,6 +49,8 @@ export const STATUS_ACCESS_DENIED: NTSTATUS = 0xC0000022;
 export const STATUS_BUFFER_TOO_SMALL: NTSTATUS = 0xC0000023;
 /** `STATUS_OBJECT_TYPE_MISMATCH` (0xC0000024). */
 export const STATUS_OBJECT_TYPE_MISMATCH: NTSTATUS = 0xC0000024;
+/** `STATUS_OBJECT_NAME_NOT_FOUND` (0xC0000034). ZwOpenKey / ZwQueryValueKey / RtlQueryRegistryValues: no such key or value. */
+export const STATUS_OBJECT_NAME_NOT_FOUND: NTSTATUS = 0xC0000034;
 /** `STATUS_OBJECT_NAME_COLLISION` (0xC0000035). IoCreateDevice with a name already in use. */
 export const STATUS_OBJECT_NAME_COLLISION: NTSTATUS = 0xC0000035;
 /** `STATUS_DELETE_PENDING` (0xC0000056). */
@@ -102,7 +104,7 @@ export const STATUS_INVALID_CONNECTION: NTSTATUS = 0xC0000140;
 /** `STATUS_INVALID_ADDRESS` (0xC0000141). maps to WSAEADDRNOTAVAIL. */
 export const STATUS_INVALID_ADDRESS: NTSTATUS = 0xC0000141;
 /**
- * `STATUS_INVALID_DEVICE_STATE` (0xC0000184). unbound connect [OBS], GetLocal/RemoteAddress on unbound/unconnected, silent-mode send/disconnect
+ * `STATUS_INVALID_DEVICE_STATE` (0xC0000184). unbound connect (observed on Windows), GetLocal/RemoteAddress on unbound/unconnected, silent-mode send/disconnect
  */
 export const STATUS_INVALID_DEVICE_STATE: NTSTATUS = 0xC0000184;
 /** `STATUS_INVALID_BUFFER_SIZE` (0xC0000206). */
@@ -123,7 +125,7 @@ export const STATUS_CONNECTION_DISCONNECTED: NTSTATUS = 0xC000020C;
 export const STATUS_CONNECTION_RESET: NTSTATUS = 0xC000020D;
 /** `STATUS_DATA_NOT_ACCEPTED` (0xC000021B). receive-callback return. */
 export const STATUS_DATA_NOT_ACCEPTED: NTSTATUS = 0xC000021B;
-/** `STATUS_NOT_FOUND` (0xC0000225). unresolvable name [OBS, Win8+]. */
+/** `STATUS_NOT_FOUND` (0xC0000225). unresolvable name (observed on Windows 8 and later). */
 export const STATUS_NOT_FOUND: NTSTATUS = 0xC0000225;
 /** `STATUS_RETRY` (0xC000022D). */
 export const STATUS_RETRY: NTSTATUS = 0xC000022D;
@@ -131,7 +133,7 @@ export const STATUS_RETRY: NTSTATUS = 0xC000022D;
 export const STATUS_CONNECTION_REFUSED: NTSTATUS = 0xC0000236;
 /** `STATUS_GRACEFUL_DISCONNECT` (0xC0000237). maps to WSAEDISCON (not used by WskReceive, which reports 0 bytes). */
 export const STATUS_GRACEFUL_DISCONNECT: NTSTATUS = 0xC0000237;
-/** `STATUS_ADDRESS_ALREADY_ASSOCIATED` (0xC0000238). bind conflict observed on Windows [OBS]. */
+/** `STATUS_ADDRESS_ALREADY_ASSOCIATED` (0xC0000238). bind conflict, as observed on Windows. */
 export const STATUS_ADDRESS_ALREADY_ASSOCIATED: NTSTATUS = 0xC0000238;
 /** `STATUS_ADDRESS_NOT_ASSOCIATED` (0xC0000239). */
 export const STATUS_ADDRESS_NOT_ASSOCIATED: NTSTATUS = 0xC0000239;
@@ -151,7 +153,7 @@ export const STATUS_PORT_UNREACHABLE: NTSTATUS = 0xC000023F;
 export const STATUS_REQUEST_ABORTED: NTSTATUS = 0xC0000240;
 /** `STATUS_CONNECTION_ABORTED` (0xC0000241). */
 export const STATUS_CONNECTION_ABORTED: NTSTATUS = 0xC0000241;
-/** `STATUS_NO_MATCH` (0xC0000272). WskGetAddressInfo/GetNameInfo (doc; Win7 [OBS]). */
+/** `STATUS_NO_MATCH` (0xC0000272). WskGetAddressInfo/GetNameInfo (documented; observed on Windows 7). */
 export const STATUS_NO_MATCH: NTSTATUS = 0xC0000272;
 /** `STATUS_NOINTERFACE` (0xC00002B9). WskCaptureProviderNPI version mismatch. */
 export const STATUS_NOINTERFACE: NTSTATUS = 0xC00002B9;
@@ -179,6 +181,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [0xC0000022, "STATUS_ACCESS_DENIED"],
   [0xC0000023, "STATUS_BUFFER_TOO_SMALL"],
   [0xC0000024, "STATUS_OBJECT_TYPE_MISMATCH"],
+  [0xC0000034, "STATUS_OBJECT_NAME_NOT_FOUND"],
   [0xC0000035, "STATUS_OBJECT_NAME_COLLISION"],
   [0xC0000056, "STATUS_DELETE_PENDING"],
   [0xC000009A, "STATUS_INSUFFICIENT_RESOURCES"],

@@ -13,7 +13,9 @@ import {
   objectAddress,
 } from "./bugcheck.ts";
 import { APC_LEVEL, KeGetCurrentIrql } from "./irql.ts";
-import { simulateLowResources } from "./verifier.ts";
+import { DriverVerifier, simulateLowResources } from "./verifier.ts";
+import { allocationSite, trackedPool } from "./_tracking.ts";
+import { freeSpecialPoolBlock, specialPoolBlock } from "./_special_pool.ts";
 
 /** `POOL_FLAG_USE_QUOTA` (0x1): charge the allocation to the current process. */
 export const POOL_FLAG_USE_QUOTA: number = 0x1;
@@ -119,8 +121,18 @@ function allocate(
   if (!Number.isSafeInteger(NumberOfBytes) || NumberOfBytes < 0 || NumberOfBytes > 0x7FFF_FFFF) {
     return null;
   }
-  if (simulateLowResources()) return null;
-  const P = new Uint8Array(NumberOfBytes);
+  // The tag's text is made only for an option that uses it: the plain path stays as it was.
+  const verifying = DriverVerifier.lowResourcesProbability > 0 || DriverVerifier.specialPool ||
+    DriverVerifier.poolTracking;
+  const tag = verifying ? poolTagName(Tag >>> 0) : "";
+  if (verifying && simulateLowResources(what, tag)) return null;
+  const P = DriverVerifier.specialPool
+    ? specialPoolBlock(NumberOfBytes, `pool block '${tag}' (${NumberOfBytes} bytes)`)
+    : new Uint8Array(NumberOfBytes);
+  if (DriverVerifier.poolTracking) {
+    const site = allocationSite();
+    if (site !== null) trackedPool.set(P, { tag, size: NumberOfBytes, site });
+  }
   allocations.set(P, { Tag: Tag >>> 0, bytes: NumberOfBytes, freed: false });
   account(Tag >>> 0, NumberOfBytes, 1);
   return P;
@@ -223,8 +235,10 @@ function free(P: Uint8Array, Tag: number | null, what: string): void {
         `'${poolTagName(allocation.Tag)}'`,
     );
   }
+  if (DriverVerifier.specialPool) freeSpecialPoolBlock(P);
   allocation.freed = true;
   account(allocation.Tag, allocation.bytes, -1);
+  if (trackedPool.size !== 0) trackedPool.delete(P);
 }
 
 /**

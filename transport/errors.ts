@@ -2,9 +2,9 @@
 /**
  * Host errors to NTSTATUS. The transport never throws: whatever `node:net`,
  * Deno or an AbortSignal reports is turned into the status Windows would give
- * for the same situation (wsk-api.md §5.4, which follows Wine's AFD and WSK
- * emulation, except EADDRINUSE: STATUS_ADDRESS_ALREADY_ASSOCIATED is what a
- * real Windows WSK returned).
+ * for the same situation (the mapping Wine's AFD and WSK emulations agree on,
+ * except EADDRINUSE: STATUS_ADDRESS_ALREADY_ASSOCIATED is what a real Windows
+ * WSK returned).
  *
  * @module
  */

@@ -20,6 +20,9 @@ export interface ClientResource {
   readonly closed: boolean;
 }
 
+/** Every client registered and not yet deregistered: what the driver host's unload report reads. */
+export const liveClients: Set<WskClientState> = new Set();
+
 /** One registered WSK client. Its object is what `WSK_PROVIDER_NPI.Client` holds. */
 export class WskClientState implements WSK_CLIENT {
   readonly __wskClient = true as const;
@@ -41,7 +44,9 @@ export class WskClientState implements WSK_CLIENT {
   transport: Transport = realTransport;
   #waiters: (() => void)[] = [];
 
-  constructor(readonly npi: WSK_CLIENT_NPI) {}
+  constructor(readonly npi: WSK_CLIENT_NPI) {
+    liveClients.add(this);
+  }
 
   /** True once no capture is held and no socket is open. */
   get idle(): boolean {

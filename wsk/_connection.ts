@@ -24,6 +24,7 @@ import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
 import { ReceiveQueue } from "./_receive.ts";
+import { settledResult, settledStatus } from "./_settled.ts";
 import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -66,7 +67,8 @@ export class ConnectionSocket extends SocketBase {
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
   #connectAbort: AbortController | null = null;
-  #disconnects: PendingIrp[] = [];
+  /** Pending sends and graceful disconnects: an abort completes them at once. */
+  #writes = new Set<PendingIrp>();
 
   readonly eventBits: number = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -168,7 +170,9 @@ export class ConnectionSocket extends SocketBase {
     this.#connectAbort = abort;
     this.state = "connecting";
     const local = isWildcard(this.local) ? undefined : this.local!;
-    const result = await this.client.transport.tcp.connect({ remote, local, signal: abort.signal });
+    const result = await settledResult(() =>
+      this.client.transport.tcp.connect({ remote, local, signal: abort.signal })
+    );
     if (this.#connectAbort === abort) this.#connectAbort = null;
     if (abort.signal.aborted || this.closed) {
       result.value?.abort();
@@ -180,7 +184,8 @@ export class ConnectionSocket extends SocketBase {
       return result.status;
     }
     this.attach(result.value);
-    return initial.length ? await result.value.write(initial) : STATUS_SUCCESS;
+    const stream = result.value;
+    return initial.length ? await settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
   }
 
   /** Makes this socket the owner of a connected stream (after connect, or on accept). */
@@ -210,7 +215,9 @@ export class ConnectionSocket extends SocketBase {
     const callback = this.#events()?.WskSendBacklogEvent;
     if (!callback || !(this.eventMask & WSK_EVENT_SEND_BACKLOG)) return;
     queueDpc(() => {
-      if (!this.closed) callback(this.context, IDEAL_SEND_BACKLOG);
+      if (!this.closed && this.eventMask & WSK_EVENT_SEND_BACKLOG) {
+        this.runEvent(WSK_EVENT_SEND_BACKLOG, () => callback(this.context, IDEAL_SEND_BACKLOG));
+      }
     });
   }
 
@@ -221,7 +228,10 @@ export class ConnectionSocket extends SocketBase {
       const callback = events.WskReceiveEvent;
       queueDpc(() => {
         if (!this.closed && this.eventMask & WSK_EVENT_RECEIVE) {
-          callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, 0, { value: 0 });
+          this.runEvent(
+            WSK_EVENT_RECEIVE,
+            () => callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, 0, { value: 0 }),
+          );
         }
       });
     }
@@ -229,7 +239,10 @@ export class ConnectionSocket extends SocketBase {
       const callback = events.WskDisconnectEvent;
       queueDpc(() => {
         if (!this.closed && this.eventMask & WSK_EVENT_DISCONNECT) {
-          callback(this.context, flags | WSK_FLAG_AT_DISPATCH_LEVEL);
+          this.runEvent(
+            WSK_EVENT_DISCONNECT,
+            () => callback(this.context, flags | WSK_FLAG_AT_DISPATCH_LEVEL),
+          );
         }
       });
     }
@@ -249,13 +262,12 @@ export class ConnectionSocket extends SocketBase {
     if (Flags & ~WSK_FLAG_NODELAY) return failIrp(Irp, STATUS_NOT_SUPPORTED);
     if (Buffer.Length === 0) return succeedIrp(Irp, 0);
     const stream = this.stream!;
-    // Bytes already handed to TCP cannot be taken back: cancelling a send
-    // aborts the connection, so the peer never sees a silently shortened stream.
-    const op = new PendingIrp(Irp, this.pending, () => this.abortive(STATUS_CONNECTION_ABORTED));
+    const op = this.#writeOp(Irp);
     const flush = (Flags & WSK_FLAG_NODELAY) !== 0 && !this.options.noDelay;
     if (flush) stream.setNoDelay(true);
-    stream.write(segments).then((status) => {
+    settledStatus(() => stream.write(segments)).then((status) => {
       if (flush && !this.closed) stream.setNoDelay(this.options.noDelay);
+      this.#writes.delete(op);
       op.complete(status, status === STATUS_SUCCESS ? Buffer.Length : 0);
     });
     return STATUS_PENDING;
@@ -279,21 +291,50 @@ export class ConnectionSocket extends SocketBase {
     const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
     this.sendShutdown = true;
     const stream = this.stream!;
-    const op = new PendingIrp(Irp, this.pending, () => this.abortive(STATUS_CONNECTION_ABORTED));
-    this.#disconnects.push(op);
-    const finalWrite = segments.length ? stream.write(segments) : Promise.resolve(STATUS_SUCCESS);
-    finalWrite.then((status) => status === STATUS_SUCCESS ? stream.shutdownWrite() : status)
-      .then((status) => op.complete(status));
+    const op = this.#writeOp(Irp);
+    const finalWrite = segments.length
+      ? settledStatus(() => stream.write(segments))
+      : Promise.resolve(STATUS_SUCCESS);
+    finalWrite
+      .then((status) =>
+        status === STATUS_SUCCESS ? settledStatus(() => stream.shutdownWrite()) : status
+      )
+      .then((status) => {
+        this.#writes.delete(op);
+        op.complete(status);
+      });
     return STATUS_PENDING;
   }
 
-  /** Abortive disconnect: RST now; receives and a stalled graceful disconnect end with `status`. */
+  /**
+   * A send or graceful disconnect IRP. Bytes already handed to TCP cannot be
+   * taken back, so cancelling one aborts the connection: the peer never sees
+   * a silently shortened stream. WskCloseSocket cancels it without an abort
+   * of its own (the close resets the connection anyway), so that every IRP
+   * it cancels completes STATUS_CANCELLED, in posting order.
+   */
+  #writeOp(Irp: IRP): PendingIrp {
+    const op = new PendingIrp(Irp, this.pending, (cancelled) => {
+      this.#writes.delete(cancelled);
+      if (!this.closed) this.abortive(STATUS_CONNECTION_ABORTED);
+    });
+    this.#writes.add(op);
+    return op;
+  }
+
+  /**
+   * Abortive disconnect: RST now. Pending sends, a stalled graceful
+   * disconnect and pending receives complete with `status` now, in posting
+   * order, so that a cancel arriving after the abort finds them done.
+   */
   abortive(status: NTSTATUS): void {
     if (this.broken !== STATUS_SUCCESS) return;
     this.broken = status;
     this.stream?.abort();
+    const writes = [...this.#writes];
+    this.#writes.clear();
+    for (const op of writes) op.complete(status);
     this.receive.fail(status);
-    for (const op of this.#disconnects.splice(0)) op.complete(status);
   }
 
   address(Out: SOCKADDR, which: "local" | "remote", Irp: IRP): NTSTATUS {
@@ -310,6 +351,7 @@ export class ConnectionSocket extends SocketBase {
   protected release(): void {
     this.#connectAbort?.abort();
     this.stream?.close();
+    this.receive.close();
   }
 }
 

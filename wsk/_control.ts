@@ -194,10 +194,12 @@ function eventCallbackControl(
   if (mask & WSK_EVENT_DISABLE) {
     if ((bits & (bits - 1)) !== 0) return done(STATUS_INVALID_PARAMETER);
     if (s.client.staticEvents & bits) return done(STATUS_INVALID_DEVICE_REQUEST);
+    // No call of the callback starts from now on; one that is running (the
+    // caller is inside it) is waited for, as documented.
     s.eventMask &= ~bits;
-    // Disabling from inside that very callback: it is still running.
-    if (s.runningEvent & bits && !Irp) return STATUS_EVENT_PENDING;
-    return done(STATUS_SUCCESS);
+    if (!(s.runningEvent & bits)) return done(STATUS_SUCCESS);
+    if (!Irp) return STATUS_EVENT_PENDING;
+    return s.disableWhenReturned(bits, Irp);
   }
   if (!s.eventsAllowed()) return done(STATUS_INVALID_DEVICE_STATE);
   s.eventMask |= bits;

@@ -1,6 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: creating a socket of a category, with the statuses Windows gives
-// for invalid combinations (wsk-api.md §1.1).
+// for invalid combinations (the AF_INET and AF_INET6 pages of the WSK documentation).
 import {
   type NTSTATUS,
   STATUS_INVALID_PARAMETER,

@@ -26,6 +26,7 @@ import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
+import { settledStatus } from "./_settled.ts";
 import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
@@ -93,11 +94,6 @@ export class DatagramSocket extends SocketBase {
     if (this.client.staticEvents & WSK_EVENT_RECEIVE_FROM) return true;
     this.eventMask &= ~WSK_EVENT_RECEIVE_FROM;
     return false;
-  }
-
-  eventRunning(running: boolean): void {
-    if (running) this.runningEvent |= WSK_EVENT_RECEIVE_FROM;
-    else this.runningEvent &= ~WSK_EVENT_RECEIVE_FROM;
   }
 
   // ---- socket I/O controls ----
@@ -250,9 +246,11 @@ export class DatagramSocket extends SocketBase {
    */
   #send(datagrams: Uint8Array[][], to: Endpoint): Promise<NTSTATUS> {
     const udp = this.#udp!;
+    // Never rejects (a transport that throws gives the mapped status), so
+    // one failed send cannot hold up the sends queued behind it.
     const sent = this.#sendTail.then(async () => {
       for (const segments of datagrams) {
-        const status = await udp.send(segments, to);
+        const status = await settledStatus(() => udp.send(segments, to));
         if (status !== STATUS_SUCCESS) return status;
       }
       return STATUS_SUCCESS;

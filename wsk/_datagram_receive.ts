@@ -4,7 +4,9 @@
 // over the event). With none pending it is queued, within a bound sized by
 // SO_RCVBUF as a real socket's receive buffer is, for WskReceiveFromEvent or a
 // later WskReceiveFrom; past the bound it is dropped (tail drop), so a flood
-// cannot grow memory without limit. MSG_BCAST and MSG_MCAST are never
+// cannot grow memory without limit. Datagrams an indication hands to a client
+// that retains them (STATUS_PENDING) stay charged to the same bound until
+// WskRelease, as TCP charges retained indications. MSG_BCAST and MSG_MCAST are never
 // reported: the transport does not see a datagram's destination address.
 import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
@@ -23,7 +25,7 @@ import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts"
 import { PendingIrp } from "./_irp.ts";
 import { deferredWrite } from "./_guard.ts";
 import type { SOCKADDR } from "./address.ts";
-import { MSG_TRUNC, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
+import { MSG_TRUNC, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
 import type { Box, PFN_WSK_RECEIVE_FROM_EVENT } from "./dispatch_types.ts";
 import type { WSK_DATAGRAM_INDICATION } from "./structures.ts";
 
@@ -46,8 +48,8 @@ export interface DatagramHost {
    * enabled (static callbacks) and false when it was disabled.
    */
   eventRefused(): boolean;
-  /** Marks WskReceiveFromEvent as running (or not), for STATUS_EVENT_PENDING. */
-  eventRunning(running: boolean): void;
+  /** Runs a callback of event `bit`, marked as running (for STATUS_EVENT_PENDING). */
+  runEvent<R>(bit: number, callback: () => R): R;
 }
 
 /** Counters a test or a verifier can read. */
@@ -78,8 +80,11 @@ export class DatagramReceiver {
   #waiting = new DatagramFifo();
   /** Datagrams a static callback refused: they wait for WskReceiveFrom only. */
   #refused = new DatagramFifo();
+  /** The receive-buffer charge of the queued datagrams. */
   #charged = 0;
-  #retained = new Map<WSK_DATAGRAM_INDICATION, MDL[]>();
+  /** The charge of datagrams the client retains: they hold buffer room until WskRelease. */
+  #retainedCharge = 0;
+  #retained = new Map<WSK_DATAGRAM_INDICATION, { mdls: MDL[]; charge: number }>();
   #indicationQueued = false;
 
   constructor(readonly host: DatagramHost) {}
@@ -89,9 +94,9 @@ export class DatagramReceiver {
     return this.#waiting.length + this.#refused.length;
   }
 
-  /** Receive-buffer bytes charged now (payload plus per-datagram overhead). */
+  /** Receive-buffer bytes charged now (payload plus per-datagram overhead), retained ones included. */
   get heldBytes(): number {
-    return this.#charged;
+    return this.#charged + this.#retainedCharge;
   }
 
   /** Indication lists retained by the client (STATUS_PENDING) and not yet released. */
@@ -149,10 +154,11 @@ export class DatagramReceiver {
 
   /** WskRelease of a list retained by returning STATUS_PENDING from WskReceiveFromEvent. */
   release(DatagramIndication: WSK_DATAGRAM_INDICATION | null): NTSTATUS {
-    const mdls = DatagramIndication ? this.#retained.get(DatagramIndication) : undefined;
-    if (!mdls || !DatagramIndication) return STATUS_INVALID_PARAMETER;
+    const retained = DatagramIndication ? this.#retained.get(DatagramIndication) : undefined;
+    if (!retained || !DatagramIndication) return STATUS_INVALID_PARAMETER;
     this.#retained.delete(DatagramIndication);
-    for (const Mdl of mdls) IoFreeMdl(Mdl);
+    this.#retainedCharge -= retained.charge;
+    for (const Mdl of retained.mdls) IoFreeMdl(Mdl);
     return STATUS_SUCCESS;
   }
 
@@ -165,14 +171,18 @@ export class DatagramReceiver {
   }
 
   /**
-   * Within SO_RCVBUF, or the queue is empty: like Linux, one datagram always
-   * fits an empty buffer, except with SO_RCVBUF 0 and no callback to take it
-   * (Windows then keeps nothing no receive is waiting for).
+   * Within SO_RCVBUF, counting queued and retained datagrams, or the buffer
+   * is empty: like Linux, one datagram always fits an empty buffer, except
+   * with SO_RCVBUF 0 and no callback to take it (Windows then keeps nothing
+   * no receive is waiting for). Past the bound a datagram is dropped, as a
+   * full socket buffer drops it: a client that retains every indication
+   * holds at most SO_RCVBUF.
    */
   #admits(charge: number): boolean {
     const limit = this.host.receiveLimit;
-    if (this.#charged + charge <= limit) return true;
-    return this.#charged === 0 && (limit > 0 || this.host.receiveFromEvent() !== null);
+    const held = this.#charged + this.#retainedCharge;
+    if (held + charge <= limit) return true;
+    return held === 0 && (limit > 0 || this.host.receiveFromEvent() !== null);
   }
 
   #take(): HeldDatagram | undefined {
@@ -222,15 +232,15 @@ export class DatagramReceiver {
     const list = indicationList(batch, this.host.family);
     this.stats.dropped += batch.length - list.indicated.length;
     if (!list.head) return;
-    let status: NTSTATUS;
-    this.host.eventRunning(true);
-    try {
-      status = callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, list.head);
-    } finally {
-      this.host.eventRunning(false);
-    }
+    const head = list.head;
+    const status = this.host.runEvent(
+      WSK_EVENT_RECEIVE_FROM,
+      () => callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head),
+    );
     if (status === STATUS_PENDING) {
-      this.#retained.set(list.head, list.mdls);
+      const charge = list.indicated.reduce((sum, datagram) => sum + chargeOf(datagram), 0);
+      this.#retained.set(list.head, { mdls: list.mdls, charge });
+      this.#retainedCharge += charge;
       return;
     }
     for (const Mdl of list.mdls) IoFreeMdl(Mdl);

@@ -10,6 +10,7 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../irp/bugcheck.ts";
 import { queueDpc } from "../irp/completion.ts";
 import { STATUS_ACCESS_VIOLATION } from "../irp/ntstatus.ts";
+import { hooks } from "../irp/_hooks.ts";
 
 const guarded = new WeakSet<object>();
 
@@ -44,6 +45,8 @@ export function guardCall<T>(name: string, body: () => T): T {
 export function guard<F extends AnyFunction>(name: string, fn: F): F {
   if (guarded.has(fn)) return fn;
   const wrapped = function (...args: Parameters<F>): ReturnType<F> {
+    // The driver host's trace and hang detection see each call (one branch when off).
+    if (hooks.call !== null) hooks.call(name, args);
     return guardCall(name, () => fn(...args));
   } as F;
   Object.defineProperty(wrapped, "name", { value: name });

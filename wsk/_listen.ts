@@ -222,15 +222,16 @@ export class ListenSocket extends SocketBase {
     this.#unclaimed.delete(socket);
     let status: NTSTATUS;
     try {
-      status = callback(
-        this.context,
-        WSK_FLAG_AT_DISPATCH_LEVEL,
-        this.#address(socket, "local"),
-        this.#address(socket, "remote"),
-        socket,
-        context,
-        dispatch,
-      );
+      status = this.runEvent(WSK_EVENT_ACCEPT, () =>
+        callback(
+          this.context,
+          WSK_FLAG_AT_DISPATCH_LEVEL,
+          this.#address(socket, "local"),
+          this.#address(socket, "remote"),
+          socket,
+          context,
+          dispatch,
+        ));
     } catch (error) {
       // The callback crashed (a bug check from the queue): it never took the socket, so it is
       // closed rather than orphaned (WskDeregister would wait for it).
@@ -330,9 +331,13 @@ export class ListenSocket extends SocketBase {
     if (!callback || !(this.eventMask & WSK_EVENT_ACCEPT)) return;
     queueDpc(() => {
       if (!this.closed) {
-        callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
-          value: null,
-        });
+        this.runEvent(
+          WSK_EVENT_ACCEPT,
+          () =>
+            callback(this.context, WSK_FLAG_AT_DISPATCH_LEVEL, null, null, null, { value: null }, {
+              value: null,
+            }),
+        );
       }
     });
   }

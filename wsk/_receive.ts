@@ -5,7 +5,13 @@
 // backpressure reaches the peer) or indicated to WskReceiveEvent. No byte is
 // ever dropped or reordered, even when a receive is cancelled.
 import { queueDpc } from "../irp/completion.ts";
-import { IoAllocateMdl, MmBuildMdlForNonPagedPool, wskBufSegments } from "../irp/mdl.ts";
+import {
+  IoAllocateMdl,
+  IoFreeMdl,
+  type MDL,
+  MmBuildMdlForNonPagedPool,
+  wskBufSegments,
+} from "../irp/mdl.ts";
 import type { IRP } from "../irp/irp.ts";
 import type { WSK_BUF } from "../irp/mdl.ts";
 import {
@@ -17,9 +23,20 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { failIrp, PendingIrp } from "./_irp.ts";
-import { WSK_FLAG_AT_DISPATCH_LEVEL, WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from "./constants.ts";
+import {
+  WSK_EVENT_RECEIVE,
+  WSK_FLAG_AT_DISPATCH_LEVEL,
+  WSK_FLAG_DRAIN,
+  WSK_FLAG_WAITALL,
+} from "./constants.ts";
 import type { PFN_WSK_RECEIVE_EVENT } from "./dispatch_types.ts";
 import type { WSK_DATA_INDICATION } from "./structures.ts";
+
+/**
+ * How long an indication that could not get its MDLs (low resources
+ * simulation) waits before it is tried again.
+ */
+const LOW_RESOURCES_RETRY_MS = 5;
 
 /** What the receive queue needs from its socket. */
 export interface ReceiveHost {
@@ -37,6 +54,8 @@ export interface ReceiveHost {
   pause(): void;
   /** Resume reading from the transport. */
   resume(): void;
+  /** Runs a callback of event `bit`, marked as running (for STATUS_EVENT_PENDING). */
+  runEvent<R>(bit: number, callback: () => R): R;
 }
 
 interface ReceiveRequest {
@@ -53,7 +72,8 @@ export class ReceiveQueue {
   #requests: ReceiveRequest[] = [];
   #buffered: Uint8Array[] = [];
   #bufferedBytes = 0;
-  #retained = new Map<WSK_DATA_INDICATION, number>();
+  /** Lists the client retained (STATUS_PENDING): their size and the MDLs WskRelease frees. */
+  #retained = new Map<WSK_DATA_INDICATION, { bytes: number; mdls: MDL[] }>();
   #retainedBytes = 0;
   #ended = false;
   #failure: NTSTATUS = STATUS_SUCCESS;
@@ -61,6 +81,8 @@ export class ReceiveQueue {
   /** Events stay off after a partial accept or STATUS_DATA_NOT_ACCEPTED until a receive completes. */
   #eventsSuspended = false;
   #indicationQueued = false;
+  /** An indication waits for MDLs that low resources denied: it is retried on this timer. */
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly host: ReceiveHost) {}
 
@@ -133,12 +155,22 @@ export class ReceiveQueue {
 
   /** WskRelease of a list retained by returning STATUS_PENDING from WskReceiveEvent. */
   release(DataIndication: WSK_DATA_INDICATION | null): NTSTATUS {
-    const bytes = DataIndication ? this.#retained.get(DataIndication) : undefined;
-    if (bytes === undefined || !DataIndication) return STATUS_INVALID_PARAMETER;
+    const retained = DataIndication ? this.#retained.get(DataIndication) : undefined;
+    if (retained === undefined || !DataIndication) return STATUS_INVALID_PARAMETER;
     this.#retained.delete(DataIndication);
-    this.#retainedBytes -= bytes;
+    this.#retainedBytes -= retained.bytes;
+    for (const Mdl of retained.mdls) IoFreeMdl(Mdl);
     this.#resumeIfRoom();
     return STATUS_SUCCESS;
+  }
+
+  /**
+   * The socket closed: no retry is left running. Lists the client retained
+   * stay valid until its WskRelease, as documented for WskCloseSocket.
+   */
+  close(): void {
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   /** Serve pending receives from the buffer, then from the end-of-stream state. */
@@ -252,7 +284,8 @@ export class ReceiveQueue {
 
   /** Schedules one WskReceiveEvent for everything buffered, if events are on. */
   #maybeIndicate(): void {
-    if (this.#indicationQueued || this.#eventsSuspended || this.#requests.length > 0) return;
+    if (this.#indicationQueued || this.#retry !== undefined) return;
+    if (this.#eventsSuspended || this.#requests.length > 0) return;
     if (this.#bufferedBytes === 0 || !this.host.receiveEvent()) return;
     this.#indicationQueued = true;
     queueDpc(() => {
@@ -265,22 +298,37 @@ export class ReceiveQueue {
     const callback = this.host.receiveEvent();
     if (this.host.closed || !callback || this.#eventsSuspended || this.#bufferedBytes === 0) return;
     if (this.#requests.length > 0) return; // pending IRPs take precedence
+    const list = indicationList(this.#buffered);
+    if (!list) {
+      // Low resources: no indication without its MDLs. The bytes stay
+      // buffered (a WskReceive can still take them) and the indication is
+      // tried again shortly, as a stack out of buffers would.
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.#maybeIndicate();
+      }, LOW_RESOURCES_RETRY_MS);
+      return;
+    }
+    const { head, mdls } = list;
     const chunks = this.#buffered.splice(0);
     const total = this.#bufferedBytes;
     this.#bufferedBytes = 0;
-    const head = indicationList(chunks);
     const BytesAccepted = { value: total };
-    const status = callback(
-      this.host.context,
-      WSK_FLAG_AT_DISPATCH_LEVEL,
-      head,
-      total,
-      BytesAccepted,
+    const status = this.host.runEvent(
+      WSK_EVENT_RECEIVE,
+      () => callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head, total, BytesAccepted),
     );
     if (status === STATUS_PENDING) {
-      this.#retained.set(head, total);
+      this.#retained.set(head, { bytes: total, mdls });
       this.#retainedBytes += total;
-    } else if (status === STATUS_DATA_NOT_ACCEPTED) {
+      this.#resumeIfRoom();
+      this.#maybeIndicate();
+      return;
+    }
+    // Consumed, refused or partly accepted: the MDLs were only the view the
+    // callback had; what it did not take is buffered again from the chunks.
+    for (const Mdl of mdls) IoFreeMdl(Mdl);
+    if (status === STATUS_DATA_NOT_ACCEPTED) {
       this.#buffered.unshift(...chunks);
       this.#bufferedBytes += total;
       this.#eventsSuspended = true;
@@ -296,16 +344,25 @@ export class ReceiveQueue {
   }
 }
 
-/** Builds a WSK_DATA_INDICATION chain, one element (and MDL) per chunk. */
-function indicationList(chunks: Uint8Array[]): WSK_DATA_INDICATION {
+/**
+ * A WSK_DATA_INDICATION chain over `chunks`, one element (and MDL) per chunk,
+ * or null when an MDL cannot be allocated (the ones already made are freed).
+ */
+function indicationList(chunks: Uint8Array[]): { head: WSK_DATA_INDICATION; mdls: MDL[] } | null {
   let head: WSK_DATA_INDICATION | null = null;
+  const mdls: MDL[] = [];
   for (let i = chunks.length - 1; i >= 0; i--) {
     const chunk = chunks[i]!;
     const Mdl = IoAllocateMdl(chunk, chunk.length, false, false, null);
-    if (Mdl) MmBuildMdlForNonPagedPool(Mdl);
+    if (!Mdl) {
+      for (const made of mdls) IoFreeMdl(made);
+      return null;
+    }
+    MmBuildMdlForNonPagedPool(Mdl);
+    mdls.push(Mdl);
     head = { Next: head, Buffer: { Mdl, Offset: 0, Length: chunk.length } };
   }
-  return head!;
+  return { head: head!, mdls };
 }
 
 /** The bytes of `chunks` after the first `skip`, as one array. */

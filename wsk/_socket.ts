@@ -13,7 +13,8 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Endpoint, Result } from "../transport/types.ts";
 import type { ClientResource, WskClientState } from "./_client.ts";
-import { checkIrp, failIrp, type PendingIrp, takeIrp } from "./_irp.ts";
+import { checkIrp, failIrp, PendingIrp, takeIrp } from "./_irp.ts";
+import { settledResult } from "./_settled.ts";
 import { AF_INET6 } from "./constants.ts";
 import type { WSK_SOCKET } from "./structures.ts";
 
@@ -65,8 +66,10 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
   options: SocketOptions;
   /** Events enabled with SO_WSK_EVENT_CALLBACK or statically. */
   eventMask = 0;
-  /** A callback of this socket is running (used for STATUS_EVENT_PENDING). */
+  /** The event bits whose callback is running now (for STATUS_EVENT_PENDING). */
   runningEvent = 0;
+  /** Disables given an IRP while their callback ran: they complete once it returned. */
+  #disables: { bits: number; op: PendingIrp }[] = [];
 
   constructor(
     readonly client: WskClientState,
@@ -108,6 +111,39 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
   /** Release the transport; called once, after every pending IRP was cancelled. */
   protected abstract release(): void;
 
+  /**
+   * Runs the client's callback for event `bit`, marked as running: disabling
+   * that event from inside it gets STATUS_EVENT_PENDING (or, with an IRP,
+   * STATUS_PENDING and a completion once it returned), as documented.
+   */
+  runEvent<R>(bit: number, callback: () => R): R {
+    const outer = (this.runningEvent & bit) !== 0;
+    this.runningEvent |= bit;
+    try {
+      return callback();
+    } finally {
+      if (!outer) {
+        this.runningEvent &= ~bit;
+        this.#settleDisables();
+      }
+    }
+  }
+
+  /** A disable with an IRP while the callback of `bits` runs: `Irp` completes when it returned. */
+  disableWhenReturned(bits: number, Irp: IRP): NTSTATUS {
+    this.#disables.push({ bits, op: new PendingIrp(Irp, null, null, false) });
+    return STATUS_PENDING;
+  }
+
+  #settleDisables(): void {
+    if (this.#disables.length === 0) return;
+    const waiting = this.#disables;
+    this.#disables = waiting.filter(({ bits }) => (this.runningEvent & bits) !== 0);
+    for (const { bits, op } of waiting) {
+      if ((this.runningEvent & bits) === 0) op.complete(STATUS_SUCCESS);
+    }
+  }
+
   /** Apply an option that was just recorded (e.g. keep-alive on a live stream). */
   applyOptions(): void {}
 
@@ -135,7 +171,7 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
     opened: (value: T) => void,
     failed: () => void,
   ): void {
-    opening.then((result) => {
+    settledResult(() => opening).then((result) => {
       if (this.closed) {
         result.value?.close();
         return;
@@ -159,6 +195,8 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
 
   #teardown(): void {
     this.closed = true;
+    // A disable issued from a callback that then closed the socket: it took effect.
+    for (const { op } of this.#disables.splice(0)) op.complete(STATUS_SUCCESS);
     for (const op of [...this.pending]) op.cancel();
     this.release();
   }

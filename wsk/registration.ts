@@ -13,7 +13,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Transport } from "../transport/types.ts";
-import { WskClientState } from "./_client.ts";
+import { liveClients, WskClientState } from "./_client.ts";
 import { guardCall } from "./_guard.ts";
 import { MAKE_WSK_VERSION, WSK_MAJOR_VERSION } from "./constants.ts";
 import { WskProviderDispatch } from "./provider.ts";
@@ -66,8 +66,9 @@ export function WskRegister(
   return guardCall("WskRegister", () => {
     if (!WskClientNpi?.Dispatch || !WskRegistration) return STATUS_INVALID_PARAMETER;
     if (registered(WskRegistration)?.deregistered === false) return STATUS_INVALID_PARAMETER;
+    // Written first: a block that cannot be written faults before anything is registered.
+    WskRegistration.ReservedRegistrationContext = null;
     const client = new WskClientState(WskClientNpi);
-    // Written first: a block that cannot hold it faults before anything is registered.
     WskRegistration.ReservedRegistrationContext = client;
     clients.set(WskRegistration, client);
     return STATUS_SUCCESS;
@@ -209,6 +210,7 @@ export function WskDeregister(WskRegistration: WSK_REGISTRATION | null): Promise
     return client.whenIdle().then(() => {
       // The block keeps the client, marked gone, so that later calls say so.
       client.deregistered = true;
+      liveClients.delete(client);
       WskRegistration!.ReservedRegistrationContext = null;
     });
   });

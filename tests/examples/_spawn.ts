@@ -22,7 +22,7 @@ export async function runExample(script: string, ...args: string[]): Promise<Fin
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
-/** A server example running in the background. */
+/** A server example running in the background under the driver host. */
 export interface Server {
   /** The port from its `listening on ...:PORT` line. */
   port: number;
@@ -30,10 +30,13 @@ export interface Server {
   stop(): Promise<{ code: number; output: string }>;
 }
 
-/** Starts a server example with `--port 0` and waits for its `listening on` line. */
-export async function startServer(script: string): Promise<Server> {
+/**
+ * Starts a server example as a user would, with `deno task driver run SCRIPT
+ * --param Port=0 ...hostArgs`, and waits for its `listening on` line.
+ */
+export async function startServer(script: string, ...hostArgs: string[]): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, "--port", "0"],
+    args: ["run", "-A", "host/cli.ts", "run", script, "--param", "Port=0", ...hostArgs],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

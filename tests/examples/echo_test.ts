@@ -41,7 +41,7 @@ async function echoClient(hostname: string, port: number, seed: number): Promise
 }
 
 for (const script of ["examples/echosrv.ts", "examples/echo_events.ts"]) {
-  Deno.test(`${script}: 50 concurrent clients × 1 MiB get back exactly what they sent, over IPv4 and IPv6`, async () => {
+  Deno.test(`${script} under the driver host: 50 concurrent clients × 1 MiB get back exactly what they sent, over IPv4 and IPv6, and it unloads clean`, async () => {
     const server = await startServer(script);
     try {
       for (const host of ["127.0.0.1", "::1"]) {
@@ -52,7 +52,10 @@ for (const script of ["examples/echosrv.ts", "examples/echo_events.ts"]) {
       }
     } finally {
       const { code, output } = await server.stop();
-      assert.match(output, /stopped: 0 IRPs and 0 sockets outstanding/);
+      assert.match(output, /IRPs still allocated: 0\n/);
+      assert.match(output, /Sockets not closed: 0\n/);
+      assert.match(output, /Pool blocks still allocated: 0\n/);
+      assert.match(output, /clean: DriverEntry succeeded, no bug check, nothing leaked/);
       assert.equal(code, 0);
     }
   });

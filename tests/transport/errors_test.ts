@@ -1,6 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // statusFromError: every host error shape the transport meets maps to the
-// NTSTATUS of wsk-api.md §5.4, and nothing makes it throw.
+// NTSTATUS Windows gives for it (see transport/errors.ts), and nothing makes it throw.
 import assert from "node:assert/strict";
 import net from "node:net";
 import {
@@ -29,7 +29,7 @@ function coded(code: string): Error {
   return Object.assign(new Error(code), { code });
 }
 
-Deno.test("statusFromError() maps errno codes per wsk-api.md §5.4", () => {
+Deno.test("statusFromError() maps errno codes to the NTSTATUS Windows gives", () => {
   const table: [string, number][] = [
     ["ECONNREFUSED", STATUS_CONNECTION_REFUSED],
     ["ECONNRESET", STATUS_CONNECTION_RESET],

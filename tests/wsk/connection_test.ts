@@ -12,13 +12,10 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   MmBuildMdlForNonPagedPool,
-  NPI_WSK_INTERFACE_ID,
-  SO_WSK_EVENT_CALLBACK,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR_IN,
   sockaddrToString,
-  SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ACTIVE,
   STATUS_CONNECTION_REFUSED,
@@ -32,6 +29,7 @@ import {
   STATUS_PROTOCOL_UNREACHABLE,
   STATUS_SUCCESS,
   type WSK_BUF,
+  WSK_EVENT_DISCONNECT,
   WSK_EVENT_RECEIVE,
   WSK_FLAG_ABORTIVE,
   WSK_FLAG_CONNECTION_SOCKET,
@@ -39,12 +37,12 @@ import {
   WSK_FLAG_NODELAY,
   WSK_FLAG_OOB,
   WSK_FLAG_WAITALL,
-  WskSetOption,
 } from "../../mod.ts";
 import {
   addr,
   call,
   connDispatch,
+  enableEvents,
   listen,
   readAll,
   readExactly,
@@ -126,10 +124,29 @@ Deno.test("WskConnect() on an unbound socket returns and completes STATUS_INVALI
   await client.close();
 });
 
-Deno.test("WskConnect() to a closed port completes with STATUS_CONNECTION_REFUSED", async () => {
+/**
+ * A port that refuses connections for as long as it is held: the local port of
+ * a live connection (bound, not listening), so no other socket can take it
+ * meanwhile. `release()` closes everything.
+ */
+async function refusingPort(): Promise<{ port: number; release(): void }> {
   const listener = listen();
-  const port = listener.addr.port;
-  listener.close();
+  const [holder, held] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    listener.accept(),
+  ]);
+  return {
+    port: (holder.localAddr as Deno.NetAddr).port,
+    release() {
+      holder.close();
+      held.close();
+      listener.close();
+    },
+  };
+}
+
+Deno.test("WskConnect() to a port nobody listens on completes with STATUS_CONNECTION_REFUSED", async () => {
+  const { port, release } = await refusingPort();
   const client = new TestClient();
   const Socket = await client.socket();
   const d = connDispatch(Socket);
@@ -139,6 +156,7 @@ Deno.test("WskConnect() to a closed port completes with STATUS_CONNECTION_REFUSE
   assert.equal(c.Status, STATUS_CONNECTION_REFUSED);
   await client.closeSocket(Socket);
   await client.close();
+  release();
 });
 
 Deno.test("a connected socket sends and receives, with byte counts in Information", () =>
@@ -267,14 +285,35 @@ Deno.test("a graceful close by the peer completes a receive with STATUS_SUCCESS 
 });
 
 Deno.test("a reset mid-stream delivers the data first, then STATUS_CONNECTION_RESET", async () => {
-  const server = net.createServer((s) => {
-    s.write("partial", () => setTimeout(() => s.resetAndDestroy(), 20));
-  });
+  const accepted = Promise.withResolvers<net.Socket>();
+  const server = net.createServer((s) => accepted.resolve(s));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as net.AddressInfo).port;
   const client = new TestClient();
-  const Socket = await client.connected("127.0.0.1", port);
+  // The events say when "partial" is buffered (refused by the receive event)
+  // and when the reset has arrived (the abortive disconnect event).
+  const buffered = Promise.withResolvers<void>();
+  const reset = Promise.withResolvers<number>();
+  const events = {
+    WskReceiveEvent: () => {
+      buffered.resolve();
+      return STATUS_DATA_NOT_ACCEPTED;
+    },
+    WskDisconnectEvent: (_c: unknown, Flags: number) => {
+      reset.resolve(Flags);
+      return STATUS_SUCCESS;
+    },
+    WskSendBacklogEvent: null,
+  };
+  const Socket = await client.connected("127.0.0.1", port, null, events);
   const d = connDispatch(Socket);
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT), STATUS_SUCCESS);
+  const peer = await accepted.promise;
+  peer.on("error", () => {});
+  peer.write("partial");
+  await buffered.promise;
+  peer.resetAndDestroy();
+  assert.equal((await reset.promise) & WSK_FLAG_ABORTIVE, WSK_FLAG_ABORTIVE);
   const buffer = new Uint8Array(7);
   const first = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), WSK_FLAG_WAITALL, Irp));
   assert.deepEqual([first.Status, first.Information], [STATUS_SUCCESS, 7]);
@@ -362,22 +401,7 @@ Deno.test("IoCancelIrp() on a pending receive completes it with STATUS_CANCELLED
     listener.accept(),
   ]);
   const d = connDispatch(Socket);
-  const control = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
-  assert.equal(
-    d.WskControlSocket(
-      Socket,
-      WskSetOption,
-      SO_WSK_EVENT_CALLBACK,
-      SOL_SOCKET,
-      8,
-      control,
-      0,
-      null,
-      null,
-      null,
-    ),
-    STATUS_SUCCESS,
-  );
+  assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
   await writeAll(peer, text("abc"));
   await arrived;
   // The WAITALL receive takes "abc" and waits for 7 more bytes; then it is cancelled.

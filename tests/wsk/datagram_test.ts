@@ -469,17 +469,27 @@ async function until(done: () => boolean, ms = 5000): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
-Deno.test("datagrams nobody receives are queued up to SO_RCVBUF, then dropped (bounded memory)", async () => {
-  const client = new TestClient();
-  const peer = await Peer.open();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, null, false);
-  const rcvbuf = 4096;
+/** A datagram socket on 127.0.0.1:0 whose SO_RCVBUF was set to `rcvbuf` before bind. */
+async function withReceiveBuffer(
+  client: TestClient,
+  rcvbuf: number,
+  events: WSK_CLIENT_DATAGRAM_DISPATCH | null,
+): Promise<WSK_SOCKET> {
+  const Socket = await datagramSocket(client, "127.0.0.1", null, events, false);
   assert.equal((await setOption(Socket, SOL_SOCKET, SO_RCVBUF, rcvbuf)).Status, STATUS_SUCCESS);
   assert.equal(
     (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("127.0.0.1", 0)!, 0, Irp)))
       .Status,
     STATUS_SUCCESS,
   );
+  return Socket;
+}
+
+Deno.test("datagrams nobody receives are queued up to SO_RCVBUF, then dropped (bounded memory)", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const rcvbuf = 4096;
+  const Socket = await withReceiveBuffer(client, rcvbuf, null);
   const port = await localPort(Socket);
   const receiver = (Socket as unknown as DatagramSocket).receiver;
 
@@ -513,6 +523,42 @@ Deno.test("datagrams nobody receives are queued up to SO_RCVBUF, then dropped (b
   assert.equal(receiver.held, 0);
   IoCancelIrp(more.Irp);
   assert.equal((await more.done).Status, STATUS_CANCELLED, "nothing beyond the bound was kept");
+
+  await client.closeSocket(Socket);
+  await peer.close();
+  await client.close();
+});
+
+Deno.test("datagrams the client retains count against SO_RCVBUF: past it new ones are dropped until WskRelease", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const events = new Events();
+  const rcvbuf = 4096;
+  const Socket = await withReceiveBuffer(client, rcvbuf, events.dispatch);
+  events.reply = () => STATUS_PENDING;
+  assert.equal(enableEvents(Socket), STATUS_SUCCESS);
+  const port = await localPort(Socket);
+  const receiver = (Socket as unknown as DatagramSocket).receiver;
+
+  const payload = 100, flood = 200;
+  const bound = Math.floor(rcvbuf / (payload + DATAGRAM_OVERHEAD));
+  for (let i = 0; i < flood; i++) {
+    await peer.send(new Uint8Array(payload), port);
+    if (i % 16 === 15) await new Promise((r) => setTimeout(r, 0));
+  }
+  await until(() => receiver.stats.received >= flood);
+  const indicated = events.calls.flatMap((c) => c.data).length;
+  assert.ok(indicated + receiver.held <= bound, `${indicated} retained, ${receiver.held} queued`);
+  assert.ok(receiver.heldBytes <= rcvbuf, "retained datagrams are charged to SO_RCVBUF");
+  assert.equal(receiver.stats.dropped, receiver.stats.received - indicated - receiver.held);
+
+  // Released lists give their room back: the next datagram is indicated.
+  for (const { head } of events.calls.splice(0)) {
+    assert.equal(dispatch(Socket).WskRelease(Socket, head), STATUS_SUCCESS);
+  }
+  events.reply = () => STATUS_SUCCESS;
+  await peer.send(text("after release"), port);
+  assert.ok((await events.datagrams(1)).includes("after release"));
 
   await client.closeSocket(Socket);
   await peer.close();

@@ -4,17 +4,13 @@ import net from "node:net";
 import {
   DISPATCH_LEVEL,
   KeGetCurrentIrql,
-  MmGetSystemAddressForMdlSafe,
-  NormalPagePriority,
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
-  SIO_WSK_QUERY_RECEIVE_BACKLOG,
   STATUS_DATA_NOT_ACCEPTED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_PENDING,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
-  type WSK_CLIENT_CONNECTION_DISPATCH,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
   WSK_EVENT_ACCEPT,
@@ -26,12 +22,12 @@ import {
   type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
+import type { ConnectionSocket } from "../../wsk/_connection.ts";
 import { FaultTransport } from "../../testing/mod.ts";
 import {
   call,
   connDispatch,
   enableEvents,
-  listen,
   listening,
   readAll,
   start,
@@ -39,44 +35,9 @@ import {
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { bytesOf, connectedWithEvents, receiveBacklog } from "./_connected.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-/** The bytes of an indication chain, concatenated. */
-function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (let d = head; d; d = d.Next) {
-    const va = MmGetSystemAddressForMdlSafe(d.Buffer.Mdl!, NormalPagePriority)!;
-    parts.push(va.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A connected socket whose connection callbacks are `events`, and its Deno peer. */
-async function connectedWithEvents(
-  client: TestClient,
-  events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>,
-) {
-  const listener = listen();
-  const dispatch = {
-    WskReceiveEvent: null,
-    WskDisconnectEvent: null,
-    WskSendBacklogEvent: null,
-    ...events,
-  };
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port, "my context", dispatch),
-    listener.accept(),
-  ]);
-  listener.close();
-  return { Socket, peer };
-}
 
 Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, never inside the enabling call", async () => {
   const client = new TestClient();
@@ -94,7 +55,7 @@ Deno.test("WskReceiveEvent gets the data as MDL indications at DISPATCH_LEVEL, n
       if (got.reduce((n, g) => n + g.length, 0) === 5) arrived();
       return STATUS_SUCCESS;
     },
-  });
+  }, "my context");
   await writeAll(peer, text("hello"));
   insideEnable = true;
   assert.equal(enableEvents(Socket, WSK_EVENT_RECEIVE), STATUS_SUCCESS);
@@ -192,10 +153,13 @@ Deno.test("a client holding indications applies backpressure to the peer instead
   const client = new TestClient();
   const held: WSK_DATA_INDICATION[] = [];
   let heldBytes = 0;
+  const atBound = Promise.withResolvers<void>();
   const { Socket, peer } = await connectedWithEvents(client, {
     WskReceiveEvent: (_ctx, _flags, data, bytes) => {
       held.push(data!);
       heldBytes += bytes;
+      // Retained indications count against the bound: at it, WSK stops reading.
+      if (heldBytes >= (Socket as unknown as ConnectionSocket).receiveLimit) atBound.resolve();
       return STATUS_PENDING;
     },
   });
@@ -211,12 +175,10 @@ Deno.test("a client holding indications applies backpressure to the peer instead
       }
     } catch { /* reset at the end */ }
   })();
-  let last = -1;
-  while (written !== last) {
-    last = written;
-    await new Promise((r) => setTimeout(r, 100)); // no event exists for "the peer is stalled"
-  }
-  assert.ok(written < 32 * 1024 * 1024, `peer wrote ${written} bytes`);
+  await atBound.promise;
+  // Held at the bound: the kernel buffers fill next, and the peer cannot get
+  // its 64 MiB out while the client holds everything.
+  assert.ok(written < 64 * 1024 * 1024, `peer wrote ${written} bytes`);
   assert.ok(heldBytes <= 2 * 1024 * 1024, `held ${heldBytes} bytes`);
   for (const d of held.splice(0)) connDispatch(Socket).WskRelease(Socket, d);
   await client.closeSocket(Socket);
@@ -285,21 +247,7 @@ Deno.test("WskSendBacklogEvent and the backlog queries report the ideal send bac
   );
   assert.equal(q.Status, STATUS_SUCCESS);
   assert.equal(out.value, size);
-  const r = await call((Irp) =>
-    connDispatch(Socket).WskControlSocket(
-      Socket,
-      WskIoctl,
-      SIO_WSK_QUERY_RECEIVE_BACKLOG,
-      0,
-      0,
-      null,
-      8,
-      out,
-      null,
-      Irp,
-    )
-  );
-  assert.deepEqual([r.Status, out.value], [STATUS_SUCCESS, 0]);
+  assert.equal(await receiveBacklog(Socket), 0);
   peer.close();
   await client.closeSocket(Socket);
   await client.close();

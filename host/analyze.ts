@@ -1,0 +1,177 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * The reports people read: the bug-check report ("blue screen"), laid out as
+ * WinDbg's `!analyze -v` (the code by name, its parameters and what they
+ * mean, the rule broken, the driver frame, the last trace events, and the
+ * `!irp` dump of an IRP it involves), and the driver frame finder both
+ * reports use.
+ *
+ * @module
+ */
+import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
+import { firstDriverFrame } from "../irp/_tracking.ts";
+import { relativeSite } from "./report.ts";
+import type { TraceEvent } from "./trace.ts";
+
+// What each parameter means, for the codes a WSK client meets.
+const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new Map([
+  [0x0A, {
+    meaning: "A wait or a pageable access at DISPATCH_LEVEL or above.",
+    args: ["memory referenced / the promise", "IRQL", "0: read, 1: write", "address / routine"],
+  }],
+  [0x1E, {
+    meaning: "An exception in kernel mode that nobody handled.",
+    args: ["exception code", "address of the exception", "parameter 0", "parameter 1"],
+  }],
+  [0x35, {
+    meaning: "An IRP was passed down with no stack location left.",
+    args: ["the IRP", "reserved", "reserved", "reserved"],
+  }],
+  [0x44, {
+    meaning: "IoCompleteRequest on an IRP that was already completed.",
+    args: ["the IRP", "reserved", "reserved", "reserved"],
+  }],
+  [0x48, {
+    meaning: "IoCancelIrp on an IRP that was already completed.",
+    args: ["the IRP", "the cancel routine", "reserved", "reserved"],
+  }],
+  [0x50, {
+    meaning: "A reference to memory that does not exist.",
+    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+  }],
+  [0xC1, {
+    meaning: "Special pool found a write outside a block (P4 0x24: past its end).",
+    args: ["block freed", "address corrupted", "reserved", "sub-code"],
+  }],
+  [0xC2, {
+    meaning: "A bad pool request (P1 says which: 0x07 double free, 0x0A wrong tag, ...).",
+    args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
+  }],
+  [0xC4, {
+    meaning: "A Driver Verifier check failed (P1 is the check; 0x62 pool leaked at unload; " +
+      "0x2xxxx a DDI compliance rule).",
+    args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
+  }],
+  [0xC9, {
+    meaning: "An I/O Verification check failed (P1 is the check).",
+    args: ["sub-code", "depends on P1 (often the device or IRQL)", "the IRP or routine", "depends"],
+  }],
+  [0xCC, {
+    meaning: "Special pool was used after it was freed.",
+    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+  }],
+  [0xCE, {
+    meaning: "The driver unloaded with operations still pending: something will call into " +
+      "its code after it is gone.",
+    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+  }],
+  [0xD1, {
+    meaning: "A driver touched an invalid address (often NULL) at DISPATCH_LEVEL.",
+    args: ["memory referenced", "IRQL", "0: read, 1: write", "address that referenced it"],
+  }],
+]);
+
+/**
+ * The first frame of `stack` that is in the driver (outside wskemu), as
+ * `function path:line:column`, or null.
+ *
+ * @example Usage
+ * ```ts
+ * import { driverFrame } from "@wskemu/wsk/host";
+ * import assert from "node:assert/strict";
+ *
+ * const library = import.meta.resolve("@wskemu/wsk/irp"); // a frame in wskemu is skipped
+ * const stack = `Error\n    at IoFreeIrp (${library}:1:1)\n    at Unload (file:///d/drv.ts:7:3)`;
+ * assert.equal(driverFrame(stack), "Unload /d/drv.ts:7:3");
+ * ```
+ */
+export function driverFrame(stack: string | undefined): string | null {
+  return firstDriverFrame(stack);
+}
+
+/**
+ * Where a routine named in a bug check's rule (`the completion routine
+ * QueryComplete`) is defined in `source`, as `name path:line`, or null. A
+ * bug check raised after a routine returned has no driver frame on the stack;
+ * this finds the routine's definition instead.
+ */
+export function routineSite(rule: string, source: { path: string; text: string }): string | null {
+  const name = /\b(?:routine|callback|work item) ([A-Za-z_$][\w$]*)/.exec(rule)?.[1];
+  if (!name) return null;
+  const definition = new RegExp(
+    `(function\\*?\\s+${name}\\b|\\b${name}\\s*[=:]\\s*(async\\s*)?(\\(|function|[A-Za-z_$][\\w$]*\\s*=>))`,
+  );
+  const lines = source.text.split("\n");
+  const at = lines.findIndex((line) => definition.test(line));
+  return at < 0 ? null : `${name} ${source.path}:${at + 1}`;
+}
+
+/** One event of the trace, for humans. */
+export function formatEvent(event: TraceEvent): string {
+  const at = `${(event.ts / 1000).toFixed(3).padStart(10)} ms`;
+  const span = event.ph === "X" ? ` (${((event.dur ?? 0) / 1000).toFixed(3)} ms)` : "";
+  return `${at}  [${event.cat}] ${event.name}${span}`;
+}
+
+function hex64(value: number): string {
+  return value.toString(16).toUpperCase().padStart(16, "0");
+}
+
+/**
+ * The `!analyze -v`-style report of a bug check. `trace` is the run's last
+ * events (20 are shown) and `irpDump` the `!irp` of an IRP it involves.
+ *
+ * @example Usage
+ * ```ts
+ * import { analyzeBugCheck } from "@wskemu/wsk/host";
+ * import { BugCheckError } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const text = analyzeBugCheck(new BugCheckError(0x44, [0x1000, 0, 0, 0], "completed twice"), []);
+ * assert.match(text, /MULTIPLE_IRP_COMPLETE_REQUESTS \(44\)/);
+ * assert.match(text, /Arg1: 0000000000001000, the IRP/);
+ * assert.match(text, /RULE BROKEN: completed twice/);
+ * ```
+ */
+export function analyzeBugCheck(
+  error: BugCheckError,
+  trace: readonly TraceEvent[],
+  irpDump?: string,
+  source?: { path: string; text: string },
+): string {
+  const code = error.BugCheckCode;
+  const info = PARAMETERS.get(code);
+  const lines = [
+    "*".repeat(79),
+    "*" + "Bugcheck Analysis".padStart(47).padEnd(77) + "*",
+    "*".repeat(79),
+    "",
+    `${bugCheckName(code)} (${code.toString(16).toUpperCase()})`,
+    info?.meaning ?? "",
+    "Arguments:",
+    ...error.BugCheckParameters.map((p, i) =>
+      `Arg${i + 1}: ${hex64(p)}, ${info?.args[i] ?? "see the bug check's documentation"}`
+    ),
+    "",
+    `RULE BROKEN: ${error.rule || error.message}`,
+    `DRIVER FRAME: ${
+      relativeSite(
+        driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
+          "(not in the driver's code)",
+      )
+    }`,
+    `BUGCHECK_STR: 0x${code.toString(16).toUpperCase()}_${
+      error.BugCheckParameters[0].toString(16).toUpperCase()
+    }`,
+  ];
+  if (irpDump) lines.push("", "!irp", irpDump);
+  lines.push("", `LAST ${Math.min(trace.length, 20)} EVENTS:`);
+  for (const event of trace.slice(-20)) lines.push(formatEvent(event));
+  if (trace.length === 0) lines.push("  (none recorded: run with the verifier or --trace)");
+  return lines.join("\n");
+}
+
+/** The address of an IRP named in a bug check's parameters, for finding its `!irp`. */
+export function parameterAddresses(error: BugCheckError): Set<string> {
+  return new Set(error.BugCheckParameters.filter((p) => p !== 0).map(formatAddress));
+}

@@ -1,0 +1,356 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * The driver host: loads a driver the way Windows does — a DRIVER_OBJECT, a
+ * RegistryPath with the driver's parameters under it, DriverEntry — keeps it
+ * running, then runs DriverUnload and reports what it still held. Driver
+ * Verifier options, the IRP trace and hang detection are set for the run
+ * and put back after it. Tests use {@linkcode DriverHost} in-process; the
+ * command line (`deno task driver run`) is a thin layer over it.
+ *
+ * @module
+ */
+import {
+  BugCheckError,
+  formatAddress,
+  KMODE_EXCEPTION_NOT_HANDLED,
+  objectAddress,
+} from "../irp/bugcheck.ts";
+import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
+import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
+import { dumpIrp } from "../irp/dump.ts";
+import type { IRP } from "../irp/irp.ts";
+import type { NTSTATUS } from "../irp/ntstatus.ts";
+import {
+  REG_DWORD,
+  REG_SZ,
+  registryCreateKey,
+  registryDeleteKey,
+  registrySetValue,
+} from "../irp/registry.ts";
+import {
+  DriverVerifier,
+  type DriverVerifierSettings,
+  observeLowResources,
+  verifierRandom,
+  verifierSeed,
+} from "../irp/verifier.ts";
+import { hooks } from "../irp/_hooks.ts";
+import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
+import type { UNICODE_STRING } from "../wsk/structures.ts";
+import { analyzeBugCheck, parameterAddresses } from "./analyze.ts";
+import type { DriverModule } from "./driver_module.ts";
+import { type Baseline, baseline, collect } from "./leaks.ts";
+import { formatUnloadReport, relativeSite, type UnloadReport, verdict } from "./report.ts";
+import { DRIVER_TRACK, QUEUE_TRACK, TraceRecorder } from "./trace.ts";
+import { VERIFIER_STANDARD } from "./verifier_flags.ts";
+
+/** Where every driver's service key lives, as on Windows. */
+export const SERVICES_KEY = "\\Registry\\Machine\\System\\CurrentControlSet\\Services";
+
+/** How a run is set up. */
+export interface DriverHostOptions {
+  /** The service name (`\Driver\NAME`, `...\Services\NAME`); default `driver`. */
+  name?: string;
+  /** Registry values under `<RegistryPath>\Parameters`: an integer text is a REG_DWORD, else REG_SZ. */
+  parameters?: Record<string, string>;
+  /** Driver Verifier settings for the run; default verifier.exe's standard set (see `VERIFIER_STANDARD`). */
+  verifier?: DriverVerifierSettings;
+  /** The seed of the verifier's random decisions (low resources, completion timing); default 1. */
+  seed?: number;
+  /** Record the IRP trace even with every verifier option off. */
+  trace?: boolean;
+  /** Where bug-check reports and hang reports go as they happen; default console.error. */
+  log?: (text: string) => void;
+  /** The driver's source file, to name a routine's line when a bug check has no driver frame. */
+  source?: string;
+}
+
+/** A parameter's registry type: REG_DWORD for an integer that fits, REG_SZ otherwise. */
+function parameterValue(text: string): [number, number | string] {
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
+    const value = Number(text);
+    if (value <= 0xFFFF_FFFF) return [REG_DWORD, value];
+  }
+  return [REG_SZ, text];
+}
+
+function unicode(text: string): UNICODE_STRING {
+  return { Length: text.length * 2, MaximumLength: text.length * 2 + 2, Buffer: text };
+}
+
+function anyOn(settings: DriverVerifierSettings): boolean {
+  return settings.poolTracking || settings.specialPool || settings.irqlChecking ||
+    settings.lowResourcesProbability > 0 || settings.completionDelayMs > 0 ||
+    settings.hangThresholdMs > 0;
+}
+
+/**
+ * One driver, loaded: `start()` runs DriverEntry, `stop()` runs DriverUnload
+ * and returns the unload report. Bug checks raised while it runs are
+ * collected (and `whenBugCheck` resolves with the first); they are also
+ * printed, `!analyze -v` style, through `log`.
+ *
+ * @example A driver that leaks a pool block
+ * ```ts
+ * import { DriverHost } from "@wskemu/wsk/host";
+ * import { ExAllocatePool2, POOL_FLAG_NON_PAGED, poolTag, STATUS_SUCCESS } from "@wskemu/wsk/irp";
+ * import assert from "node:assert/strict";
+ *
+ * const host = new DriverHost({
+ *   DriverEntry(DriverObject) {
+ *     ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, poolTag("kaeL"));
+ *     DriverObject.DriverUnload = () => {};
+ *     return STATUS_SUCCESS;
+ *   },
+ * }, { name: "leaky", log: () => {} });
+ * assert.equal(await host.start(), STATUS_SUCCESS);
+ * const report = await host.stop();
+ * assert.equal(report.clean, false);
+ * assert.equal(report.leaks[0].kind, "pool");
+ * assert.equal(report.unloadBugCheck?.p1, 0x62);
+ * ```
+ */
+export class DriverHost {
+  // The verifier settings and hooks are global: one run at a time.
+  static #active: DriverHost | null = null;
+  /** The driver object DriverEntry receives. */
+  readonly DriverObject: DRIVER_OBJECT;
+  /** `\Registry\Machine\System\CurrentControlSet\Services\NAME`. */
+  readonly RegistryPath: UNICODE_STRING;
+  /** The IRP trace, when recorded (any verifier option on, or `trace`). */
+  readonly trace: TraceRecorder | null;
+  /** Bug checks so far. */
+  readonly bugChecks: BugCheckError[] = [];
+  /** Resolves with the first bug check of the run. */
+  readonly whenBugCheck: Promise<BugCheckError>;
+
+  readonly #driver: DriverModule;
+  readonly #name: string;
+  readonly #settings: DriverVerifierSettings;
+  readonly #log: (text: string) => void;
+  readonly #seed: number;
+  readonly #source: { path: string; text: string } | undefined;
+  readonly #hangs: string[] = [];
+  readonly #hangReported = new WeakSet<IRP>();
+  #entryStatus: NTSTATUS | null = null;
+  #base: Baseline | null = null;
+  #saved: DriverVerifierSettings | null = null;
+  #cleanup: (() => void)[] = [];
+  #firstBugCheck!: (error: BugCheckError) => void;
+
+  /**
+   * Prepares a run of `driver`; nothing happens until `start()`.
+   *
+   * @param driver The driver module (its DriverEntry).
+   * @param options The run's settings.
+   */
+  constructor(driver: DriverModule, options: DriverHostOptions = {}) {
+    this.#driver = driver;
+    this.#name = options.name ?? "driver";
+    this.#settings = { ...(options.verifier ?? VERIFIER_STANDARD) };
+    this.#log = options.log ?? ((text) => console.error(text));
+    this.#seed = options.seed ?? 1;
+    this.#source = readSource(options.source);
+    this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
+    this.RegistryPath = unicode(`${SERVICES_KEY}\\${this.#name}`);
+    this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
+    this.whenBugCheck = new Promise((resolve) => this.#firstBugCheck = resolve);
+    const parameters = `${this.RegistryPath.Buffer}\\Parameters`;
+    for (const [name, text] of Object.entries(options.parameters ?? {})) {
+      const [type, value] = parameterValue(text);
+      registrySetValue(parameters, name, type, value);
+    }
+    registryCreateKey(parameters);
+  }
+
+  /** Records a bug check: prints its analysis and wakes `whenBugCheck`. */
+  #bugCheck(error: BugCheckError): void {
+    this.bugChecks.push(error);
+    this.trace?.instant(`bug check ${error.message}`, "bugcheck", QUEUE_TRACK, {
+      code: error.BugCheckCode,
+      parameters: error.BugCheckParameters.map(formatAddress),
+    });
+    this.#log(
+      analyzeBugCheck(error, this.trace?.tail(20) ?? [], this.#irpDumpFor(error), this.#source),
+    );
+    this.#firstBugCheck(error);
+  }
+
+  /** The `!irp` of a tracked IRP whose address is one of the bug check's parameters. */
+  #irpDumpFor(error: BugCheckError): string | undefined {
+    const wanted = parameterAddresses(error);
+    for (const Irp of [...trackedIrps.keys(), ...(this.trace?.pending() ?? []).map((p) => p.Irp)]) {
+      if (wanted.has(formatAddress(objectAddress(Irp)))) {
+        return dumpIrp(Irp, this.trace?.ownerOf(Irp));
+      }
+    }
+    return undefined;
+  }
+
+  #install(): void {
+    this.#saved = { ...DriverVerifier };
+    Object.assign(DriverVerifier, this.#settings);
+    verifierSeed(this.#seed);
+    trackedIrps.clear();
+    trackedMdls.clear();
+    trackedPool.clear();
+    this.#cleanup.push(onBugCheck((error) => this.#bugCheck(error)));
+    const unhandled = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      const reason = event.reason;
+      this.#bugCheck(
+        reason instanceof BugCheckError ? reason : new BugCheckError(
+          KMODE_EXCEPTION_NOT_HANDLED,
+          [0xE06D7363, 0, 0, 0],
+          `the driver's code threw and nobody handled it: ${reason?.stack ?? reason}`,
+          { cause: reason },
+        ),
+      );
+    };
+    globalThis.addEventListener("unhandledrejection", unhandled);
+    this.#cleanup.push(() => globalThis.removeEventListener("unhandledrejection", unhandled));
+    const trace = this.trace;
+    if (trace) {
+      hooks.call = (name, args) => {
+        trace.call(name, args);
+        trace.wrapCallbacks(name, args);
+      };
+      hooks.complete = (Irp) => trace.complete(Irp);
+      observeLowResources((what, tag) =>
+        trace.instant(
+          `low resources: ${what} fails${tag ? ` (tag '${tag}')` : ""}`,
+          "verifier",
+          DRIVER_TRACK,
+        )
+      );
+      this.#cleanup.push(() => {
+        hooks.call = null;
+        hooks.complete = null;
+        observeLowResources(null);
+      });
+    }
+    const delay = this.#settings.completionDelayMs;
+    if (delay > 0) {
+      hooks.scheduleDrain = (drain) => {
+        // 1..delay ms: always later than a microtask, as Force Pending always pends.
+        const ms = 1 + Math.floor(verifierRandom() * delay);
+        trace?.instant(`completion delay ${ms} ms`, "verifier", QUEUE_TRACK);
+        setTimeout(drain, ms);
+      };
+      this.#cleanup.push(() => hooks.scheduleDrain = null);
+    }
+    if (this.#settings.hangThresholdMs > 0 && trace) this.#watchHangs(trace);
+  }
+
+  #watchHangs(trace: TraceRecorder): void {
+    const threshold = this.#settings.hangThresholdMs;
+    const timer = setInterval(() => {
+      const now = trace.now();
+      for (const { Irp, call, start } of trace.pending()) {
+        if (now - start < threshold * 1000 || this.#hangReported.has(Irp)) continue;
+        // These wait by design: for a client to connect, for the transport list to change.
+        if (call === "WskAccept" || call === "WskControlClient") continue;
+        this.#hangReported.add(Irp);
+        const dump = `${call}: IRP pending ${Math.round((now - start) / 1000)} ms, longer than ` +
+          `the verifier's ${threshold} ms, and nothing has cancelled it\n` +
+          dumpIrp(Irp, trace.ownerOf(Irp));
+        this.#hangs.push(dump);
+        trace.instant(`hang: ${call}`, "verifier", QUEUE_TRACK);
+        this.#log(`*** Driver Verifier: possible hang\n${dump}`);
+      }
+    }, Math.max(10, Math.floor(threshold / 4)));
+    Deno.unrefTimer(timer);
+    this.#cleanup.push(() => clearInterval(timer));
+  }
+
+  /**
+   * Runs DriverEntry with the driver object and registry path. A bug check
+   * thrown by it is recorded, and DriverEntry counts as failed. Only one host
+   * runs at a time (the verifier settings are global): starting a second
+   * before the first stopped throws.
+   */
+  async start(): Promise<NTSTATUS> {
+    if (DriverHost.#active !== null) {
+      throw new Error("a DriverHost is already running: stop it before starting another");
+    }
+    DriverHost.#active = this;
+    this.#base = baseline();
+    this.#install();
+    try {
+      this.#entryStatus = (await this.#driver.DriverEntry(this.DriverObject, this.RegistryPath)) >>>
+        0;
+    } catch (error) {
+      this.#bugCheck(asBugCheck(error, "DriverEntry"));
+      this.#entryStatus = null;
+    }
+    // As the I/O manager does for devices a driver creates in DriverEntry.
+    for (let device = this.DriverObject.DeviceObject; device; device = device.NextDevice) {
+      device.Flags &= ~DO_DEVICE_INITIALIZING;
+    }
+    return this.#entryStatus ?? 0xC0000001;
+  }
+
+  /**
+   * Runs DriverUnload (when DriverEntry succeeded and set it), waits for the
+   * completion queue, collects what the driver still holds, puts the
+   * verifier settings back, and returns the report.
+   */
+  async stop(): Promise<UnloadReport> {
+    const unload = this.DriverObject.DriverUnload;
+    if (this.#entryStatus !== null && this.#entryStatus < 0x8000_0000 && unload) {
+      try {
+        await unload(this.DriverObject);
+      } catch (error) {
+        this.#bugCheck(asBugCheck(error, "DriverUnload"));
+      }
+    }
+    await completionQueueIdle();
+    const held = collect(this.#base ?? baseline(), this.#settings.poolTracking, this.DriverObject);
+    held.leaks.push(...(this.#driver.leaks?.() ?? []));
+    const pendingDumps = held.pending.map(({ Irp, site }) =>
+      dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${relativeSite(site)}`
+    );
+    for (const undo of this.#cleanup.splice(0).reverse()) undo();
+    if (this.#saved) Object.assign(DriverVerifier, this.#saved);
+    if (DriverHost.#active === this) DriverHost.#active = null;
+    registryDeleteKey(this.RegistryPath.Buffer);
+    const partial = {
+      name: this.#name,
+      entryStatus: this.#entryStatus,
+      bugChecks: this.bugChecks,
+      leaks: held.leaks,
+      hangs: this.#hangs,
+      pendingDumps,
+    };
+    return { ...partial, ...verdict(partial) };
+  }
+
+  /** The report as text (for a report `stop()` returned). */
+  static format(report: UnloadReport): string {
+    return formatUnloadReport(report);
+  }
+}
+
+/** The driver's source text, when it is a readable file. */
+function readSource(path: string | undefined): { path: string; text: string } | undefined {
+  if (!path) return undefined;
+  try {
+    return { path, text: Deno.readTextFileSync(path) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whatever a driver entry point threw, as the bug check it stands for. */
+function asBugCheck(error: unknown, where: string): BugCheckError {
+  if (error instanceof BugCheckError) return error;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const wrapped = new BugCheckError(
+    KMODE_EXCEPTION_NOT_HANDLED,
+    [0xE06D7363, 0, 0, 0],
+    `${where} threw an exception nobody handled: ${text}`,
+    { cause: error },
+  );
+  if (error instanceof Error && error.stack) wrapped.stack = error.stack;
+  return wrapped;
+}

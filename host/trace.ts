@@ -1,0 +1,232 @@
+// Copyright 2026 the wskemu authors. MIT license.
+/**
+ * The IRP trace: what every IRP did during a driver run, recorded from the
+ * I/O manager's hooks and written as Chrome Trace Event JSON (which Perfetto
+ * and chrome://tracing open). One track per socket, plus the WSK client, the
+ * completion queue and the driver's own thread, and one per device object
+ * the application's requests go to; each IRP is a span from the WSK call (or
+ * IoCallDriver) to its completion, named with the call and the final NTSTATUS;
+ * simulated failures, completion delays and bug checks are instant events.
+ *
+ * @module
+ */
+import { formatAddress, objectAddress } from "../irp/bugcheck.ts";
+import type { IRP } from "../irp/irp.ts";
+import { ntStatusName } from "../irp/ntstatus.ts";
+
+/** One Chrome Trace Event (the fields this trace uses). */
+export interface TraceEvent {
+  /** The event's name: `WskSend → STATUS_SUCCESS`, `bug check 0x44`, ... */
+  name: string;
+  /** Category: `irp`, `verifier`, `bugcheck`, `driver`. */
+  cat: string;
+  /** Phase: `X` a complete span, `i` an instant, `M` metadata. */
+  ph: "X" | "i" | "M";
+  /** Microseconds since the run started. */
+  ts: number;
+  /** A span's duration in microseconds. */
+  dur?: number;
+  /** Process id (always 1: the emulated machine). */
+  pid: number;
+  /** Track: 1 the driver, 2 the completion queue, 3 the WSK client, 10+ one per socket. */
+  tid: number;
+  /** Instant scope: `t` thread, `g` global. */
+  s?: "t" | "g";
+  /** Details. */
+  args?: Record<string, unknown>;
+}
+
+/** Tracks that exist in every trace. */
+export const DRIVER_TRACK = 1;
+/** The completion queue's track. */
+export const QUEUE_TRACK = 2;
+/** Provider-level calls (WskSocket, WskGetAddressInfo, ...): the client's track. */
+export const CLIENT_TRACK = 3;
+
+// deno-lint-ignore no-explicit-any
+type Callback = (...args: any[]) => unknown;
+
+/** A client dispatch table: event callbacks, or (stream sockets) tables nested under Listen/Connect. */
+function isClientDispatch(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(([key, v]) =>
+    (/^Wsk\w+Event$/.test(key) && typeof v === "function") ||
+    ((key === "Listen" || key === "Connect") && isClientDispatch(v))
+  );
+}
+
+// The provider calls that take a client dispatch table (or a box for one).
+const CALLS_WITH_CALLBACKS = new Set(["WskSocket", "WskSocketConnect", "WskAccept"]);
+
+interface Open {
+  call: string;
+  tid: number;
+  start: number;
+}
+
+/** Records a run's events; the driver host feeds it from the hooks. */
+export class TraceRecorder {
+  /** Every event so far, in order. */
+  readonly events: TraceEvent[] = [];
+  readonly #open = new Map<IRP, Open>();
+  readonly #tracks = new Map<object, number>();
+  readonly #labels = new Map<number, string>([[CLIENT_TRACK, "the WSK client"]]);
+  readonly #t0 = performance.now();
+  #nextTrack = 10;
+
+  constructor() {
+    this.#meta(DRIVER_TRACK, "driver (PASSIVE_LEVEL)");
+    this.#meta(QUEUE_TRACK, "completion queue (DISPATCH_LEVEL)");
+    this.#meta(CLIENT_TRACK, "WSK client");
+  }
+
+  #now(): number {
+    return Math.round((performance.now() - this.#t0) * 1000);
+  }
+
+  #meta(tid: number, name: string): void {
+    this.events.push({ name: "thread_name", cat: "", ph: "M", ts: 0, pid: 1, tid, args: { name } });
+  }
+
+  /** The track of a socket (or the client track for anything else). */
+  trackOf(target: unknown): number {
+    if (typeof target !== "object" || target === null || "__wskClient" in target) {
+      return CLIENT_TRACK;
+    }
+    let tid = this.#tracks.get(target);
+    if (tid === undefined) {
+      tid = this.#nextTrack++;
+      this.#tracks.set(target, tid);
+      const kind = "DriverObject" in target ? "device" : "socket";
+      const label = `${kind} ${formatAddress(objectAddress(target))}`;
+      this.#labels.set(tid, label);
+      this.#meta(tid, label);
+    }
+    return tid;
+  }
+
+  readonly #wrapped = new WeakMap<object, object>();
+
+  /**
+   * A copy of a driver's client dispatch table whose event callbacks also
+   * record an instant event on the completion queue's track (they run from
+   * it, at DISPATCH_LEVEL), named with the callback and what it returned.
+   */
+  #wrapTable(table: Record<string, unknown>): object {
+    const known = this.#wrapped.get(table);
+    if (known) return known;
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(table)) {
+      if (typeof value === "function" && /^Wsk\w+Event$/.test(key)) {
+        copy[key] = this.#wrapCallback(key, value as Callback);
+      } else copy[key] = isClientDispatch(value) ? this.#wrapTable(value) : value;
+    }
+    this.#wrapped.set(table, copy);
+    return copy;
+  }
+
+  #wrapCallback(name: string, callback: Callback): Callback {
+    const wrapped = (...args: unknown[]): unknown => {
+      const result = callback(...args);
+      const status = typeof result === "number" ? ntStatusName(result) : "(a promise)";
+      this.instant(`${name} → ${status}`, "callback", QUEUE_TRACK);
+      // WskAcceptEvent hands back the accepted socket's callbacks through a box.
+      const box = name === "WskAcceptEvent" ? args[6] as { value: unknown } | null : null;
+      if (box && isClientDispatch(box.value)) box.value = this.#wrapTable(box.value);
+      return result;
+    };
+    Object.defineProperty(wrapped, "name", { value: callback.name });
+    return wrapped;
+  }
+
+  /**
+   * Puts wrapped copies of the client dispatch tables among a WSK call's
+   * arguments (WskSocket, WskSocketConnect, WskAccept pass them), so the
+   * trace sees every event callback. The provider gets the copies.
+   */
+  wrapCallbacks(name: string, args: unknown[]): void {
+    if (!CALLS_WITH_CALLBACKS.has(name)) return;
+    for (let i = 1; i < args.length; i++) {
+      const arg = args[i];
+      if (isClientDispatch(arg)) args[i] = this.#wrapTable(arg);
+      else if (typeof arg === "object" && arg !== null && "value" in arg) {
+        const box = arg as { value: unknown };
+        if (isClientDispatch(box.value)) box.value = this.#wrapTable(box.value);
+      }
+    }
+  }
+
+  /** A WSK call took `Irp` (the last argument of a dispatch routine). */
+  call(name: string, args: readonly unknown[]): void {
+    const Irp = args[args.length - 1] as IRP | null;
+    if (typeof Irp !== "object" || Irp === null || !("IoStatus" in Irp)) return;
+    this.#open.set(Irp, { call: name, tid: this.trackOf(args[0]), start: this.#now() });
+  }
+
+  /** Who holds `Irp`, for `!irp`: `socket 0x… (WskReceive)`, or undefined. */
+  ownerOf(Irp: IRP): string | undefined {
+    const open = this.#open.get(Irp);
+    if (!open) return undefined;
+    const track = this.#labels.get(open.tid) ?? `track ${open.tid}`;
+    return `${track} (${open.call}, pending since ${(open.start / 1000).toFixed(1)} ms)`;
+  }
+
+  /** IRPs taken by a call and not completed yet, with their call and start time (µs). */
+  pending(): { Irp: IRP; call: string; start: number }[] {
+    return [...this.#open].map(([Irp, open]) => ({ Irp, call: open.call, start: open.start }));
+  }
+
+  /** Microseconds since the run started. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** IoCompleteRequest ran for `Irp`: ends its span with the final status. */
+  complete(Irp: IRP): void {
+    const open = this.#open.get(Irp);
+    const now = this.#now();
+    const status = ntStatusName(Irp.IoStatus.Status);
+    if (!open) {
+      this.instant(`IoCompleteRequest → ${status}`, "irp", QUEUE_TRACK, {
+        irp: formatAddress(objectAddress(Irp)),
+      });
+      return;
+    }
+    this.#open.delete(Irp);
+    const information = Irp.IoStatus.Information;
+    this.events.push({
+      name: `${open.call} → ${status}`,
+      cat: "irp",
+      ph: "X",
+      ts: open.start,
+      dur: Math.max(now - open.start, 1),
+      pid: 1,
+      tid: open.tid,
+      // The address is formatted when the trace is written: not on the hot path.
+      args: {
+        irp: objectAddress(Irp),
+        information: typeof information === "number" ? information : "(object)",
+      },
+    });
+  }
+
+  /** An instant event on `tid`. */
+  instant(name: string, cat: string, tid: number, args?: Record<string, unknown>): void {
+    this.events.push({ name, cat, ph: "i", ts: this.#now(), pid: 1, tid, s: "t", args });
+  }
+
+  /** The last `count` events, for the bug-check report. */
+  tail(count: number): TraceEvent[] {
+    return this.events.filter((e) => e.ph !== "M").slice(-count);
+  }
+
+  /** The trace as Chrome Trace Event JSON. */
+  toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: "ms" } {
+    const traceEvents = this.events.map((e) =>
+      typeof e.args?.irp === "number"
+        ? { ...e, args: { ...e.args, irp: formatAddress(e.args.irp) } }
+        : e
+    );
+    return { traceEvents, displayTimeUnit: "ms" };
+  }
+}
