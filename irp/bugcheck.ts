@@ -21,6 +21,8 @@ export const MULTIPLE_IRP_COMPLETE_REQUESTS: number = 0x44;
 export const CANCEL_STATE_IN_COMPLETED_IRP: number = 0x48;
 /** `PAGE_FAULT_IN_NONPAGED_AREA` (0x50): a reference to memory that does not exist. */
 export const PAGE_FAULT_IN_NONPAGED_AREA: number = 0x50;
+/** `UNEXPECTED_KERNEL_MODE_TRAP` (0x7F): a trap the kernel cannot take; P1 = 8 (double fault) is a kernel stack overflow. */
+export const UNEXPECTED_KERNEL_MODE_TRAP: number = 0x7F;
 /** `BAD_POOL_CALLER` (0xC2): a bad pool request (double free, wrong tag, ...). */
 export const BAD_POOL_CALLER: number = 0xC2;
 /** `SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION` (0xC1): special pool found a write outside a block (P4 = 0x24: past its end). */
@@ -46,6 +48,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [MULTIPLE_IRP_COMPLETE_REQUESTS, "MULTIPLE_IRP_COMPLETE_REQUESTS"],
   [CANCEL_STATE_IN_COMPLETED_IRP, "CANCEL_STATE_IN_COMPLETED_IRP"],
   [PAGE_FAULT_IN_NONPAGED_AREA, "PAGE_FAULT_IN_NONPAGED_AREA"],
+  [UNEXPECTED_KERNEL_MODE_TRAP, "UNEXPECTED_KERNEL_MODE_TRAP"],
   [BAD_POOL_CALLER, "BAD_POOL_CALLER"],
   [SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"],
   [PAGE_FAULT_IN_FREED_SPECIAL_POOL, "PAGE_FAULT_IN_FREED_SPECIAL_POOL"],

@@ -1,5 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 import assert from "node:assert/strict";
+import { refusingPort } from "../_ports.ts";
 import { runExample } from "./_spawn.ts";
 
 Deno.test("the demo runs the seed ConnectSocket against its own host and prints a timeline", async () => {
@@ -16,9 +17,7 @@ Deno.test("the demo runs the seed ConnectSocket against its own host and prints 
 });
 
 Deno.test("the demo reports an unreachable host by NTSTATUS name and exits non-zero, without a stack trace", async () => {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
+  const { port, release } = await refusingPort();
   const { code, stderr } = await runExample(
     "examples/connect.ts",
     "--host",
@@ -26,6 +25,7 @@ Deno.test("the demo reports an unreachable host by NTSTATUS name and exits non-z
     "--port",
     String(port),
   );
+  release();
   assert.equal(code, 1);
   assert.match(stderr, /STATUS_CONNECTION_REFUSED \(0xC0000236\)/);
   assert.doesNotMatch(stderr, /\bat \S+:\d+:\d+/);

@@ -115,7 +115,7 @@ export function pattern(length: number, seed = 0): Uint8Array {
   return bytes;
 }
 
-/** A port nothing listens on (bound, then released). */
+/** A port free when probed, for a test that binds a port of its choosing (never for a refusal: see ../_ports.ts). */
 export function freePort(hostname = "127.0.0.1"): number {
   const probe = Deno.listen({ hostname, port: 0 });
   const { port } = probe.addr;

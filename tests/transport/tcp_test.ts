@@ -26,6 +26,7 @@ import {
   resettingPeer,
   stalled,
 } from "./_tcp_helpers.ts";
+import { refusingPort } from "../_ports.ts";
 
 const MiB = 1024 * 1024;
 
@@ -71,7 +72,9 @@ async function drainDeno(peer: Deno.TcpConn, counter?: { bytes: number }): Promi
 // --- connect -------------------------------------------------------------
 
 Deno.test("tcpTransport.connect() reports STATUS_CONNECTION_REFUSED for a closed port", async () => {
-  const result = await tcpTransport.connect({ remote: endpoint("127.0.0.1", freePort()) });
+  const { port, release } = await refusingPort();
+  const result = await tcpTransport.connect({ remote: endpoint("127.0.0.1", port) });
+  release();
   assert.equal(result.status, STATUS_CONNECTION_REFUSED);
   assert.equal(result.value, null);
 });

@@ -52,6 +52,7 @@ import {
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { refusingPort } from "../_ports.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -123,27 +124,6 @@ Deno.test("WskConnect() on an unbound socket returns and completes STATUS_INVALI
   await client.closeSocket(Socket);
   await client.close();
 });
-
-/**
- * A port that refuses connections for as long as it is held: the local port of
- * a live connection (bound, not listening), so no other socket can take it
- * meanwhile. `release()` closes everything.
- */
-async function refusingPort(): Promise<{ port: number; release(): void }> {
-  const listener = listen();
-  const [holder, held] = await Promise.all([
-    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    listener.accept(),
-  ]);
-  return {
-    port: (holder.localAddr as Deno.NetAddr).port,
-    release() {
-      holder.close();
-      held.close();
-      listener.close();
-    },
-  };
-}
 
 Deno.test("WskConnect() to a port nobody listens on completes with STATUS_CONNECTION_REFUSED", async () => {
   const { port, release } = await refusingPort();

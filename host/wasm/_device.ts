@@ -1,0 +1,279 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: device objects of a C driver and requests to them. IoCreateDevice
+// makes a wskemu DEVICE_OBJECT and its C twin; after DriverEntry the C
+// DriverObject->MajorFunction entries become the wskemu driver object's
+// dispatch routines, so an IRP the I/O manager sends (IoCallDriver, the
+// host's CreateFile / DeviceIoControl) reaches the C routine as a C IRP with
+// its stack location and a copy of its SystemBuffer; IoCompleteRequest from C
+// copies the status and the buffer back and completes the wskemu IRP.
+import * as irpApi from "../../irp/mod.ts";
+import {
+  type DEVICE_OBJECT,
+  type DRIVER_OBJECT,
+  IoCompleteRequest,
+  IoCreateDevice,
+  IoDeleteDevice,
+  IoMarkIrpPending,
+  type IRP,
+  IRP_MJ_MAXIMUM_FUNCTION,
+  SL_PENDING_RETURNED,
+} from "../../irp/mod.ts";
+import {
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../../irp/ntstatus.ts";
+import type { IrpTwins } from "./_irp.ts";
+import type { ExecContext, Machine } from "./_machine.ts";
+import type { CMemory } from "./_memory.ts";
+import type { FunctionTable } from "./_table.ts";
+import { writeMdl } from "./_wsk_events.ts";
+
+const DEVICE_TAG = 0x63766544; // 'Devc'
+const IRP_TAG = 0x20707249; // 'Irp '
+
+/** What the device bridge needs from the host. */
+export interface DeviceDeps {
+  mem: CMemory;
+  machine: Machine;
+  table: FunctionTable;
+  irps: IrpTwins;
+  allocate(size: number, tag: number): number;
+  free(address: number): void;
+}
+
+/** A request's C stand-in: the C IRP and its copy of the SystemBuffer. */
+interface Request {
+  Irp: IRP;
+  buffer: number;
+  length: number;
+  /** Direct I/O: the C copy of the bytes `Irp.MdlAddress` describes, and its C MDL. */
+  direct: { data: number; mdl: number; view: Uint8Array } | null;
+}
+
+/** The C driver's devices and the requests in flight to them. */
+export class DeviceBridge {
+  readonly devices = new Map<number, DEVICE_OBJECT>();
+  private readonly cDevice = new WeakMap<DEVICE_OBJECT, number>();
+  private readonly requests = new Map<number, Request>();
+  private driver: DRIVER_OBJECT | null = null;
+  private cDriver = 0;
+  private dispatchContext: ExecContext | null = null;
+
+  constructor(private readonly d: DeviceDeps) {}
+
+  /** DriverEntry is about to run for these two halves of the driver object. */
+  attach(DriverObject: DRIVER_OBJECT, cDriver: number): void {
+    this.driver = DriverObject;
+    this.cDriver = cDriver;
+  }
+
+  IoCreateDevice(
+    DriverObject: number,
+    DeviceExtensionSize: number,
+    DeviceName: number,
+    DeviceType: number,
+    DeviceCharacteristics: number,
+    Exclusive: number,
+    DeviceObject: number,
+  ): number {
+    const { mem } = this.d;
+    if (this.driver === null || DriverObject !== this.cDriver || DeviceObject === 0) {
+      return STATUS_INVALID_PARAMETER;
+    }
+    const created: { value: DEVICE_OBJECT | null } = { value: null };
+    const name = DeviceName ? { Buffer: mem.unicodeString(DeviceName) } : null;
+    const status = IoCreateDevice(
+      this.driver,
+      0,
+      name,
+      DeviceType,
+      DeviceCharacteristics,
+      Exclusive !== 0,
+      created,
+    );
+    if (status !== STATUS_SUCCESS) return status;
+    const size = mem.off("DEVICE_OBJECT");
+    const device = this.d.allocate(size + DeviceExtensionSize, DEVICE_TAG);
+    const f = (field: string) => device + mem.off(`DEVICE_OBJECT.${field}`);
+    mem.setU16(f("Type"), 3);
+    mem.setU16(f("Size"), size + DeviceExtensionSize);
+    mem.setU32(f("DriverObject"), this.cDriver);
+    mem.setU32(f("NextDevice"), mem.u32(this.cDriver + mem.off("DRIVER_OBJECT.DeviceObject")));
+    mem.setU32(f("Flags"), created.value!.Flags);
+    mem.setU32(f("Characteristics"), DeviceCharacteristics);
+    mem.setU32(f("DeviceExtension"), DeviceExtensionSize ? device + size : 0);
+    mem.setU32(f("DeviceType"), DeviceType);
+    mem.setByte(f("StackSize"), 1);
+    mem.setU32(this.cDriver + mem.off("DRIVER_OBJECT.DeviceObject"), device);
+    this.devices.set(device, created.value!);
+    this.cDevice.set(created.value!, device);
+    mem.setU32(DeviceObject, device);
+    return STATUS_SUCCESS;
+  }
+
+  IoDeleteDevice(DeviceObject: number): void {
+    const { mem } = this.d;
+    const device = this.devices.get(DeviceObject);
+    if (!device) return;
+    IoDeleteDevice(device);
+    this.devices.delete(DeviceObject);
+    // Unlink from the C driver's list.
+    const next = mem.u32(DeviceObject + mem.off("DEVICE_OBJECT.NextDevice"));
+    let link = this.cDriver + mem.off("DRIVER_OBJECT.DeviceObject");
+    while (mem.u32(link) !== 0 && mem.u32(link) !== DeviceObject) {
+      link = mem.u32(link) + mem.off("DEVICE_OBJECT.NextDevice");
+    }
+    if (mem.u32(link) === DeviceObject) mem.setU32(link, next);
+    this.d.free(DeviceObject);
+  }
+
+  /** IoCreateSymbolicLink / IoDeleteSymbolicLink, when the I/O manager has them. */
+  symbolicLink(
+    name: "IoCreateSymbolicLink" | "IoDeleteSymbolicLink",
+    ...strings: number[]
+  ): number {
+    const fn = (irpApi as Record<string, unknown>)[name];
+    if (typeof fn !== "function") return STATUS_NOT_SUPPORTED;
+    const args = strings.map((s) => {
+      const Buffer = this.d.mem.unicodeString(s);
+      return { Length: Buffer.length * 2, MaximumLength: Buffer.length * 2 + 2, Buffer };
+    });
+    return (fn as (...a: unknown[]) => number)(...args);
+  }
+
+  /** After DriverEntry: device flags and the MajorFunction table go to the wskemu objects. */
+  publish(): void {
+    const { mem, table } = this.d;
+    for (const [address, device] of this.devices) {
+      device.Flags = mem.u32(address + mem.off("DEVICE_OBJECT.Flags"));
+    }
+    if (this.driver === null) return;
+    for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) {
+      const routine = mem.u32(this.cDriver + mem.off("DRIVER_OBJECT.MajorFunction") + 4 * i);
+      if (routine === 0) continue;
+      const name = table.name(routine);
+      const dispatch = (DeviceObject: DEVICE_OBJECT, Irp: IRP) =>
+        this.dispatch(routine, name, DeviceObject, Irp);
+      Object.defineProperty(dispatch, "name", { value: name });
+      this.driver.MajorFunction[i] = dispatch;
+    }
+  }
+
+  /** A request reaches a C dispatch routine: the C IRP is built, the routine runs (it must not block). */
+  private dispatch(routine: number, name: string, DeviceObject: DEVICE_OBJECT, Irp: IRP): number {
+    const { mem, machine, table } = this.d;
+    const address = this.cIrp(Irp, this.cDevice.get(DeviceObject) ?? 0);
+    this.dispatchContext ??= machine.newContext("dispatch routines");
+    const status = machine.inContext(
+      this.dispatchContext,
+      () => table.call(routine, this.cDevice.get(DeviceObject) ?? 0, address) >>> 0,
+      name,
+    );
+    if (status === STATUS_PENDING && this.requests.has(address)) {
+      const location = mem.u32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"));
+      if (mem.byte(location + mem.off("IO_STACK_LOCATION.Control")) & SL_PENDING_RETURNED) {
+        IoMarkIrpPending(Irp);
+      }
+    }
+    return status;
+  }
+
+  /** The C IRP standing in for an I/O manager's IRP, with its current stack location filled in. */
+  private cIrp(Irp: IRP, cDevice: number): number {
+    const { mem } = this.d;
+    const size = mem.off("IRP") + Irp.StackCount * mem.off("IO_STACK_LOCATION");
+    const address = this.d.allocate(size, IRP_TAG);
+    const f = (field: string) => address + mem.off(`IRP.${field}`);
+    mem.setU16(f("Type"), 6);
+    mem.setU16(f("Size"), size);
+    mem.setByte(f("StackCount"), Irp.StackCount);
+    mem.setByte(f("CurrentLocation"), Irp.CurrentLocation);
+    mem.setByte(f("RequestorMode"), Irp.RequestorMode);
+    const location = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    mem.setU32(f("Tail.Overlay.CurrentStackLocation"), location);
+    const IrpSp = Irp.Stack[Irp.CurrentLocation - 1]!;
+    const l = (field: string) => location + mem.off(`IO_STACK_LOCATION.${field}`);
+    mem.setByte(l("MajorFunction"), IrpSp.MajorFunction);
+    mem.setByte(l("MinorFunction"), IrpSp.MinorFunction);
+    mem.setByte(l("Flags"), IrpSp.Flags);
+    mem.setU32(l("DeviceObject"), cDevice);
+    const p = IrpSp.Parameters as Record<string, Record<string, unknown> | undefined>;
+    const io = p.DeviceIoControl;
+    if (io) {
+      mem.setU32(
+        l("Parameters.DeviceIoControl.OutputBufferLength"),
+        Number(io.OutputBufferLength ?? 0),
+      );
+      mem.setU32(
+        l("Parameters.DeviceIoControl.InputBufferLength"),
+        Number(io.InputBufferLength ?? 0),
+      );
+      mem.setU32(l("Parameters.DeviceIoControl.IoControlCode"), Number(io.IoControlCode ?? 0));
+    }
+    const rw = p.Read ?? p.Write;
+    if (rw) {
+      mem.setU32(
+        l(p.Read ? "Parameters.Read.Length" : "Parameters.Write.Length"),
+        Number(rw.Length ?? 0),
+      );
+    }
+    const system = Irp.AssociatedIrp.SystemBuffer;
+    let buffer = 0;
+    if (system && system.length > 0) {
+      buffer = this.d.allocate(system.length, IRP_TAG);
+      mem.u8.set(system, buffer);
+      mem.setU32(f("AssociatedIrp.SystemBuffer"), buffer);
+    }
+    let direct: Request["direct"] = null;
+    const Mdl = Irp.MdlAddress;
+    if (Mdl !== null) {
+      // Direct I/O: the driver's MDL describes a C copy of the bytes (one MDL; a chain is not bridged).
+      const view = Mdl.StartVa.subarray(0, Mdl.ByteCount);
+      const data = this.d.allocate(Math.max(1, view.length), IRP_TAG);
+      mem.u8.set(view, data);
+      const mdl = this.d.allocate(mem.off("MDL") + 8, IRP_TAG);
+      writeMdl(mem, mdl, data, view.length);
+      mem.setU32(f("MdlAddress"), mdl);
+      direct = { data, mdl, view };
+    }
+    this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
+    this.d.irps.adopt(address, Irp);
+    return address;
+  }
+
+  /** IoCompleteRequest from C: status and buffer back to the wskemu IRP, which completes. */
+  IofCompleteRequest(address: number, PriorityBoost: number): void {
+    const { mem } = this.d;
+    const request = this.requests.get(address);
+    if (!request) {
+      // Not a request of ours: wskemu's own checks decide (0x44 for one that is not in flight).
+      IoCompleteRequest(this.d.irps.twin(address, "IoCompleteRequest").Irp, PriorityBoost);
+      return;
+    }
+    const { Irp, buffer, length, direct } = request;
+    Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
+    Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
+    const system = Irp.AssociatedIrp.SystemBuffer;
+    if (system && buffer) {
+      system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
+    }
+    if (direct) {
+      direct.view.set(mem.u8.subarray(direct.data, direct.data + direct.view.length));
+      this.d.free(direct.mdl);
+      this.d.free(direct.data);
+    }
+    this.requests.delete(address);
+    this.d.irps.forget(address);
+    if (buffer) this.d.free(buffer);
+    this.d.free(address);
+    IoCompleteRequest(Irp, PriorityBoost);
+  }
+
+  /** Requests the C driver has not completed yet, for the unload report. */
+  pending(): number {
+    return this.requests.size;
+  }
+}

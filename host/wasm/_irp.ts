@@ -1,0 +1,225 @@
+// Copyright 2026 the wskemu authors. MIT license.
+// Internal: C IRPs and their wskemu twins, and the sync points between them.
+// (1) C→TS at every kernel call that takes an IRP: the stack location the
+// inline IoSetCompletionRoutine wrote is read into the twin, with an observer
+// routine in front of the C one. (2) TS→C when the twin completes: IoStatus,
+// PendingReturned, Cancel, the stack position and every out-parameter of the
+// call are written to C memory before the C routine runs, at DISPATCH_LEVEL on
+// the DPC stack. (3) IoReuseIrp / IoFreeIrp check the twin, then the C half.
+import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
+import {
+  IoAllocateIrp,
+  IoCancelIrp,
+  IoFreeIrp,
+  IoReuseIrp,
+  IoSetNextIrpStackLocation,
+  type IRP,
+  SL_INVOKE_ON_CANCEL,
+  SL_INVOKE_ON_ERROR,
+  SL_INVOKE_ON_SUCCESS,
+} from "../../irp/mod.ts";
+import { NT_SUCCESS, type NTSTATUS } from "../../irp/ntstatus.ts";
+import type { Machine } from "./_machine.ts";
+import type { CMemory } from "./_memory.ts";
+import type { FunctionTable } from "./_table.ts";
+
+const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+
+/** Work to do in C memory when an IRP completes (write an out-parameter, build a list, ...). */
+export type Fixup = (Irp: IRP) => void;
+
+interface Twin {
+  readonly address: number;
+  readonly Irp: IRP;
+  readonly function: string;
+  readonly site: string;
+  fixups: Fixup[];
+}
+
+/** Turns an IRP's Information (a number, or an object such as a new socket) into a C ULONG_PTR. */
+export type InformationToC = (information: number | object) => number;
+
+/** Every live C IRP and its twin. */
+export class IrpTwins {
+  readonly byAddress = new Map<number, Twin>();
+  private readonly byIrp = new WeakMap<IRP, Twin>();
+  private readonly freed = new Set<number>();
+  /** The IRP the current kernel call took; its position goes back to C when the call returns. */
+  private taken: Twin | null = null;
+  informationToC: InformationToC = (information) =>
+    typeof information === "number" ? information : 0;
+
+  constructor(
+    private readonly mem: CMemory,
+    private readonly machine: Machine,
+    private readonly table: FunctionTable,
+  ) {}
+
+  /** IoAllocateIrp's host half: the twin; false when wskemu's IoAllocateIrp fails (low resources). */
+  created(address: number, StackSize: number, fn: string, site: string): boolean {
+    const Irp = IoAllocateIrp(StackSize, false);
+    if (Irp === null) return false;
+    const twin: Twin = { address, Irp, function: fn, site, fixups: [] };
+    this.byAddress.set(address, twin);
+    this.byIrp.set(Irp, twin);
+    this.freed.delete(address);
+    return true;
+  }
+
+  /** An IRP the I/O manager built (a request to the C driver's device): C memory stands in for it. */
+  adopt(address: number, Irp: IRP): void {
+    const twin: Twin = { address, Irp, function: "the I/O manager", site: "", fixups: [] };
+    this.byAddress.set(address, twin);
+    this.byIrp.set(Irp, twin);
+  }
+
+  /** The C stand-in of an adopted IRP is gone (it completed). */
+  forget(address: number): void {
+    const twin = this.byAddress.get(address);
+    if (twin) this.byIrp.delete(twin.Irp);
+    this.byAddress.delete(address);
+  }
+
+  /** The twin of a C IRP; a pointer that is not a live IRP is the bug check IoFreeIrp would give. */
+  twin(address: number, what: string): Twin {
+    const twin = this.byAddress.get(address);
+    if (twin) return twin;
+    const reason = this.freed.has(address)
+      ? "an IRP that was already freed"
+      : "something that is not an IRP";
+    return KeBugCheckEx(
+      DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+      0x01,
+      address,
+      0,
+      0,
+      `${what} on ${reason} (C address 0x${address.toString(16)})`,
+    );
+  }
+
+  /** IoFreeIrp's host half: wskemu's checks (double free, in flight) before the C memory goes. */
+  free(address: number): void {
+    const twin = this.twin(address, "IoFreeIrp");
+    IoFreeIrp(twin.Irp);
+    this.byAddress.delete(address);
+    this.freed.add(address);
+  }
+
+  /** IoReuseIrp's host half. */
+  reuse(address: number, Status: NTSTATUS): void {
+    const twin = this.twin(address, "IoReuseIrp");
+    IoReuseIrp(twin.Irp, Status);
+    twin.fixups = [];
+  }
+
+  /** IoCancelIrp from C: the twin is cancelled; C sees Cancel at once. */
+  cancel(address: number): boolean {
+    const twin = this.twin(address, "IoCancelIrp");
+    const cancelled = IoCancelIrp(twin.Irp);
+    this.mem.setByte(address + this.mem.off("IRP.Cancel"), 1);
+    return cancelled;
+  }
+
+  /**
+   * Sync point 1, at a kernel call taking `address` (0 = no IRP): the twin,
+   * with the completion routine C set in its next stack location mirrored
+   * behind an observer that will run the fixups first.
+   */
+  take(address: number): IRP | null {
+    if (address === 0) return null;
+    const twin = this.twin(address, "a WSK call");
+    this.taken = twin;
+    const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
+    const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
+    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the twin too.
+    while (
+      Irp.CurrentLocation > Math.max(current, 2) && Irp.CurrentLocation <= Irp.StackCount + 1
+    ) {
+      IoSetNextIrpStackLocation(Irp);
+    }
+    const index = Math.min(current, Irp.StackCount + 1) - 2;
+    if (index < 0 || index >= Irp.StackCount) return Irp; // no location: wskemu bug checks 0x35
+    const location = address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
+    const routine = mem.u32(location + mem.off("IO_STACK_LOCATION.CompletionRoutine"));
+    const context = mem.u32(location + mem.off("IO_STACK_LOCATION.Context"));
+    const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
+    const IrpSp = Irp.Stack[index]!;
+    IrpSp.MajorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MajorFunction"));
+    IrpSp.CompletionRoutine = this.observer(twin, routine, control);
+    IrpSp.Context = context;
+    IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
+    return Irp;
+  }
+
+  /** After a kernel call returned: C sees the IRP passed down (CurrentLocation), as IoCallDriver shows it. */
+  afterCall(): void {
+    const twin = this.taken;
+    if (twin === null) return;
+    this.taken = null;
+    this.syncPosition(twin);
+  }
+
+  private syncPosition(twin: Twin): void {
+    const { mem } = this;
+    const { Irp, address } = twin;
+    if (!this.byAddress.has(address)) return;
+    mem.setByte(address + mem.off("IRP.CurrentLocation"), Irp.CurrentLocation);
+    const stack = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    mem.setU32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"), stack);
+  }
+
+  /** Registers work for when the IRP completes (or runs it now when there is no IRP). */
+  onComplete(Irp: IRP | null, fixup: Fixup): void {
+    if (Irp === null) return;
+    const twin = this.byIrp.get(Irp);
+    if (twin) twin.fixups.push(fixup);
+  }
+
+  /** Sync point 2: C memory catches up with the twin. */
+  private syncToC(twin: Twin): void {
+    const { mem } = this;
+    const { Irp, address } = twin;
+    mem.setU32(address + mem.off("IRP.IoStatus.Status"), Irp.IoStatus.Status);
+    mem.setU32(
+      address + mem.off("IRP.IoStatus.Information"),
+      this.informationToC(Irp.IoStatus.Information),
+    );
+    mem.setByte(address + mem.off("IRP.PendingReturned"), Irp.PendingReturned ? 1 : 0);
+    mem.setByte(address + mem.off("IRP.Cancel"), Irp.Cancel ? 1 : 0);
+    mem.setByte(address + mem.off("IRP.CurrentLocation"), Irp.CurrentLocation);
+    const stack = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    mem.setU32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"), stack);
+  }
+
+  private observer(twin: Twin, routine: number, control: number) {
+    const name = routine ? this.table.name(routine) : "(no completion routine)";
+    const observe = (_DeviceObject: unknown, Irp: IRP, Context: unknown): NTSTATUS =>
+      this.machine.inDpc(() => {
+        const fixups = twin.fixups;
+        twin.fixups = [];
+        for (const fixup of fixups) fixup(Irp);
+        this.syncToC(twin);
+        const Status = Irp.IoStatus.Status;
+        const wanted = Irp.Cancel
+          ? SL_INVOKE_ON_CANCEL
+          : NT_SUCCESS(Status)
+          ? SL_INVOKE_ON_SUCCESS
+          : SL_INVOKE_ON_ERROR;
+        if (routine === 0 || (control & wanted) === 0 || this.machine.halted) return Status;
+        return this.table.call(routine, 0, twin.address, Context as number) >>> 0;
+      }, name);
+    Object.defineProperty(observe, "name", { value: name });
+    return observe;
+  }
+
+  /** Every IRP still allocated, with the C function and file:line that allocated it. */
+  live(): { address: number; function: string; site: string }[] {
+    return [...this.byAddress.values()].map(({ address, function: fn, site }) => ({
+      address,
+      function: fn,
+      site,
+    }));
+  }
+}
