@@ -22,7 +22,7 @@ import {
 import { statusFromError } from "../transport/errors.ts";
 import type { Endpoint, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
+import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
 import { ReceiveQueue } from "./_receive.ts";
@@ -273,10 +273,6 @@ export class ConnectionSocket extends SocketBase {
     const stream = this.stream!;
     const flush = (Flags & WSK_FLAG_NODELAY) !== 0 && !this.options.noDelay;
     const op = new WriteOp(Irp, this, Buffer.Length, flush);
-    if (op.done) {
-      writeCancelled(op);
-      return STATUS_PENDING;
-    }
     if (flush) stream.setNoDelay(true);
     if (stream.writeWith !== undefined) {
       // The hot path: no promise, no closure per send.
@@ -311,10 +307,6 @@ export class ConnectionSocket extends SocketBase {
     this.sendShutdown = true;
     const stream = this.stream!;
     const op = new WriteOp(Irp, this, 0, false);
-    if (op.done) {
-      writeCancelled(op);
-      return STATUS_PENDING;
-    }
     const finalWrite = segments.length
       ? settledStatus(() => stream.write(segments))
       : Promise.resolve(STATUS_SUCCESS);
@@ -379,14 +371,10 @@ class WriteOp extends PendingIrp {
   }
 }
 
-/**
- * The one cancel hook of every write (no closure per send). An IRP cancelled
- * before it reached us is cancelled inside the PendingIrp constructor, before
- * WriteOp's own fields exist: the caller sees `op.done` and calls this again.
- */
+/** The one cancel hook of every write (no closure per send). */
 function writeCancelled(op: PendingIrp): void {
   const socket = (op as WriteOp).socket;
-  if (socket !== undefined && !socket.closed) socket.abortive(STATUS_CONNECTION_ABORTED);
+  if (!socket.closed) socket.abortive(STATUS_CONNECTION_ABORTED);
 }
 
 /** The transport is done with a send: complete it (the end of a transport callback). */
@@ -408,7 +396,9 @@ export const CONNECT_EX_LIMIT = 65535;
 /** WskSendEx / WskReceiveEx: reserved for system use. The IRP, if any, completes with STATUS_NOT_IMPLEMENTED. */
 export function reserved(...args: unknown[]): NTSTATUS {
   const Irp = args.at(-1);
-  return Irp instanceof IRP ? failIrp(Irp, STATUS_NOT_IMPLEMENTED) : STATUS_NOT_IMPLEMENTED;
+  if (!(Irp instanceof IRP)) return STATUS_NOT_IMPLEMENTED;
+  checkIrp(Irp);
+  return failIrp(Irp, STATUS_NOT_IMPLEMENTED);
 }
 
 /** Connection-oriented functions, shared by the connection and stream tables. */

@@ -79,13 +79,9 @@ class ReceiveRequest extends PendingIrp {
   }
 }
 
-/**
- * The one cancel hook of every receive. An IRP cancelled before it reached
- * us is cancelled inside the PendingIrp constructor, before the request's own
- * fields exist: it was never queued, and post() drops it.
- */
+/** The one cancel hook of every receive (no closure per receive). */
 function receiveCancelled(op: PendingIrp): void {
-  (op as ReceiveRequest).queue?.cancelled(op as ReceiveRequest);
+  (op as ReceiveRequest).queue.cancelled(op as ReceiveRequest);
 }
 
 /** The receive state of one connection socket. */
@@ -122,10 +118,7 @@ export class ReceiveQueue {
     if (drain && Buffer?.Length !== 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     const segments = drain ? NO_SEGMENTS : wskBufSegments(Buffer);
     const length = drain ? 0 : Buffer.Length;
-    const request = new ReceiveRequest(Irp, this, segments, length, waitAll, drain);
-    // Cancelled before it reached us: completed STATUS_CANCELLED, it takes no bytes.
-    if (request.done) return STATUS_PENDING;
-    this.#requests.push(request);
+    this.#requests.push(new ReceiveRequest(Irp, this, segments, length, waitAll, drain));
     this.#pump();
     return STATUS_PENDING;
   }
@@ -217,6 +210,9 @@ export class ReceiveQueue {
         this.#bufferedBytes -= n;
         if (n === chunk.length) used++;
         else this.#buffered[used] = chunk.subarray(n);
+        // Progress guard: a request that took no byte of a non-empty chunk can
+        // take none later; looping again would spin forever.
+        if (n === 0 && chunk.length > 0) break;
       }
       if (used > 0) this.#buffered.splice(0, used);
       if (!this.#settleHead()) break;

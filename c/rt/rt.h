@@ -19,6 +19,10 @@ RT_IMPORT(irpFree) void rtIrpFree(PIRP Irp);
 RT_IMPORT(irpReuse) void rtIrpReuse(PIRP Irp, NTSTATUS Status);
 RT_IMPORT(waitPrepare) NTSTATUS rtWaitPrepare(PVOID Object, PLARGE_INTEGER Timeout);
 RT_IMPORT(waitSuspend) NTSTATUS rtWaitSuspend(PVOID Object, PLARGE_INTEGER Timeout);
+RT_IMPORT(waitMultiplePrepare) NTSTATUS rtWaitMultiplePrepare(ULONG Count, PVOID *Objects, int WaitAll,
+                                                              PLARGE_INTEGER Timeout);
+RT_IMPORT(waitMultipleSuspend) NTSTATUS rtWaitMultipleSuspend(ULONG Count, PVOID *Objects, int WaitAll,
+                                                              PLARGE_INTEGER Timeout);
 RT_IMPORT(delayPrepare) NTSTATUS rtDelayPrepare(PLARGE_INTEGER Interval);
 RT_IMPORT(delaySuspend) NTSTATUS rtDelaySuspend(PLARGE_INTEGER Interval);
 RT_IMPORT(deregisterPrepare) int rtDeregisterPrepare(PWSK_REGISTRATION Registration);

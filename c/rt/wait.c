@@ -16,6 +16,18 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
   return rtWaitSuspend(Object, Timeout);
 }
 
+NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason,
+                                  KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                  PKWAIT_BLOCK WaitBlockArray) {
+  UNREFERENCED_PARAMETER(WaitReason);
+  UNREFERENCED_PARAMETER(WaitMode);
+  UNREFERENCED_PARAMETER(Alertable);
+  UNREFERENCED_PARAMETER(WaitBlockArray);
+  NTSTATUS Status = rtWaitMultiplePrepare(Count, Object, WaitType == WaitAll, Timeout);
+  if (Status != STATUS_PENDING) return Status;
+  return rtWaitMultipleSuspend(Count, Object, WaitType == WaitAll, Timeout);
+}
+
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval) {
   UNREFERENCED_PARAMETER(WaitMode);
   UNREFERENCED_PARAMETER(Alertable);

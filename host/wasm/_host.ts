@@ -21,6 +21,7 @@ const REGISTRY_TAG = 0x20676552; // 'Reg '
 /** Imports that suspend the calling C stack (JSPI). */
 export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
   "waitSuspend",
+  "waitMultipleSuspend",
   "delaySuspend",
   "deregisterSuspend",
   "captureSuspend",

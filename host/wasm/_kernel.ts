@@ -106,7 +106,93 @@ export class Kernel {
     const Event = this.twin(address);
     const previous = KeSetEvent(Event, 0, false);
     this.writeBack(address, Event);
+    if (this.multiWaiters.size) this.wakeMultiWaiters();
     return previous;
+  }
+
+  /** Threads in KeWaitForMultipleObjects: checked again whenever an object is signalled. */
+  private readonly multiWaiters = new Set<
+    { satisfied(): number | null; resolve(status: number): void }
+  >();
+
+  private wakeMultiWaiters(): void {
+    for (const waiter of [...this.multiWaiters]) {
+      const status = waiter.satisfied();
+      if (status !== null) {
+        this.multiWaiters.delete(waiter);
+        waiter.resolve(status);
+      }
+    }
+  }
+
+  /**
+   * Whether a multiple wait is satisfied now (consuming synchronization objects as Windows does):
+   * STATUS_WAIT_0 + index for WaitAny, STATUS_SUCCESS for WaitAll, null when not yet.
+   */
+  private multipleSatisfied(Count: number, Objects: number, WaitAll: number): number | null {
+    const { mem } = this.d;
+    const objects = Array.from({ length: Count }, (_, i) => mem.u32(Objects + 4 * i));
+    const state = (o: number) => o + mem.off("KEVENT.Header.SignalState");
+    const consume = (o: number) => {
+      if (eventType(mem.byte(o + mem.off("KEVENT.Header.Type"))) === 1) mem.setU32(state(o), 0);
+    };
+    if (WaitAll) {
+      if (!objects.every((o) => mem.i32(state(o)) !== 0)) return null;
+      objects.forEach(consume);
+      return STATUS_SUCCESS;
+    }
+    const index = objects.findIndex((o) => mem.i32(state(o)) !== 0);
+    if (index < 0) return null;
+    consume(objects[index]!);
+    return STATUS_SUCCESS + index;
+  }
+
+  /** KeWaitForMultipleObjects, first half. */
+  waitMultiplePrepare(Count: number, Objects: number, WaitAll: number, Timeout: number): number {
+    const polling = Timeout !== 0 && this.d.mem.i64(Timeout) === 0n;
+    this.noWaitAtDispatch("KeWaitForMultipleObjects", Objects, polling);
+    if (Count === 0 || Count > 64) {
+      return KeBugCheckEx(
+        0xC,
+        Count,
+        0,
+        0,
+        0,
+        "KeWaitForMultipleObjects with Count 0 or above MAXIMUM_WAIT_OBJECTS",
+      );
+    }
+    return this.multipleSatisfied(Count, Objects, WaitAll) ??
+      (polling ? STATUS_TIMEOUT : STATUS_PENDING);
+  }
+
+  /** KeWaitForMultipleObjects, second half: parked until satisfied or timed out. */
+  waitMultipleSuspend(
+    Count: number,
+    Objects: number,
+    WaitAll: number,
+    Timeout: number,
+  ): Promise<number> {
+    const ticks = Timeout === 0 ? null : this.d.mem.i64(Timeout);
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = {
+        satisfied: () => this.multipleSatisfied(Count, Objects, WaitAll),
+        resolve: (status: number) => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve(status);
+        },
+      };
+      this.multiWaiters.add(waiter);
+      if (ticks !== null) {
+        const ms = ticks < 0n
+          ? Number(-ticks) / 10_000
+          : Number(ticks) / 10_000 - EPOCH_1601_TO_1970_MS - Date.now();
+        timer = setTimeout(() => {
+          this.multiWaiters.delete(waiter);
+          resolve(STATUS_TIMEOUT);
+        }, Math.max(0, ms));
+      }
+    });
   }
 
   private timeout(address: number): { QuadPart: bigint } | null {
@@ -462,6 +548,8 @@ export class Kernel {
       irpFree: (Irp: number) => irps.free(Irp),
       irpReuse: (Irp: number, Status: number) => irps.reuse(Irp, Status >>> 0),
       waitPrepare: this.waitPrepare.bind(this),
+      waitMultiplePrepare: this.waitMultiplePrepare.bind(this),
+      waitMultipleSuspend: this.waitMultipleSuspend.bind(this),
       waitSuspend: this.waitSuspend.bind(this),
       delayPrepare: this.delayPrepare.bind(this),
       delaySuspend: this.delaySuspend.bind(this),

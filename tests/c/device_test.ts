@@ -3,6 +3,12 @@
 // with IRP_MJ_DEVICE_CONTROL runs the C dispatch routine on a C copy of the
 // IRP, and the C IoCompleteRequest completes the wskemu IRP with the buffer.
 import assert from "node:assert/strict";
+import {
+  CloseHandle,
+  CreateFile,
+  DeviceIoControl,
+  INVALID_HANDLE_VALUE,
+} from "../../host/user_mode.ts";
 import { loadWasmDriver } from "../../host/wasm/mod.ts";
 import {
   DO_BUFFERED_IO,
@@ -102,6 +108,41 @@ Deno.test({
 
     await DriverObject.DriverUnload?.(DriverObject);
     assert.equal(DriverObject.DeviceObject, null);
+    assert.deepEqual(driver.leaks?.(), []);
+  },
+});
+
+Deno.test({
+  name:
+    "the host's CreateFile / DeviceIoControl / CloseHandle reach the C driver through its symbolic link",
+  ignore: !haveToolchain,
+  async fn() {
+    const driver = await loadWasmDriver(await driverWasm("tests/c/drivers/device.c"), {
+      memoryPages: 32,
+      print: () => {},
+    });
+    const DriverObject = new DRIVER_OBJECT("\\Driver\\device");
+    assert.equal(
+      await driver.DriverEntry(DriverObject, {
+        Length: 0,
+        MaximumLength: 0,
+        Buffer: "\\Registry\\x",
+      }),
+      STATUS_SUCCESS,
+    );
+    const handle = await CreateFile("\\\\.\\WskemuReverse");
+    assert.notEqual(handle, INVALID_HANDLE_VALUE);
+    const result = await DeviceIoControl(
+      handle,
+      IOCTL_REVERSE,
+      new TextEncoder().encode("driver"),
+      6,
+    );
+    assert.equal(result.Status, STATUS_SUCCESS);
+    assert.equal(result.BytesReturned, 6);
+    assert.equal(new TextDecoder().decode(result.OutBuffer), "revird");
+    assert.equal(await CloseHandle(handle), true);
+    await DriverObject.DriverUnload?.(DriverObject);
     assert.deepEqual(driver.leaks?.(), []);
   },
 });

@@ -99,3 +99,22 @@ Deno.test({
     assert.equal(code, 0, output);
   },
 });
+
+Deno.test({
+  name:
+    "tests/c/drivers/multi_wait.c: KeWaitForMultipleObjects wakes on any (worker loop) or all, with timeouts",
+  ignore: !haveToolchain,
+  async fn() {
+    const driver = startDriver(await driverWasm("tests/c/drivers/multi_wait.c"), {}, [
+      "--for",
+      "0",
+    ]);
+    const { code, output } = await driver.exited();
+    assert.match(
+      output,
+      /worker handled 3 work items; WaitAll 0x00000102 then 0x00000000, B consumed/,
+    );
+    assertClean(output);
+    assert.equal(code, 0, output);
+  },
+});

@@ -133,16 +133,6 @@ Deno.test("even a transport that calls back from inside WskSend gets no completi
   }
 });
 
-Deno.test("a WskSend whose IRP was cancelled before the call completes STATUS_CANCELLED and resets the connection", () =>
-  withConnection(async ({ Socket, peer, d }) => {
-    const sent = start((Irp) => {
-      Irp.Cancel = true;
-      return d.WskSend(Socket, wskBuf(new Uint8Array(10)), 0, Irp);
-    });
-    assert.equal((await sent.done).Status, STATUS_CANCELLED);
-    await assert.rejects(peer.read(new Uint8Array(16)), Deno.errors.ConnectionReset);
-  }));
-
 Deno.test("a WskReceive whose IRP was cancelled before the call completes STATUS_CANCELLED and takes no bytes", () =>
   withConnection(async ({ Socket, peer, d }) => {
     const cancelled = start((Irp) => {
