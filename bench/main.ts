@@ -121,6 +121,11 @@ ${notes.join("\n")}
 ## Throughput against buffer size
 
 ![Throughput of WskSend and WskReceive, raw Deno.Conn and node:net](bench/throughput.svg)
+
+## Before and after
+
+[bench/baseline-2026-12-02.md](bench/baseline-2026-12-02.md) gives every row before and after
+issue 10's optimisations, measured on this machine in alternating runs.
 `;
   const file = new URL("../BENCHMARKS.md", import.meta.url);
   await Deno.writeTextFile(file, markdown);
