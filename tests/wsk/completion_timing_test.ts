@@ -17,47 +17,45 @@ import {
 import type { TcpReceiver, TcpStream, Transport } from "../../transport/types.ts";
 import { connDispatch, start, TestClient, withConnection, writeAll, wskBuf } from "../_wsk.ts";
 
+/** An IRP whose completion routine calls `routine` itself (not through a promise), then frees it. */
+function irpRunning(routine: (Irp: IRP) => void): IRP {
+  const Irp = IoAllocateIrp(1, false)!;
+  IoSetCompletionRoutine(
+    Irp,
+    (_d, Completed: IRP) => {
+      routine(Completed);
+      IoFreeIrp(Completed);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
+  return Irp;
+}
+
 Deno.test("a WskReceive issued from a completion routine completes only after that WskReceive returned", () =>
   withConnection(async ({ Socket, peer, d }) => {
     const events: string[] = [];
     const second = new Uint8Array(4);
     const secondDone = Promise.withResolvers<void>();
-    const secondIrp = IoAllocateIrp(1, false)!;
     let insideCall = false;
-    IoSetCompletionRoutine(
-      secondIrp,
-      (_d, Irp: IRP) => {
-        events.push(`second completes${insideCall ? " inside the WskReceive call" : ""}`);
-        assert.equal(Irp.IoStatus.Status, STATUS_SUCCESS);
-        IoFreeIrp(Irp);
-        secondDone.resolve();
-        return STATUS_MORE_PROCESSING_REQUIRED;
-      },
-      null,
-      true,
-      true,
-      true,
-    );
+    const secondIrp = irpRunning((Irp) => {
+      events.push(`second completes${insideCall ? " inside the WskReceive call" : ""}`);
+      assert.equal(Irp.IoStatus.Status, STATUS_SUCCESS);
+      secondDone.resolve();
+    });
     // The first receive takes 4 of the 8 bytes; its routine asks for the rest,
     // which is already buffered: the provider could complete it at once, but
     // must not run its routine before the call returns.
-    const firstIrp = IoAllocateIrp(1, false)!;
-    IoSetCompletionRoutine(
-      firstIrp,
-      (_d, Irp: IRP) => {
-        events.push("first completes");
-        IoFreeIrp(Irp);
-        insideCall = true;
-        d.WskReceive(Socket, wskBuf(second), 0, secondIrp);
-        insideCall = false;
-        events.push("nested WskReceive returned");
-        return STATUS_MORE_PROCESSING_REQUIRED;
-      },
-      null,
-      true,
-      true,
-      true,
-    );
+    const firstIrp = irpRunning(() => {
+      events.push("first completes");
+      insideCall = true;
+      d.WskReceive(Socket, wskBuf(second), 0, secondIrp);
+      insideCall = false;
+      events.push("nested WskReceive returned");
+    });
     d.WskReceive(Socket, wskBuf(new Uint8Array(4)), 0, firstIrp);
     await writeAll(peer, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
     await secondDone.promise;
@@ -106,21 +104,11 @@ Deno.test("even a transport that calls back from inside WskSend gets no completi
     const d = connDispatch(Socket);
     const events: string[] = [];
     const received = Promise.withResolvers<unknown>();
-    const receiveIrp = IoAllocateIrp(1, false)!;
-    IoSetCompletionRoutine(
-      receiveIrp,
-      (_d, Irp: IRP) => {
-        // Recorded here, in the routine itself: a promise would defer it anyway.
-        events.push("receive completes");
-        received.resolve(Irp.IoStatus.Information);
-        IoFreeIrp(Irp);
-        return STATUS_MORE_PROCESSING_REQUIRED;
-      },
-      null,
-      true,
-      true,
-      true,
-    );
+    // Recorded in the routine itself: a promise would defer it anyway.
+    const receiveIrp = irpRunning((Irp) => {
+      events.push("receive completes");
+      received.resolve(Irp.IoStatus.Information);
+    });
     d.WskReceive(Socket, wskBuf(new Uint8Array(3)), 0, receiveIrp);
     const sent = start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array([7, 8, 9])), 0, Irp));
     events.push("WskSend returned");
