@@ -63,7 +63,16 @@ export interface DriverHostOptions {
   log?: (text: string) => void;
   /** The driver's source file, to name a routine's line when a bug check has no driver frame. */
   source?: string;
+  /**
+   * How long `stop()` waits for DriverUnload to return before it reports it
+   * stuck and takes the unload report anyway; default the verifier's hang
+   * threshold when set, else 10,000 ms.
+   */
+  unloadTimeoutMs?: number;
 }
+
+/** How long `stop()` waits for DriverUnload by default, without a hang threshold. */
+const UNLOAD_TIMEOUT_MS = 10_000;
 
 /** A parameter's registry type: REG_DWORD for an integer that fits, REG_SZ otherwise. */
 function parameterValue(text: string): [number, number | string] {
@@ -132,6 +141,8 @@ export class DriverHost {
   readonly #source: { path: string; text: string } | undefined;
   readonly #hangs: string[] = [];
   readonly #hangReported = new WeakSet<IRP>();
+  readonly #unloadTimeoutMs: number;
+  #bugCheckWaiters: (() => void)[] = [];
   #entryStatus: NTSTATUS | null = null;
   #base: Baseline | null = null;
   #saved: DriverVerifierSettings | null = null;
@@ -151,6 +162,8 @@ export class DriverHost {
     this.#log = options.log ?? ((text) => console.error(text));
     this.#seed = options.seed ?? 1;
     this.#source = readSource(options.source);
+    this.#unloadTimeoutMs = options.unloadTimeoutMs ??
+      (this.#settings.hangThresholdMs || UNLOAD_TIMEOUT_MS);
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
     this.RegistryPath = unicode(`${SERVICES_KEY}\\${this.#name}`);
     this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
@@ -174,6 +187,7 @@ export class DriverHost {
       analyzeBugCheck(error, this.trace?.tail(20) ?? [], this.#irpDumpFor(error), this.#source),
     );
     this.#firstBugCheck(error);
+    for (const wake of this.#bugCheckWaiters.splice(0)) wake();
   }
 
   /** The `!irp` of a tracked IRP whose address is one of the bug check's parameters. */
@@ -297,12 +311,9 @@ export class DriverHost {
    */
   async stop(): Promise<UnloadReport> {
     const unload = this.DriverObject.DriverUnload;
+    let unloadStuckMs: number | undefined;
     if (this.#entryStatus !== null && this.#entryStatus < 0x8000_0000 && unload) {
-      try {
-        await unload(this.DriverObject);
-      } catch (error) {
-        this.#bugCheck(asBugCheck(error, "DriverUnload"));
-      }
+      if (!await this.#unload(unload)) unloadStuckMs = this.#unloadTimeoutMs;
     }
     await completionQueueIdle();
     const held = collect(this.#base ?? baseline(), this.#settings.poolTracking, this.DriverObject);
@@ -321,8 +332,37 @@ export class DriverHost {
       leaks: held.leaks,
       hangs: this.#hangs,
       pendingDumps,
+      ...(unloadStuckMs === undefined ? {} : { unloadStuckMs }),
     };
     return { ...partial, ...verdict(partial) };
+  }
+
+  /**
+   * Runs DriverUnload; false when it had not returned after the unload
+   * timeout. A bug check while it runs ends the wait at once: the machine
+   * stopped, and what the unload waited for (a close the bug check
+   * prevented) will never come.
+   */
+  async #unload(unload: NonNullable<DRIVER_OBJECT["DriverUnload"]>): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const returned = (async () => {
+      try {
+        await unload(this.DriverObject);
+      } catch (error) {
+        this.#bugCheck(asBugCheck(error, "DriverUnload"));
+      }
+      return true;
+    })();
+    const stopped = new Promise<boolean>((resolve) => {
+      this.#bugCheckWaiters.push(() => resolve(true));
+      timer = setTimeout(() => resolve(false), this.#unloadTimeoutMs);
+    });
+    try {
+      return await Promise.race([returned, stopped]);
+    } finally {
+      clearTimeout(timer);
+      this.#bugCheckWaiters = [];
+    }
   }
 
   /** The report as text (for a report `stop()` returned). */

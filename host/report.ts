@@ -32,6 +32,8 @@ export interface UnloadReport {
   hangs: string[];
   /** The `!irp` dumps of IRPs still pending at unload. */
   pendingDumps: string[];
+  /** How long the host waited for a DriverUnload that never returned (absent when it did). */
+  unloadStuckMs?: number;
   /** The verdict's bug check at unload: 0xCE, 0xC4 (P1 0x62) or null when clean. */
   unloadBugCheck: { code: number; p1: number } | null;
   /** True when DriverEntry succeeded and nothing went wrong. */
@@ -55,6 +57,9 @@ export function verdict(
     reason = `FAILED: DriverEntry returned ${formatNtStatus(report.entryStatus)}`;
   } else if (report.bugChecks.length > 0) {
     reason = `FAILED: bug check ${report.bugChecks[0]!.message}`;
+  } else if (report.unloadStuckMs !== undefined) {
+    reason = `FAILED: DriverUnload has not returned after ${report.unloadStuckMs} ms ` +
+      `(it waits for something nothing will do)`;
   } else if (unloadBugCheck !== null) {
     reason = `FAILED: ${bugCheckName(unloadBugCheck.code)} ` +
       `(0x${unloadBugCheck.code.toString(16).toUpperCase()}` +
@@ -119,6 +124,11 @@ export function formatUnloadReport(report: UnloadReport): string {
       const site = leak.site ? `\n      allocated at ${relativeSite(leak.site)}` : "";
       lines.push(`  ${leak.description}${site}`);
     }
+  }
+  if (report.unloadStuckMs !== undefined) {
+    lines.push(
+      `DriverUnload: still waiting after ${report.unloadStuckMs} ms; the report is taken now`,
+    );
   }
   if (report.pendingDumps.length > 0) {
     lines.push(`Pending IRPs at unload: ${report.pendingDumps.length}`);
