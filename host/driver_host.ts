@@ -19,7 +19,7 @@ import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
 import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
 import type { IRP } from "../irp/irp.ts";
-import type { NTSTATUS } from "../irp/ntstatus.ts";
+import { type NTSTATUS, ntStatusName } from "../irp/ntstatus.ts";
 import {
   REG_DWORD,
   REG_SZ,
@@ -230,6 +230,7 @@ export class DriverHost {
         trace.wrapCallbacks(name, args);
       };
       hooks.complete = (Irp) => trace.complete(Irp);
+      hooks.thread = (thread, running) => trace.thread(thread, running);
       observeLowResources((what, tag) =>
         trace.instant(
           `low resources: ${what} fails${tag ? ` (tag '${tag}')` : ""}`,
@@ -240,6 +241,7 @@ export class DriverHost {
       this.#cleanup.push(() => {
         hooks.call = null;
         hooks.complete = null;
+        hooks.thread = null;
         observeLowResources(null);
       });
     }
@@ -290,6 +292,7 @@ export class DriverHost {
     DriverHost.#active = this;
     this.#base = baseline();
     this.#install();
+    this.trace?.begin(this.DriverObject, "DriverEntry", DRIVER_TRACK);
     try {
       this.#entryStatus = (await this.#driver.DriverEntry(this.DriverObject, this.RegistryPath)) >>>
         0;
@@ -297,6 +300,10 @@ export class DriverHost {
       this.#bugCheck(asBugCheck(error, "DriverEntry"));
       this.#entryStatus = null;
     }
+    this.trace?.end(
+      this.DriverObject,
+      this.#entryStatus === null ? "(threw)" : ntStatusName(this.#entryStatus),
+    );
     // As the I/O manager does for devices a driver creates in DriverEntry.
     for (let device = this.DriverObject.DeviceObject; device; device = device.NextDevice) {
       device.Flags &= ~DO_DEVICE_INITIALIZING;
@@ -345,10 +352,13 @@ export class DriverHost {
    */
   async #unload(unload: NonNullable<DRIVER_OBJECT["DriverUnload"]>): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    this.trace?.begin(unload, "DriverUnload", DRIVER_TRACK);
     const returned = (async () => {
       try {
         await unload(this.DriverObject);
+        this.trace?.end(unload, "returned");
       } catch (error) {
+        this.trace?.end(unload, "(threw)");
         this.#bugCheck(asBugCheck(error, "DriverUnload"));
       }
       return true;

@@ -4,6 +4,7 @@
  * driver, the completion queue, the WSK client, each socket); each IRP is a
  * bar from its call to its completion, coloured by its final status
  * (success green, cancelled grey, pending-forever amber, failure red);
+ * DriverEntry, DriverUnload and system threads' lives are blue bars;
  * instant events are ticks, bug checks red diamonds.
  *
  * @module
@@ -21,7 +22,9 @@ function escape(text: string): string {
   );
 }
 
-function colour(name: string): string {
+function colour(name: string, cat: string): string {
+  // A thread's life, DriverEntry, DriverUnload: not an IRP, so no status colour.
+  if (cat !== "irp") return "#5b7fbf";
   if (/STATUS_SUCCESS$/.test(name)) return "#3a9d5d";
   if (/STATUS_CANCELLED$/.test(name)) return "#9a9a9a";
   if (/STATUS_(PENDING|TIMEOUT)$/.test(name)) return "#e0a526";
@@ -147,7 +150,7 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
       const w = Math.max(2, x(e.ts + (e.dur ?? 0)) - left);
       out.push(
         `<rect x="${left.toFixed(1)}" y="${y + 5}" width="${w.toFixed(1)}" height="${ROW - 10}" ` +
-          `fill="${colour(e.name)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
+          `fill="${colour(e.name, e.cat)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
           `${title}</rect>`,
       );
       const call = e.name.split(" ")[0]!;
