@@ -71,6 +71,17 @@ export interface DriverHostOptions {
   unloadTimeoutMs?: number;
 }
 
+/**
+ * Calls whose IRP may wait as long as the network is quiet, which hang
+ * detection leaves alone: WskAccept waits for a client, WskControlClient for
+ * the transport list to change, and a stream socket's WskReceive for its peer,
+ * which is still there while the receive pends (wskemu completes it at the
+ * peer's FIN, with 0 bytes, or at a reset, with the error). A datagram
+ * receive has no peer to leave, so one that waits past the threshold is
+ * reported (its peer may be gone and nothing would tell it).
+ */
+const LEGITIMATE_WAITS = new Set(["WskAccept", "WskControlClient", "WskReceive"]);
+
 /** How long `stop()` waits for DriverUnload by default, without a hang threshold. */
 const UNLOAD_TIMEOUT_MS = 10_000;
 
@@ -264,8 +275,7 @@ export class DriverHost {
       const now = trace.now();
       for (const { Irp, call, start } of trace.pending()) {
         if (now - start < threshold * 1000 || this.#hangReported.has(Irp)) continue;
-        // These wait by design: for a client to connect, for the transport list to change.
-        if (call === "WskAccept" || call === "WskControlClient") continue;
+        if (LEGITIMATE_WAITS.has(call)) continue;
         this.#hangReported.add(Irp);
         const dump = `${call}: IRP pending ${Math.round((now - start) / 1000)} ms, longer than ` +
           `the verifier's ${threshold} ms, and nothing has cancelled it\n` +
