@@ -155,6 +155,7 @@ export class DriverHost {
   readonly #unloadTimeoutMs: number;
   #bugCheckWaiters: (() => void)[] = [];
   #entryStatus: NTSTATUS | null = null;
+  #entryProblem: string | undefined;
   #base: Baseline | null = null;
   #saved: DriverVerifierSettings | null = null;
   #cleanup: (() => void)[] = [];
@@ -304,8 +305,12 @@ export class DriverHost {
     this.#install();
     this.trace?.begin(this.DriverObject, "DriverEntry", DRIVER_TRACK);
     try {
-      this.#entryStatus = (await this.#driver.DriverEntry(this.DriverObject, this.RegistryPath)) >>>
-        0;
+      const returned: unknown = await this.#driver.DriverEntry(
+        this.DriverObject,
+        this.RegistryPath,
+      );
+      this.#entryStatus = ntStatusOf(returned);
+      if (this.#entryStatus === null) this.#entryProblem = `returned ${describe(returned)}`;
     } catch (error) {
       this.#bugCheck(asBugCheck(error, "DriverEntry"));
       this.#entryStatus = null;
@@ -338,13 +343,13 @@ export class DriverHost {
     const pendingDumps = held.pending.map(({ Irp, site }) =>
       dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${relativeSite(site)}`
     );
-    for (const undo of this.#cleanup.splice(0).reverse()) undo();
-    if (this.#saved) Object.assign(DriverVerifier, this.#saved);
-    if (DriverHost.#active === this) DriverHost.#active = null;
-    registryDeleteKey(this.RegistryPath.Buffer);
+    this.halt();
+    const succeeded = this.#entryStatus !== null && this.#entryStatus < 0x8000_0000;
     const partial = {
       name: this.#name,
       entryStatus: this.#entryStatus,
+      ...(this.#entryProblem === undefined ? {} : { entryProblem: this.#entryProblem }),
+      ...(succeeded && !unload ? { noUnload: true } : {}),
       bugChecks: this.bugChecks,
       leaks: held.leaks,
       hangs: this.#hangs,
@@ -352,6 +357,19 @@ export class DriverHost {
       ...(unloadStuckMs === undefined ? {} : { unloadStuckMs }),
     };
     return { ...partial, ...verdict(partial) };
+  }
+
+  /**
+   * Ends the run without DriverUnload, as after a bug check (the machine
+   * stopped): puts the verifier settings and hooks back and removes the
+   * service key, so that another host may start. `stop()` does it too.
+   */
+  halt(): void {
+    for (const undo of this.#cleanup.splice(0).reverse()) undo();
+    if (this.#saved) Object.assign(DriverVerifier, this.#saved);
+    this.#saved = null;
+    if (DriverHost.#active === this) DriverHost.#active = null;
+    registryDeleteKey(this.RegistryPath.Buffer);
   }
 
   /**
@@ -389,6 +407,22 @@ export class DriverHost {
   static format(report: UnloadReport): string {
     return formatUnloadReport(report);
   }
+}
+
+/**
+ * What DriverEntry returned, as an NTSTATUS: a 32-bit integer (a negative one
+ * is taken as its unsigned form, as C's NTSTATUS is signed), or null for
+ * anything else (undefined when the driver forgot its return, a string, ...).
+ */
+function ntStatusOf(value: unknown): NTSTATUS | null {
+  if (!Number.isInteger(value)) return null;
+  const n = value as number;
+  return n >= -0x8000_0000 && n <= 0xFFFF_FFFF ? n >>> 0 : null;
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return `${text.length > 40 ? `${text.slice(0, 40)}…` : text}, not an NTSTATUS`;
 }
 
 /** The driver's source text, when it is a readable file. */
