@@ -10,8 +10,18 @@ import { KeBugCheckEx, queueDpc, STATUS_SUCCESS } from "../../irp/mod.ts";
 
 const quiet = { log: () => {} };
 
-/** Runs DriverEntry and returns the port echosrv says it listens on (it was given port 0). */
-async function startEchoServer(host: DriverHost): Promise<number> {
+/**
+ * Loads echosrv under forcepending (seeded with `seed`) on port 0; returns the
+ * host and the port echosrv says it listens on.
+ */
+async function startEchoServer(seed: number): Promise<{ host: DriverHost; port: number }> {
+  const host = new DriverHost(echosrv, {
+    ...quiet,
+    name: "echosrv",
+    parameters: { Port: "0" },
+    verifier: parseVerifierFlags("pooltracking,forcepending=2"),
+    seed,
+  });
   const log = console.log;
   let port = 0;
   console.log = (text: string) => port = Number(/listening on \[::\]:(\d+)/.exec(text)?.[1] ?? 0);
@@ -21,7 +31,7 @@ async function startEchoServer(host: DriverHost): Promise<number> {
     console.log = log;
   }
   assert.ok(port > 0);
-  return port;
+  return { host, port };
 }
 
 /** One client: sends `size` bytes, half-closes, reads them all back. */
@@ -41,14 +51,7 @@ async function echo(port: number, size: number): Promise<number> {
 
 Deno.test("under forcepending, echosrv serves clients and unloads clean, round after round", async () => {
   for (let round = 1; round <= 4; round++) {
-    const host = new DriverHost(echosrv, {
-      ...quiet,
-      name: "echosrv",
-      parameters: { Port: "0" },
-      verifier: parseVerifierFlags("pooltracking,forcepending=2"),
-      seed: round,
-    });
-    const port = await startEchoServer(host);
+    const { host, port } = await startEchoServer(round);
     const echoed = await Promise.all([1, 2, 3].map(() => echo(port, 64 * 1024)));
     assert.deepEqual(echoed, [65536, 65536, 65536]);
     const report = await host.stop();
@@ -58,14 +61,7 @@ Deno.test("under forcepending, echosrv serves clients and unloads clean, round a
 
 Deno.test("under forcepending, unloading while clients are still connected closes them and is clean", async () => {
   for (let round = 1; round <= 3; round++) {
-    const host = new DriverHost(echosrv, {
-      ...quiet,
-      name: "echosrv",
-      parameters: { Port: "0" },
-      verifier: parseVerifierFlags("pooltracking,forcepending=2"),
-      seed: round,
-    });
-    const port = await startEchoServer(host);
+    const { host, port } = await startEchoServer(round);
     const idle = await Promise.all([1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port })));
     await idle[0]!.write(new Uint8Array([1, 2, 3]));
     assert.equal(await idle[0]!.read(new Uint8Array(3)), 3);
