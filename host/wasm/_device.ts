@@ -5,20 +5,28 @@
 // dispatch routines, so an IRP the I/O manager sends (IoCallDriver, the
 // host's CreateFile / DeviceIoControl) reaches the C routine as a C IRP with
 // its stack location and a copy of its SystemBuffer; IoCompleteRequest from C
-// copies the status and the buffer back and completes the wskemu IRP.
+// completes the wskemu IRP, and the status and buffer go back when completion
+// passes the caller's location. IoCallDriver from C sends a C IRP (its own
+// IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
+// dispatch routine gets the same C IRP, as on Windows.
 import * as irpApi from "../../irp/mod.ts";
+import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
   type DEVICE_OBJECT,
   type DRIVER_OBJECT,
-  IoCompleteRequest,
+  IoCallDriver,
   IoCreateDevice,
   IoDeleteDevice,
   IoMarkIrpPending,
   type IRP,
   IRP_MJ_MAXIMUM_FUNCTION,
-  SL_PENDING_RETURNED,
+  SL_INVOKE_ON_CANCEL,
+  SL_INVOKE_ON_ERROR,
+  SL_INVOKE_ON_SUCCESS,
 } from "../../irp/mod.ts";
 import {
+  NT_SUCCESS,
+  type NTSTATUS,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
@@ -31,6 +39,7 @@ import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
 
 const DEVICE_TAG = 0x63766544; // 'Devc'
+const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
 const IRP_TAG = 0x20707249; // 'Irp '
 
 /** What the device bridge needs from the host. */
@@ -60,8 +69,12 @@ export class DeviceBridge {
   private driver: DRIVER_OBJECT | null = null;
   private cDriver = 0;
   private dispatchContext: ExecContext | null = null;
+  /** IoCallDriver calls from C in progress: their dispatch routines run on the caller's stack. */
+  private callsFromC = 0;
 
-  constructor(private readonly d: DeviceDeps) {}
+  constructor(private readonly d: DeviceDeps) {
+    d.irps.deviceToC = (device) => this.cDevice.get(device as DEVICE_OBJECT) ?? 0;
+  }
 
   /** DriverEntry is about to run for these two halves of the driver object. */
   attach(DriverObject: DRIVER_OBJECT, cDriver: number): void {
@@ -148,6 +161,7 @@ export class DeviceBridge {
     const { mem, table } = this.d;
     for (const [address, device] of this.devices) {
       device.Flags = mem.u32(address + mem.off("DEVICE_OBJECT.Flags"));
+      device.StackSize = Math.max(1, mem.byte(address + mem.off("DEVICE_OBJECT.StackSize")));
     }
     if (this.driver === null) return;
     for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) {
@@ -161,22 +175,54 @@ export class DeviceBridge {
     }
   }
 
-  /** A request reaches a C dispatch routine: the C IRP is built, the routine runs (it must not block). */
+  /**
+   * IoCallDriver from C: the device is one of the driver's own; the IRP's next
+   * location (completion routine included) goes to the twin, which wskemu's
+   * IoCallDriver sends on.
+   */
+  IofCallDriver(DeviceObject: number, address: number): number {
+    const device = this.devices.get(DeviceObject);
+    if (device === undefined) {
+      return KeBugCheckEx(
+        DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+        0x04,
+        DeviceObject,
+        address,
+        0,
+        `IoCallDriver to 0x${DeviceObject.toString(16)}, which is not a device object of the ` +
+          "driver (deleted already? wskemu reaches only the driver's own devices from C)",
+      );
+    }
+    this.publish(); // DriverEntry may call its own devices before it returns
+    const Irp = this.d.irps.take(address);
+    if (Irp === null) return this.d.irps.twin(address, "IoCallDriver") as never;
+    this.callsFromC++;
+    try {
+      return IoCallDriver(device, Irp);
+    } finally {
+      this.callsFromC--;
+    }
+  }
+
+  /**
+   * A request reaches a C dispatch routine, on the caller's C stack when C
+   * sent it and on the dispatch stack otherwise (it must not block).
+   */
   private dispatch(routine: number, name: string, DeviceObject: DEVICE_OBJECT, Irp: IRP): number {
-    const { mem, machine, table } = this.d;
-    const address = this.cIrp(Irp, this.cDevice.get(DeviceObject) ?? 0);
-    this.dispatchContext ??= machine.newContext("dispatch routines");
+    const { machine, table, irps } = this.d;
+    const cDevice = this.cDevice.get(DeviceObject) ?? 0;
+    let address = irps.addressOf(Irp);
+    if (address === undefined) address = this.cIrp(Irp, cDevice);
+    else irps.dispatched(address, cDevice);
+    const context = this.callsFromC > 0 && machine.current !== null
+      ? machine.current
+      : (this.dispatchContext ??= machine.newContext("dispatch routines"));
     const status = machine.inContext(
-      this.dispatchContext,
-      () => table.call(routine, this.cDevice.get(DeviceObject) ?? 0, address) >>> 0,
+      context,
+      () => table.call(routine, cDevice, address) >>> 0,
       name,
     );
-    if (status === STATUS_PENDING && this.requests.has(address)) {
-      const location = mem.u32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"));
-      if (mem.byte(location + mem.off("IO_STACK_LOCATION.Control")) & SL_PENDING_RETURNED) {
-        IoMarkIrpPending(Irp);
-      }
-    }
+    if (status === STATUS_PENDING) irps.pendingFromC(address);
     return status;
   }
 
@@ -241,21 +287,42 @@ export class DeviceBridge {
     }
     this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
     this.d.irps.adopt(address, Irp);
+    this.finishAbove(address, IrpSp);
     return address;
   }
 
-  /** IoCompleteRequest from C: status and buffer back to the wskemu IRP, which completes. */
-  IofCompleteRequest(address: number, PriorityBoost: number): void {
+  /**
+   * The caller's completion routine (in the C driver's location) runs after
+   * the C stand-in is finished: buffers copied back, C memory freed. The
+   * routine wskemu calls in its place keeps the caller's invoke flags and the
+   * pending mark the I/O manager would propagate.
+   */
+  private finishAbove(address: number, IrpSp: IRP["Stack"][number]): void {
+    const { CompletionRoutine: routine, Context, Control: control } = IrpSp;
+    const finish = (DeviceObject: DEVICE_OBJECT | null, Irp: IRP, ctx: unknown): NTSTATUS => {
+      this.finish(address);
+      const Status = Irp.IoStatus.Status;
+      const wanted = Irp.Cancel
+        ? SL_INVOKE_ON_CANCEL
+        : NT_SUCCESS(Status)
+        ? SL_INVOKE_ON_SUCCESS
+        : SL_INVOKE_ON_ERROR;
+      if (routine !== null && (control & wanted) !== 0) return routine(DeviceObject, Irp, ctx);
+      if (Irp.PendingReturned && Irp.CurrentLocation <= Irp.StackCount) IoMarkIrpPending(Irp);
+      return STATUS_SUCCESS;
+    };
+    Object.defineProperty(finish, "name", { value: routine?.name || "(I/O manager)" });
+    IrpSp.CompletionRoutine = finish;
+    IrpSp.Context = Context;
+    IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
+  }
+
+  /** The C stand-in of a request is done: status and buffers back to the wskemu IRP, C memory freed. */
+  private finish(address: number): void {
     const { mem } = this.d;
     const request = this.requests.get(address);
-    if (!request) {
-      // Not a request of ours: wskemu's own checks decide (0x44 for one that is not in flight).
-      IoCompleteRequest(this.d.irps.twin(address, "IoCompleteRequest").Irp, PriorityBoost);
-      return;
-    }
+    if (!request) return;
     const { Irp, buffer, length, direct } = request;
-    Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
-    Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
     const system = Irp.AssociatedIrp.SystemBuffer;
     if (system && buffer) {
       system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
@@ -269,7 +336,12 @@ export class DeviceBridge {
     this.d.irps.forget(address);
     if (buffer) this.d.free(buffer);
     this.d.free(address);
-    IoCompleteRequest(Irp, PriorityBoost);
+  }
+
+  /** IoCompleteRequest from C: the status C wrote goes to the wskemu IRP, which completes. */
+  IofCompleteRequest(address: number, PriorityBoost: number): void {
+    // Not a live C IRP: 0xC9 as IoFreeIrp gives; one not in flight: wskemu's 0x44.
+    this.d.irps.complete(address, PriorityBoost);
   }
 
   /** Requests the C driver has not completed yet, for the unload report. */

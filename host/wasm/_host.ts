@@ -162,6 +162,7 @@ export class DriverHost {
         devices.symbolicLink("IoCreateSymbolicLink", Link, Device),
       IoDeleteSymbolicLink: (Link: number) => devices.symbolicLink("IoDeleteSymbolicLink", Link),
       IofCompleteRequest: devices.IofCompleteRequest.bind(devices),
+      IofCallDriver: devices.IofCallDriver.bind(devices),
     };
   }
 

@@ -10,13 +10,17 @@ import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bug
 import {
   IoAllocateIrp,
   IoCancelIrp,
+  IoCompleteRequest,
   IoFreeIrp,
+  IoMarkIrpPending,
   IoReuseIrp,
   IoSetNextIrpStackLocation,
+  IoSkipCurrentIrpStackLocation,
   type IRP,
   SL_INVOKE_ON_CANCEL,
   SL_INVOKE_ON_ERROR,
   SL_INVOKE_ON_SUCCESS,
+  SL_PENDING_RETURNED,
 } from "../../irp/mod.ts";
 import { NT_SUCCESS, type NTSTATUS } from "../../irp/ntstatus.ts";
 import type { Machine } from "./_machine.ts";
@@ -48,6 +52,8 @@ export class IrpTwins {
   private taken: Twin | null = null;
   informationToC: InformationToC = (information) =>
     typeof information === "number" ? information : 0;
+  /** The C address of a wskemu device object (0 for none): what a C completion routine gets. */
+  deviceToC: (device: unknown) => number = () => 0;
 
   constructor(
     private readonly mem: CMemory,
@@ -71,6 +77,11 @@ export class IrpTwins {
     const twin: Twin = { address, Irp, function: "the I/O manager", site: "", fixups: [] };
     this.byAddress.set(address, twin);
     this.byIrp.set(Irp, twin);
+  }
+
+  /** The C address of an IRP that has a C half, if it has one. */
+  addressOf(Irp: IRP): number | undefined {
+    return this.byIrp.get(Irp)?.address;
   }
 
   /** The C stand-in of an adopted IRP is gone (it completed). */
@@ -137,6 +148,10 @@ export class IrpTwins {
     ) {
       IoSetNextIrpStackLocation(Irp);
     }
+    // IoSkipCurrentIrpStackLocation in C gave the current location back.
+    while (Irp.CurrentLocation < current && Irp.CurrentLocation <= Irp.StackCount) {
+      IoSkipCurrentIrpStackLocation(Irp);
+    }
     const index = Math.min(current, Irp.StackCount + 1) - 2;
     if (index < 0 || index >= Irp.StackCount) return Irp; // no location: wskemu bug checks 0x35
     const location = address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
@@ -145,6 +160,7 @@ export class IrpTwins {
     const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
     const IrpSp = Irp.Stack[index]!;
     IrpSp.MajorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MajorFunction"));
+    IrpSp.MinorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MinorFunction"));
     IrpSp.CompletionRoutine = this.observer(twin, routine, control);
     IrpSp.Context = context;
     IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
@@ -157,6 +173,47 @@ export class IrpTwins {
     if (twin === null) return;
     this.taken = null;
     this.syncPosition(twin);
+  }
+
+  /** The IRP reaches a dispatch routine: C sees the location IoCallDriver made current, and its device. */
+  dispatched(address: number, cDevice: number): void {
+    const twin = this.byAddress.get(address);
+    if (!twin) return;
+    this.syncPosition(twin);
+    const { mem } = this;
+    const location = mem.u32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"));
+    mem.setU32(location + mem.off("IO_STACK_LOCATION.DeviceObject"), cDevice);
+  }
+
+  /** IoMarkIrpPending in C (the current location's Control) reaches the twin. */
+  pendingFromC(address: number): void {
+    const twin = this.byAddress.get(address);
+    if (!twin) return;
+    const { mem } = this;
+    const { Irp } = twin;
+    if (Irp.CurrentLocation < 1 || Irp.CurrentLocation > Irp.StackCount) return;
+    const location = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
+    if (
+      control & SL_PENDING_RETURNED &&
+      !(Irp.Stack[Irp.CurrentLocation - 1]!.Control & SL_PENDING_RETURNED)
+    ) {
+      IoMarkIrpPending(Irp);
+    }
+  }
+
+  /**
+   * IoCompleteRequest from C on an IRP it holds (sent to its own device): the
+   * status and pending mark C wrote go to the twin, which completes.
+   */
+  complete(address: number, PriorityBoost: number): void {
+    const twin = this.twin(address, "IoCompleteRequest");
+    const { mem } = this;
+    twin.Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
+    twin.Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
+    this.pendingFromC(address);
+    IoCompleteRequest(twin.Irp, PriorityBoost);
   }
 
   private syncPosition(twin: Twin): void {
@@ -195,7 +252,7 @@ export class IrpTwins {
 
   private observer(twin: Twin, routine: number, control: number) {
     const name = routine ? this.table.name(routine) : "(no completion routine)";
-    const observe = (_DeviceObject: unknown, Irp: IRP, Context: unknown): NTSTATUS =>
+    const observe = (DeviceObject: unknown, Irp: IRP, Context: unknown): NTSTATUS =>
       this.machine.inDpc(() => {
         const fixups = twin.fixups;
         twin.fixups = [];
@@ -208,7 +265,15 @@ export class IrpTwins {
           ? SL_INVOKE_ON_SUCCESS
           : SL_INVOKE_ON_ERROR;
         if (routine === 0 || (control & wanted) === 0 || this.machine.halted) return Status;
-        return this.table.call(routine, 0, twin.address, Context as number) >>> 0;
+        const result = this.table.call(
+          routine,
+          this.deviceToC(DeviceObject),
+          twin.address,
+          Context as number,
+        ) >>>
+          0;
+        this.pendingFromC(twin.address); // the routine's IoMarkIrpPending, for its own location
+        return result;
       }, name);
     Object.defineProperty(observe, "name", { value: name });
     return observe;

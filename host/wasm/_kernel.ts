@@ -31,7 +31,6 @@ function eventType(type: number): number {
   return type === TIMER_SYNCHRONIZATION_OBJECT ? 1 : type;
 }
 const EPOCH_1601_TO_1970_MS = 11_644_473_600_000;
-const STATUS_NOT_SUPPORTED = 0xC00000BB;
 
 /** A system thread started by PsCreateSystemThread. */
 export interface CThread {
@@ -499,8 +498,6 @@ export class Kernel {
         mem.setByte(Irql, OldIrql.value);
       },
       IoReleaseCancelSpinLock: (Irql: number) => IoReleaseCancelSpinLock(Irql),
-      // Calls from C down to another driver's device are not bridged yet (docs/fidelity.md).
-      IofCallDriver: () => STATUS_NOT_SUPPORTED,
       IoAllocateWorkItem: (DeviceObject: number) => {
         const item = this.d.allocate(8, 0x74496b57 /* 'WkIt' */);
         mem.setU32(item, DeviceObject);
