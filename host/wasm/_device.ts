@@ -57,8 +57,8 @@ interface Request {
   Irp: IRP;
   buffer: number;
   length: number;
-  /** Direct I/O: the C copy of the bytes `Irp.MdlAddress` describes, and its C MDL. */
-  direct: { data: number; mdl: number; view: Uint8Array } | null;
+  /** Direct I/O: for each MDL of the `Irp.MdlAddress` chain, the C copy of its bytes and its C MDL. */
+  direct: { data: number; mdl: number; view: Uint8Array }[];
 }
 
 /** The C driver's devices and the requests in flight to them. */
@@ -273,17 +273,18 @@ export class DeviceBridge {
       mem.u8.set(system, buffer);
       mem.setU32(f("AssociatedIrp.SystemBuffer"), buffer);
     }
-    let direct: Request["direct"] = null;
-    const Mdl = Irp.MdlAddress;
-    if (Mdl !== null) {
-      // Direct I/O: the driver's MDL describes a C copy of the bytes (one MDL; a chain is not bridged).
+    // Direct I/O: each MDL of the chain describes a C copy of its bytes, linked as the chain is.
+    const direct: Request["direct"] = [];
+    let link = f("MdlAddress");
+    for (let Mdl = Irp.MdlAddress; Mdl !== null; Mdl = Mdl.Next) {
       const view = Mdl.StartVa.subarray(0, Mdl.ByteCount);
       const data = this.d.allocate(Math.max(1, view.length), IRP_TAG);
       mem.u8.set(view, data);
       const mdl = this.d.allocate(mem.off("MDL") + 8, IRP_TAG);
       writeMdl(mem, mdl, data, view.length);
-      mem.setU32(f("MdlAddress"), mdl);
-      direct = { data, mdl, view };
+      mem.setU32(link, mdl);
+      link = mdl + mem.off("MDL.Next");
+      direct.push({ data, mdl, view });
     }
     this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
     this.d.irps.adopt(address, Irp);
@@ -327,10 +328,10 @@ export class DeviceBridge {
     if (system && buffer) {
       system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
     }
-    if (direct) {
-      direct.view.set(mem.u8.subarray(direct.data, direct.data + direct.view.length));
-      this.d.free(direct.mdl);
-      this.d.free(direct.data);
+    for (const { data, mdl, view } of direct) {
+      view.set(mem.u8.subarray(data, data + view.length));
+      this.d.free(mdl);
+      this.d.free(data);
     }
     this.requests.delete(address);
     this.d.irps.forget(address);

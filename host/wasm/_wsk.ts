@@ -31,6 +31,7 @@ import {
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   type WSK_SOCKET,
+  type WSK_TRANSPORT,
 } from "../../wsk/structures.ts";
 import { WskProviderDispatch } from "../../wsk/provider.ts";
 import type { IrpTwins } from "./_irp.ts";
@@ -43,6 +44,7 @@ import { OpaqueHandles, type WskObjects } from "./_wsk_events.ts";
 const ADDRINFO_TAG = 0x416b7357; // 'WskA'
 const SO_WSK_EVENT_CALLBACK = 0x4002;
 const WSK_SET_STATIC_EVENT_CALLBACKS = 7;
+const WSK_TRANSPORT_LIST_QUERY = 2;
 const SOL_SOCKET = 0xffff;
 
 type Fn = (...args: never[]) => unknown;
@@ -224,6 +226,44 @@ export class WskBridge {
     };
   }
 
+  /** WSK_TRANSPORT_LIST_QUERY: wskemu's list, written to C as an array of WSK_TRANSPORT. */
+  private transportList(
+    Client: number,
+    OutputSize: number,
+    OutputBuffer: number,
+    OutputSizeReturned: number,
+    Irp: number,
+  ): number {
+    const { mem } = this.d;
+    const c = this.controlBuffers(false, 0, 0, OutputSize, OutputBuffer, OutputSizeReturned);
+    const list: WSK_TRANSPORT[] = [];
+    const status = WskProviderDispatch.WskControlClient(
+      this.client(Client),
+      WSK_TRANSPORT_LIST_QUERY,
+      0,
+      null,
+      OutputSize,
+      list,
+      c.returned,
+      this.d.irps.take(Irp),
+    );
+    const size = mem.off("WSK_TRANSPORT");
+    list.forEach((t, i) => {
+      const at = OutputBuffer + i * size;
+      const f = (field: string) => at + mem.off(`WSK_TRANSPORT.${field}`);
+      mem.setU16(f("Version"), t.Version);
+      mem.setU16(f("SocketType"), t.SocketType);
+      mem.setU32(f("Protocol"), t.Protocol);
+      mem.setU16(f("AddressFamily"), t.AddressFamily);
+      const id = f("ProviderId");
+      mem.setU32(id, t.ProviderId.Data1);
+      mem.setU16(id + 4, t.ProviderId.Data2);
+      mem.setU16(id + 6, t.ProviderId.Data3);
+      mem.u8.set(t.ProviderId.Data4, id + 8);
+    });
+    return c.done(status);
+  }
+
   private noWaitAtDispatch(what: string): void {
     const irql = KeGetCurrentIrql();
     if (irql !== PASSIVE_LEVEL) {
@@ -383,6 +423,9 @@ export class WskBridge {
         OutputSizeReturned: number,
         Irp: number,
       ) => {
+        if (ControlCode === WSK_TRANSPORT_LIST_QUERY && OutputBuffer !== 0) {
+          return this.transportList(Client, OutputSize, OutputBuffer, OutputSizeReturned, Irp);
+        }
         const c = this.controlBuffers(
           ControlCode === WSK_SET_STATIC_EVENT_CALLBACKS,
           InputSize,

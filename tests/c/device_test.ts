@@ -55,7 +55,13 @@ Deno.test({
     const output = new Uint8Array(5);
     const filled = deviceControl(Device, IOCTL_FILL, new Uint8Array(0), output);
     assert.deepEqual(await filled.completed, { Status: STATUS_SUCCESS, Information: 5 });
-    assert.equal(new TextDecoder().decode(output), "xxxxx");
+    assert.equal(new TextDecoder().decode(output), "abcde");
+
+    // An MDL chain: the driver walks Next and fills every buffer.
+    const first = new Uint8Array(3), second = new Uint8Array(4);
+    const chained = deviceControl(Device, IOCTL_FILL, new Uint8Array(0), first, second);
+    assert.deepEqual(await chained.completed, { Status: STATUS_SUCCESS, Information: 7 });
+    assert.deepEqual(new TextDecoder().decode(first) + new TextDecoder().decode(second), "abcabcd");
 
     await DriverObject.DriverUnload?.(DriverObject);
     assert.equal(DriverObject.DeviceObject, null);
