@@ -14,7 +14,7 @@ typedef struct {
 #define FIELD(T, F) {#T "." #F, __builtin_offsetof(T, F)}
 #define ADDRESS(Name, Symbol) {Name, (ULONG)(ULONG_PTR)&(Symbol)}
 
-#define RT_LAYOUT_VERSION 1
+#define RT_LAYOUT_VERSION 2 /* the host's LAYOUT_EXPECTATIONS.version */
 
 static const RT_LAYOUT_ENTRY Layout[] = {
     {"version", RT_LAYOUT_VERSION},

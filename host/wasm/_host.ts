@@ -71,17 +71,18 @@ export class DriverHost {
     options: HostOptions,
   ) {
     this.exports = instance.exports as unknown as DriverExports;
-    if (
-      typeof this.exports.rtLayoutTable !== "function" ||
-      typeof this.exports.DriverEntry !== "function"
-    ) {
+    if (typeof this.exports.rtLayoutTable !== "function") {
       throw new DriverLoadError("not a wskemu C driver (build it with deno task driver build)");
+    }
+    if (typeof this.exports.DriverEntry !== "function") {
+      throw new DriverLoadError("the module exports no DriverEntry");
     }
     const layout = readLayout(memory, this.exports.rtLayoutTable());
     const problems = checkLayout(layout);
     if (problems.length) {
       throw new DriverLoadError(
-        `the driver was built against other headers: ${problems.join("; ")}`,
+        `the driver was built against other headers (${problems.join("; ")}): ` +
+          "rebuild it with deno task driver build",
       );
     }
     this.mem = new CMemory(memory, layout);

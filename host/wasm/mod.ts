@@ -87,10 +87,19 @@ const DEFAULT_STACK = 64 * 1024;
  * driver set one, sets `DriverObject.DriverUnload` to run the C DriverUnload
  * the same way (it returns a promise: await it).
  *
+ * Throws DriverLoadError, with a one-line reason, for a file that is not a
+ * wasm module, a module that is not a wskemu driver or exports no
+ * DriverEntry, and a driver built against other headers.
+ *
  * @example Usage
- * ```ts ignore
- * import { loadWasmDriver } from "./mod.ts";
- * const driver = await loadWasmDriver("/tmp/demo.wasm", { memoryPages: 256 });
+ * ```ts
+ * import { loadWasmDriver } from "@wskemu/wsk/host/wasm";
+ * import { DriverLoadError } from "@wskemu/wsk/host";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".wasm" }); // empty: not a driver
+ * await assert.rejects(loadWasmDriver(path, { memoryPages: 16 }), DriverLoadError);
+ * await Deno.remove(path);
  * ```
  */
 export async function loadWasmDriver(
