@@ -17,29 +17,23 @@ import {
   IoCallDriver,
   IoCreateDevice,
   IoDeleteDevice,
-  IoMarkIrpPending,
   type IRP,
   IRP_MJ_MAXIMUM_FUNCTION,
-  SL_INVOKE_ON_CANCEL,
-  SL_INVOKE_ON_ERROR,
-  SL_INVOKE_ON_SUCCESS,
 } from "../../irp/mod.ts";
 import {
-  NT_SUCCESS,
   type NTSTATUS,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
-import type { IrpTwins } from "./_irp.ts";
+import { INVOKE_ALL, invokeFlag, type IrpTwins, notInvoked } from "./_irp.ts";
 import type { ExecContext, Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
 
 const DEVICE_TAG = 0x63766544; // 'Devc'
-const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
 const IRP_TAG = 0x20707249; // 'Irp '
 
 /** What the device bridge needs from the host. */
@@ -302,15 +296,10 @@ export class DeviceBridge {
     const { CompletionRoutine: routine, Context, Control: control } = IrpSp;
     const finish = (DeviceObject: DEVICE_OBJECT | null, Irp: IRP, ctx: unknown): NTSTATUS => {
       this.finish(address);
-      const Status = Irp.IoStatus.Status;
-      const wanted = Irp.Cancel
-        ? SL_INVOKE_ON_CANCEL
-        : NT_SUCCESS(Status)
-        ? SL_INVOKE_ON_SUCCESS
-        : SL_INVOKE_ON_ERROR;
-      if (routine !== null && (control & wanted) !== 0) return routine(DeviceObject, Irp, ctx);
-      if (Irp.PendingReturned && Irp.CurrentLocation <= Irp.StackCount) IoMarkIrpPending(Irp);
-      return STATUS_SUCCESS;
+      if (routine !== null && (control & invokeFlag(Irp)) !== 0) {
+        return routine(DeviceObject, Irp, ctx);
+      }
+      return notInvoked(Irp);
     };
     Object.defineProperty(finish, "name", { value: routine?.name || "(I/O manager)" });
     IrpSp.CompletionRoutine = finish;

@@ -22,12 +22,28 @@ import {
   SL_INVOKE_ON_SUCCESS,
   SL_PENDING_RETURNED,
 } from "../../irp/mod.ts";
-import { NT_SUCCESS, type NTSTATUS } from "../../irp/ntstatus.ts";
+import { NT_SUCCESS, type NTSTATUS, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
 
-const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+/** Every SL_INVOKE_ON_* flag: the routines the host puts in front of a driver's always run. */
+export const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+
+/** The SL_INVOKE_ON_* flag a routine needs to run for this outcome of the IRP. */
+export function invokeFlag(Irp: IRP): number {
+  if (Irp.Cancel) return SL_INVOKE_ON_CANCEL;
+  return NT_SUCCESS(Irp.IoStatus.Status) ? SL_INVOKE_ON_SUCCESS : SL_INVOKE_ON_ERROR;
+}
+
+/**
+ * Stands in for a routine that does not run for this outcome: as the I/O
+ * manager does, a pending mark moves up to the location above.
+ */
+export function notInvoked(Irp: IRP): NTSTATUS {
+  if (Irp.PendingReturned && Irp.CurrentLocation <= Irp.StackCount) IoMarkIrpPending(Irp);
+  return STATUS_SUCCESS;
+}
 
 /** Work to do in C memory when an IRP completes (write an out-parameter, build a list, ...). */
 export type Fixup = (Irp: IRP) => void;
@@ -258,13 +274,9 @@ export class IrpTwins {
         twin.fixups = [];
         for (const fixup of fixups) fixup(Irp);
         this.syncToC(twin);
-        const Status = Irp.IoStatus.Status;
-        const wanted = Irp.Cancel
-          ? SL_INVOKE_ON_CANCEL
-          : NT_SUCCESS(Status)
-          ? SL_INVOKE_ON_SUCCESS
-          : SL_INVOKE_ON_ERROR;
-        if (routine === 0 || (control & wanted) === 0 || this.machine.halted) return Status;
+        if (routine === 0 || (control & invokeFlag(Irp)) === 0 || this.machine.halted) {
+          return notInvoked(Irp);
+        }
         const result = this.table.call(
           routine,
           this.deviceToC(DeviceObject),
