@@ -158,10 +158,12 @@ export class IrpTwins {
     this.taken = twin;
     const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
     const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
-    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the twin too.
+    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the
+    // twin too, with the completion routine it set there.
     while (
       Irp.CurrentLocation > Math.max(current, 2) && Irp.CurrentLocation <= Irp.StackCount + 1
     ) {
+      this.mirror(twin, Irp.CurrentLocation - 2);
       IoSetNextIrpStackLocation(Irp);
     }
     // IoSkipCurrentIrpStackLocation in C gave the current location back.
@@ -170,17 +172,22 @@ export class IrpTwins {
     }
     const index = Math.min(current, Irp.StackCount + 1) - 2;
     if (index < 0 || index >= Irp.StackCount) return Irp; // no location: wskemu bug checks 0x35
-    const location = address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
+    this.mirror(twin, index);
+    return Irp;
+  }
+
+  /** Stack location `index` of the C IRP into the twin: codes, and the completion routine behind an observer. */
+  private mirror(twin: Twin, index: number): void {
+    const { mem } = this;
+    const location = twin.address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
     const routine = mem.u32(location + mem.off("IO_STACK_LOCATION.CompletionRoutine"));
-    const context = mem.u32(location + mem.off("IO_STACK_LOCATION.Context"));
     const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
-    const IrpSp = Irp.Stack[index]!;
+    const IrpSp = twin.Irp.Stack[index]!;
     IrpSp.MajorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MajorFunction"));
     IrpSp.MinorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MinorFunction"));
     IrpSp.CompletionRoutine = this.observer(twin, routine, control);
-    IrpSp.Context = context;
+    IrpSp.Context = mem.u32(location + mem.off("IO_STACK_LOCATION.Context"));
     IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
-    return Irp;
   }
 
   /** After a kernel call returned: C sees the IRP passed down (CurrentLocation), as IoCallDriver shows it. */

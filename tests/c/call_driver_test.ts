@@ -24,12 +24,17 @@ Deno.test({
     const DriverObject = new DRIVER_OBJECT("\\Driver\\call_driver");
     const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
     assert.equal(await driver.DriverEntry(DriverObject, RegistryPath), STATUS_SUCCESS);
-    // DriverEntry's own IRPs: one answered at once, one pended and completed from a DPC.
+    // DriverEntry's own IRPs: answered at once, or pended and completed from a DPC.
     assert.deepEqual(lines.splice(0), [
       "lower: location 1 of 1, its own device",
       'sent: returned 0x00000000, completed 0x00000000 with 6 bytes "umeksw", pending 0, location 2',
       "lower: location 1 of 1, its own device",
       'sent: returned 0x00000103, completed 0x00000000 with 6 bytes "umeksw", pending 1, location 2',
+      // IoBuildDeviceIoControlRequest's IRP has the I/O manager's location on top.
+      "lower: location 1 of 2, its own device",
+      'built: 0x00000000 with 6 bytes "revird", input "driver"',
+      "lower: location 1 of 2, its own device",
+      'built: 0x00000000 with 6 bytes "revird", input "driver"',
     ]);
 
     const Upper = lookupDevice("\\Device\\WskemuUpper")!;

@@ -1,7 +1,9 @@
 /* Copyright 2026 the wskemu authors. MIT license.
  * Not a bug: IoCallDriver between a driver's own devices. DriverEntry sends
  * IRPs it allocated to the lower device (answered at once, and pended then
- * completed from a DPC) and waits for its completion routine; the upper
+ * completed from a DPC) and waits for its completion routine, then the same
+ * through IoBuildDeviceIoControlRequest with an event and an
+ * IO_STATUS_BLOCK; the upper
  * device passes the requests it gets down to the lower one with
  * IoCopyCurrentIrpStackLocationToNext and a completion routine. */
 #include <ntddk.h>
@@ -109,6 +111,25 @@ static VOID SendToLower(ULONG Code) {
   IoFreeIrp(Irp);
 }
 
+/* The same through IoBuildDeviceIoControlRequest: the I/O manager copies the output and frees the IRP. */
+static VOID BuildAndSend(ULONG Code) {
+  CHAR Input[] = "driver", Output[8] = {0};
+  KEVENT Done;
+  IO_STATUS_BLOCK IoStatus = {0};
+  NTSTATUS Status;
+  PIRP Irp;
+  KeInitializeEvent(&Done, NotificationEvent, FALSE);
+  Irp = IoBuildDeviceIoControlRequest(Code, Lower, Input, 6, Output, sizeof(Output), FALSE, &Done, &IoStatus);
+  if (Irp == NULL) return;
+  Status = IoCallDriver(Lower, Irp);
+  if (Status == STATUS_PENDING) {
+    KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, NULL);
+    Status = IoStatus.Status;
+  }
+  DbgPrint("built: 0x%08X with %u bytes \"%s\", input \"%s\"\n", Status, (ULONG)IoStatus.Information, Output,
+           Input);
+}
+
 VOID CallUnload(PDRIVER_OBJECT DriverObject) {
   UNREFERENCED_PARAMETER(DriverObject);
   DbgPrint("upper completions: %u\n", UpperCompletions);
@@ -137,5 +158,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
   DriverObject->DriverUnload = CallUnload;
   SendToLower(IOCTL_REVERSE);
   SendToLower(IOCTL_LATER);
+  BuildAndSend(IOCTL_REVERSE);
+  BuildAndSend(IOCTL_LATER);
   return STATUS_SUCCESS;
 }
