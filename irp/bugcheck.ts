@@ -37,6 +37,8 @@ export const DRIVER_VERIFIER_IOMANAGER_VIOLATION: number = 0xC9;
 export const DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS: number = 0xCE;
 /** `DRIVER_IRQL_NOT_LESS_OR_EQUAL` (0xD1): a driver touched invalid memory (often NULL) at DISPATCH_LEVEL. */
 export const DRIVER_IRQL_NOT_LESS_OR_EQUAL: number = 0xD1;
+/** `DPC_WATCHDOG_VIOLATION` (0x133): code at DISPATCH_LEVEL ran too long (an endless loop). */
+export const DPC_WATCHDOG_VIOLATION: number = 0x133;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [IRQL_NOT_GREATER_OR_EQUAL, "IRQL_NOT_GREATER_OR_EQUAL"],
@@ -57,6 +59,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
     "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS",
   ],
   [DRIVER_IRQL_NOT_LESS_OR_EQUAL, "DRIVER_IRQL_NOT_LESS_OR_EQUAL"],
+  [DPC_WATCHDOG_VIOLATION, "DPC_WATCHDOG_VIOLATION"],
 ]);
 
 /** `0x` and at least two upper-case hex digits: how bug check codes and parameters are printed. */

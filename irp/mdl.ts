@@ -15,6 +15,7 @@ import {
 import type { IRP } from "./irp.ts";
 import { DriverVerifier, simulateLowResources } from "./verifier.ts";
 import { allocationSite, trackedMdls } from "./_tracking.ts";
+import { describedBytes, memoryBytes } from "./_memory.ts";
 
 // WSK_BUF describes bytes of an MDL chain; it lives in its own file.
 export * from "./wsk_buf.ts";
@@ -94,7 +95,7 @@ export class MDL {
   constructor(VirtualAddress: Uint8Array, Length: number) {
     this.StartVa = VirtualAddress;
     this.ByteCount = Length;
-    this.ByteOffset = VirtualAddress.byteOffset % PAGE_SIZE;
+    this.ByteOffset = (memoryBytes(VirtualAddress)?.byteOffset ?? 0) % PAGE_SIZE;
     const pages = Math.ceil((this.ByteOffset + Length) / PAGE_SIZE);
     this.Size = MDL_HEADER_SIZE + 8 * pages;
   }
@@ -105,8 +106,9 @@ export class MDL {
  * `subarray` is a VirtualAddress with an offset). With an `Irp`, a primary
  * buffer (`SecondaryBuffer` false) becomes `Irp.MdlAddress` and a secondary
  * one is appended to that chain. Returns null when memory runs out. A `Length`
- * larger than the buffer bug checks PAGE_FAULT_IN_NONPAGED_AREA (0x50): the
- * bytes past its end do not exist.
+ * larger than the buffer (counted in bytes, whatever the typed array) bug
+ * checks PAGE_FAULT_IN_NONPAGED_AREA (0x50): the bytes past its end do not
+ * exist.
  *
  * @example Usage
  * ```ts
@@ -130,15 +132,15 @@ export function IoAllocateMdl(
 ): MDL | null {
   void ChargeQuota; // quotas are not modelled
   if (!Number.isInteger(Length) || Length < 0) return null;
-  if (Length > VirtualAddress.byteLength) {
+  const size = memoryBytes(VirtualAddress)?.byteLength ?? 0;
+  if (Length > size) {
     KeBugCheckEx(
       PAGE_FAULT_IN_NONPAGED_AREA,
-      objectAddress(VirtualAddress) + VirtualAddress.byteLength,
+      (typeof VirtualAddress === "object" ? objectAddress(VirtualAddress) : 0) + size,
       0,
       0,
       0,
-      `IoAllocateMdl: Length ${Length} runs past the end of the ` +
-        `${VirtualAddress.byteLength}-byte VirtualAddress buffer`,
+      `IoAllocateMdl: Length ${Length} runs past the end of the ${size}-byte VirtualAddress buffer`,
     );
   }
   if (simulateLowResources("IoAllocateMdl")) return null;
@@ -207,11 +209,6 @@ export function outstandingMdls(): number {
   return outstanding;
 }
 
-/** The described bytes, as a view. */
-function view(Mdl: MDL): Uint8Array {
-  return Mdl.StartVa.subarray(0, Mdl.ByteCount);
-}
-
 /**
  * Fills in an MDL for a buffer in non-paged pool and maps it: the buffer's
  * pages need no locking.
@@ -229,7 +226,7 @@ function view(Mdl: MDL): Uint8Array {
  */
 export function MmBuildMdlForNonPagedPool(MemoryDescriptorList: MDL): void {
   MemoryDescriptorList.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
-  MemoryDescriptorList.MappedSystemVa = view(MemoryDescriptorList);
+  MemoryDescriptorList.MappedSystemVa = describedBytes(MemoryDescriptorList);
 }
 
 /**
@@ -282,7 +279,8 @@ export function MmUnlockPages(MemoryDescriptorList: MDL): void {
 /**
  * A system-space view of exactly the described bytes (`ByteCount` of them),
  * mapping them on first use; null when mapping fails (low resources). Writes
- * through the view reach the original buffer.
+ * through the view reach the original buffer. An MDL that claims more bytes
+ * than its memory holds bug checks PAGE_FAULT_IN_NONPAGED_AREA (0x50).
  *
  * @example Usage
  * ```ts
@@ -301,10 +299,10 @@ export function MmGetSystemAddressForMdlSafe(Mdl: MDL, Priority: number): Uint8A
   void Priority; // mapping never competes for system PTEs here
   if ((Mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) === 0) {
     if (simulateLowResources("MmGetSystemAddressForMdlSafe")) return null;
-    Mdl.MappedSystemVa = view(Mdl);
+    Mdl.MappedSystemVa = describedBytes(Mdl);
     Mdl.MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
   }
-  return Mdl.MappedSystemVa ?? view(Mdl);
+  return Mdl.MappedSystemVa ?? describedBytes(Mdl);
 }
 
 /**

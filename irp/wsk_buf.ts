@@ -6,9 +6,16 @@
  *
  * @module
  */
-import { DRIVER_IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "./bugcheck.ts";
+import {
+  DPC_WATCHDOG_VIOLATION,
+  DRIVER_IRQL_NOT_LESS_OR_EQUAL,
+  formatAddress,
+  KeBugCheckEx,
+  objectAddress,
+} from "./bugcheck.ts";
 import { DISPATCH_LEVEL } from "./irql.ts";
 import type { MDL } from "./mdl.ts";
+import { describedBytes } from "./_memory.ts";
 
 /**
  * A buffer for a WSK call, as `WSK_BUF`: `Length` bytes starting `Offset`
@@ -26,7 +33,9 @@ export interface WSK_BUF {
 /**
  * The number of bytes the MDL chain holds from `Buffer.Offset` on: the most a
  * WSK_BUF over it can describe. A provider compares `Buffer.Length` with it to
- * reject a bad WSK_BUF before touching it.
+ * reject a bad WSK_BUF before touching it. A chain that comes back to an MDL
+ * is counted up to there. An MDL that claims more bytes than its memory holds
+ * bug checks PAGE_FAULT_IN_NONPAGED_AREA (0x50), as in {@linkcode wskBufSegments}.
  *
  * @example Usage
  * ```ts
@@ -40,7 +49,11 @@ export interface WSK_BUF {
  */
 export function wskBufByteCount(Buffer: WSK_BUF): number {
   let total = -Buffer.Offset;
-  for (let Mdl = Buffer.Mdl; Mdl !== null; Mdl = Mdl.Next) total += Mdl.ByteCount;
+  const seen = new Set<MDL>();
+  for (let Mdl = Buffer.Mdl; Mdl != null && !seen.has(Mdl); Mdl = Mdl.Next) {
+    seen.add(Mdl);
+    total += describedBytes(Mdl).length;
+  }
   return Math.max(0, total);
 }
 
@@ -51,12 +64,20 @@ function pastTheChain(rule: string): never {
 
 /**
  * Zero-copy views of the bytes a WSK_BUF describes, in order, one per MDL
- * touched (empty MDLs are skipped). `Offset` must lie in the first MDL. A
- * `Length` that runs past the end of the MDL chain (or a null `Mdl` with a
- * non-zero `Length`, or an `Offset` outside the first MDL) bug checks
- * DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1) with P1 = 0: Windows dereferences the
- * NULL `Next` and crashes. Check with {@linkcode wskBufByteCount} first to fail
- * the call gracefully instead.
+ * touched (empty MDLs are skipped). This is the one check every WSK_BUF goes
+ * through before a provider moves a byte, so a bad one bug checks at the call:
+ *
+ * - a `Length` that runs past the end of the MDL chain, a null `Mdl` with a
+ *   non-zero `Length`, or an `Offset` outside the first MDL: DRIVER_IRQL_NOT_LESS_OR_EQUAL
+ *   (0xD1) with P1 = 0, as Windows dereferences the NULL `Next` and crashes;
+ * - an MDL that claims more bytes than its memory holds (`ByteCount` raised
+ *   after IoAllocateMdl, or missing): PAGE_FAULT_IN_NONPAGED_AREA (0x50);
+ * - a chain that comes back to an MDL before `Length` bytes are covered:
+ *   DPC_WATCHDOG_VIOLATION (0x133), as the provider would walk it without end.
+ *
+ * Memory is bytes whatever its view: an MDL over a Uint16Array describes its
+ * bytes. Check with {@linkcode wskBufByteCount} first to fail the call
+ * gracefully instead.
  *
  * @example Usage
  * ```ts
@@ -75,32 +96,47 @@ export function wskBufSegments(Buffer: WSK_BUF): Uint8Array[] {
   // A NULL PWSK_BUF (or garbage in its fields) is dereferenced by the provider at once.
   if (!Buffer || typeof Buffer !== "object") pastTheChain("the WSK_BUF pointer is NULL");
   const { Offset, Length } = Buffer;
-  if (!Number.isInteger(Length) || Length < 0 || !Number.isInteger(Offset)) {
+  if (!Number.isSafeInteger(Length) || Length < 0 || !Number.isSafeInteger(Offset)) {
     pastTheChain(`WSK_BUF.Offset ${Offset} / Length ${Length} are not sizes`);
   }
   if (Length === 0) return [];
-  if (Buffer.Mdl === null) {
-    pastTheChain(`WSK_BUF.Mdl is NULL but WSK_BUF.Length is ${Length}`);
-  }
-  if (Offset < 0 || Offset >= Buffer.Mdl.ByteCount) {
+  if (Buffer.Mdl == null) pastTheChain(`WSK_BUF.Mdl is NULL but WSK_BUF.Length is ${Length}`);
+  const first = describedBytes(Buffer.Mdl);
+  if (Offset < 0 || Offset >= first.length) {
     pastTheChain(
-      `WSK_BUF.Offset ${Offset} is not inside the first MDL (ByteCount ${Buffer.Mdl.ByteCount})`,
+      `WSK_BUF.Offset ${Offset} is not inside the first MDL (ByteCount ${first.length})`,
     );
   }
   const segments: Uint8Array[] = [];
+  const seen = new Set<MDL>();
   let left = Length;
   let skip = Offset;
   for (let Mdl: MDL | null = Buffer.Mdl; left > 0; Mdl = Mdl.Next) {
-    if (Mdl === null) {
+    if (Mdl == null) {
       pastTheChain(
         `WSK_BUF.Length ${Length} (from Offset ${Offset}) runs past the MDL chain, ` +
           `which holds ${wskBufByteCount(Buffer)} bytes from that offset`,
       );
     }
-    const take = Math.min(Mdl.ByteCount - skip, left);
-    if (take > 0) segments.push(Mdl.StartVa.subarray(skip, skip + take));
+    if (seen.has(Mdl)) endlessChain(Mdl, Length - left, Length);
+    seen.add(Mdl);
+    const bytes = describedBytes(Mdl);
+    const take = Math.min(bytes.length - skip, left);
+    if (take > 0) segments.push(bytes.subarray(skip, skip + take));
     left -= take;
     skip = 0;
   }
   return segments;
+}
+
+function endlessChain(Mdl: MDL, covered: number, Length: number): never {
+  return KeBugCheckEx(
+    DPC_WATCHDOG_VIOLATION,
+    0,
+    0,
+    0,
+    0,
+    `the MDL chain comes back to the MDL at ${formatAddress(objectAddress(Mdl))} after ` +
+      `${covered} of WSK_BUF.Length ${Length} bytes: a chain that never ends`,
+  );
 }

@@ -3,10 +3,15 @@
 // its static event callbacks, and the promise WskDeregister waits on.
 import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
-import { type NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from "../irp/ntstatus.ts";
+import {
+  type NTSTATUS,
+  STATUS_DEVICE_NOT_READY,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+} from "../irp/ntstatus.ts";
 import { realTransport } from "../transport/real.ts";
 import type { Transport } from "../transport/types.ts";
-import type { PendingIrp } from "./_irp.ts";
+import { checkIrp, failIrp, type PendingIrp } from "./_irp.ts";
 import type { WSK_CLIENT, WSK_CLIENT_NPI } from "./structures.ts";
 
 /** Something that belongs to a client and must be closed before deregistration ends. */
@@ -33,6 +38,8 @@ export class WskClientState implements WSK_CLIENT {
   readonly listChanges: Set<PendingIrp> = new Set();
   /** WskDeregister has started: captures fail from now on. */
   deregistering = false;
+  /** WskDeregister has returned: the client object is gone, and every call on it fails. */
+  deregistered = false;
   /** The network under this client's sockets: the real one unless `wskRegisterWithTransport` gave another. */
   transport: Transport = realTransport;
   #waiters: (() => void)[] = [];
@@ -70,7 +77,9 @@ export class WskClientState implements WSK_CLIENT {
 /**
  * A client-level call's common checks, as Windows makes them: a NULL IRP is
  * STATUS_INVALID_PARAMETER and a bad client STATUS_INVALID_HANDLE, both
- * returned with the IRP untouched; otherwise `body` runs.
+ * returned with the IRP untouched; an unusable IRP bug checks (checkIrp)
+ * before anything is created; a client whose WskDeregister returned completes
+ * the IRP with STATUS_DEVICE_NOT_READY; otherwise `body` runs.
  */
 export function clientCall(
   Client: unknown,
@@ -80,6 +89,8 @@ export function clientCall(
   if (!Irp) return STATUS_INVALID_PARAMETER;
   const client = clientOf(Client);
   if (!client) return STATUS_INVALID_HANDLE;
+  checkIrp(Irp);
+  if (client.deregistered) return failIrp(Irp, STATUS_DEVICE_NOT_READY);
   return body(client, Irp);
 }
 

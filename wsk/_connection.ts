@@ -20,7 +20,7 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Endpoint, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import { failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
+import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
 import { ReceiveQueue } from "./_receive.ts";
@@ -366,7 +366,9 @@ export const CONNECT_EX_LIMIT = 65535;
 /** WskSendEx / WskReceiveEx: reserved for system use. The IRP, if any, completes with STATUS_NOT_IMPLEMENTED. */
 export function reserved(...args: unknown[]): NTSTATUS {
   const Irp = args.at(-1);
-  return Irp instanceof IRP ? failIrp(Irp, STATUS_NOT_IMPLEMENTED) : STATUS_NOT_IMPLEMENTED;
+  if (!(Irp instanceof IRP)) return STATUS_NOT_IMPLEMENTED;
+  checkIrp(Irp);
+  return failIrp(Irp, STATUS_NOT_IMPLEMENTED);
 }
 
 /** Connection-oriented functions, shared by the connection and stream tables. */

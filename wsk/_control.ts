@@ -16,7 +16,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import { takeIrp } from "./_irp.ts";
+import { checkIrp, takeIrp } from "./_irp.ts";
 import { SocketBase } from "./_socket.ts";
 import {
   IPPROTO_IPV6,
@@ -84,6 +84,7 @@ export function WskControlSocket(
   OutputSizeReturned: Box<number> | null,
   Irp: IRP | null,
 ): NTSTATUS {
+  if (Irp) checkIrp(Irp); // before any option changes
   // A committed stream socket is controlled through its inner socket.
   const s = Socket instanceof SocketBase ? Socket.controlTarget() : null;
   const done = (status: NTSTATUS, information = 0): NTSTATUS => {

@@ -8,6 +8,7 @@
 // (WSK never binds implicitly); non-zero Flags and control information on a
 // send complete STATUS_NOT_SUPPORTED (no ancillary data is emulated); a send
 // with no RemoteAddress and no fixed address completes STATUS_INVALID_PARAMETER.
+import { DPC_WATCHDOG_VIOLATION, KeBugCheckEx } from "../irp/bugcheck.ts";
 import type { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
@@ -183,7 +184,15 @@ export class DatagramSocket extends SocketBase {
     const to = this.#destination(RemoteAddress);
     if (typeof to === "number") return failIrp(Irp, to);
     const buffers: WSK_BUF[] = [];
-    for (let element = BufferList; element; element = element.Next) buffers.push(element.Buffer);
+    const seen = new Set<WSK_BUF_LIST>();
+    for (let element = BufferList; element; element = element.Next) {
+      // A list that comes back to an element: the provider would walk it without end.
+      if (seen.has(element)) {
+        KeBugCheckEx(DPC_WATCHDOG_VIOLATION, 0, 0, 0, 0, "the WSK_BUF_LIST loops");
+      }
+      seen.add(element);
+      buffers.push(element.Buffer);
+    }
     if (buffers.length === 0) return failIrp(Irp, STATUS_INVALID_PARAMETER);
     const datagrams = buffers.map((buffer) => wskBufSegments(buffer));
     const total = buffers.reduce((sum, buffer) => sum + buffer.Length, 0);

@@ -13,6 +13,7 @@ import type { IRP } from "../irp/irp.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../irp/mdl.ts";
 import {
   type NTSTATUS,
+  STATUS_ACCESS_VIOLATION,
   STATUS_DATA_NOT_ACCEPTED,
   STATUS_INVALID_PARAMETER,
   STATUS_PENDING,
@@ -22,6 +23,7 @@ import type { Datagram, Endpoint } from "../transport/types.ts";
 import { fillSockaddr } from "./_address.ts";
 import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
 import { PendingIrp } from "./_irp.ts";
+import { deferredWrite } from "./_guard.ts";
 import type { SOCKADDR } from "./address.ts";
 import { MSG_TRUNC, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_AT_DISPATCH_LEVEL } from "./constants.ts";
 import type { Box, PFN_WSK_RECEIVE_FROM_EVENT } from "./dispatch_types.ts";
@@ -198,13 +200,16 @@ export class DatagramReceiver {
       segment.set(data.subarray(copied, copied + n));
       copied += n;
     }
-    if (request.RemoteAddress) fillSockaddr(request.RemoteAddress, from, this.host.family);
-    // No control data is emulated (no IP_PKTINFO and the like).
-    if (request.ControlLength) request.ControlLength.value = 0;
-    if (request.ControlFlags) {
-      request.ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
-    }
-    request.op.complete(STATUS_SUCCESS, copied);
+    const written = deferredWrite("WskReceiveFrom", () => {
+      if (request.RemoteAddress) fillSockaddr(request.RemoteAddress, from, this.host.family);
+      // No control data is emulated (no IP_PKTINFO and the like).
+      if (request.ControlLength) request.ControlLength.value = 0;
+      if (request.ControlFlags) {
+        request.ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
+      }
+    });
+    if (written) request.op.complete(STATUS_SUCCESS, copied);
+    else request.op.complete(STATUS_ACCESS_VIOLATION);
   }
 
   /** Schedules one WskReceiveFromEvent for everything waiting, if the callback is enabled. */

@@ -2,10 +2,52 @@
 // Internal: how the WSK subsystem takes, holds, cancels and completes a
 // client's IRP. Every IRP a WSK call accepts goes through exactly one
 // `PendingIrp`, which completes it exactly once through the completion queue.
+import {
+  DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+  formatAddress,
+  KeBugCheckEx,
+  NO_MORE_IRP_STACK_LOCATIONS,
+  objectAddress,
+} from "../irp/bugcheck.ts";
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine } from "../irp/cancel.ts";
 import { queueIrpCompletion } from "../irp/completion.ts";
-import { IoMarkIrpPending, IoSetNextIrpStackLocation, type IRP } from "../irp/irp.ts";
+import { IO_TYPE_IRP, IoMarkIrpPending, IoSetNextIrpStackLocation, IRP } from "../irp/irp.ts";
 import { type NTSTATUS, STATUS_CANCELLED, STATUS_PENDING } from "../irp/ntstatus.ts";
+
+/**
+ * What the provider checks on a caller's IRP before it does anything else, as
+ * IoCallDriver does: that it is a live IRP (else DRIVER_VERIFIER_IOMANAGER_VIOLATION
+ * 0xC9, P1 = 0x03, the code IoCallDriver gives a freed IRP) with a stack
+ * location left for the provider (else NO_MORE_IRP_STACK_LOCATIONS, 0x35: an
+ * IRP allocated with none, or still in flight). It changes nothing, so a call
+ * that bug checks here has created nothing (no socket, no lookup) to leak.
+ */
+export function checkIrp(Irp: IRP): void {
+  const address = typeof Irp === "object" ? objectAddress(Irp) : 0;
+  if (!(Irp instanceof IRP) || Irp.Type !== IO_TYPE_IRP) {
+    KeBugCheckEx(
+      DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+      0x03,
+      0,
+      address,
+      0,
+      `a WSK call was given ${formatAddress(address)} as its IRP, which is not a live IRP ` +
+        "(freed already?)",
+    );
+  }
+  if (Irp.CurrentLocation - 1 < 1) {
+    KeBugCheckEx(
+      NO_MORE_IRP_STACK_LOCATIONS,
+      address,
+      0,
+      0,
+      0,
+      `a WSK call was given IRP ${formatAddress(address)} with no stack location left for the ` +
+        `provider (StackCount ${Irp.StackCount}, CurrentLocation ${Irp.CurrentLocation}): ` +
+        "allocated with none, or still in flight",
+    );
+  }
+}
 
 /**
  * Takes ownership of a caller's IRP: the provider's own stack location (the
@@ -64,8 +106,14 @@ export class PendingIrp {
         IoReleaseCancelSpinLock(CancelledIrp.CancelIrql);
         this.#cancelled();
       });
-      // Cancelled before it reached us: the cancel routine was never called.
-      if (Irp.Cancel && IoSetCancelRoutine(Irp, null) !== null) this.#cancelled();
+      // Cancelled before it reached us: the cancel routine was never called. It
+      // is cancelled once the call has registered its request (a microtask
+      // later), so the cancel hook finds it: cancelling it now would leave a
+      // finished request queued, which could swallow an accepted socket or
+      // received bytes. A request served before then simply completes.
+      if (Irp.Cancel && IoSetCancelRoutine(Irp, null) !== null) {
+        queueMicrotask(() => this.#cancelled());
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import { queueDpc } from "../irp/completion.ts";
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
+  STATUS_ACCESS_VIOLATION,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_IMPLEMENTED,
@@ -18,7 +19,7 @@ import type { Endpoint, TcpListener, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { ConnectionSocket } from "./_connection.ts";
 import { BasicDispatch } from "./_basic.ts";
-import { guardTable } from "./_guard.ts";
+import { deferredWrite, guardTable } from "./_guard.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { SocketBase, socketCall } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
@@ -219,16 +220,24 @@ export class ListenSocket extends SocketBase {
     const context = { value: null as unknown };
     const dispatch = { value: null as WSK_CLIENT_CONNECTION_DISPATCH | null };
     this.#unclaimed.delete(socket);
-    const status = this.runEvent(WSK_EVENT_ACCEPT, () =>
-      callback(
-        this.context,
-        WSK_FLAG_AT_DISPATCH_LEVEL,
-        this.#address(socket, "local"),
-        this.#address(socket, "remote"),
-        socket,
-        context,
-        dispatch,
-      ));
+    let status: NTSTATUS;
+    try {
+      status = this.runEvent(WSK_EVENT_ACCEPT, () =>
+        callback(
+          this.context,
+          WSK_FLAG_AT_DISPATCH_LEVEL,
+          this.#address(socket, "local"),
+          this.#address(socket, "remote"),
+          socket,
+          context,
+          dispatch,
+        ));
+    } catch (error) {
+      // The callback crashed (a bug check from the queue): it never took the socket, so it is
+      // closed rather than orphaned (WskDeregister would wait for it).
+      this.#reject(socket);
+      throw error;
+    }
     if (status !== STATUS_SUCCESS) {
       // STATUS_REQUEST_NOT_ACCEPTED (or anything else): WSK closes the socket; the peer sees a reset.
       socket.abortive(STATUS_REQUEST_NOT_ACCEPTED);
@@ -270,10 +279,18 @@ export class ListenSocket extends SocketBase {
 
   #handOver(socket: ConnectionSocket, request: AcceptRequest): void {
     this.#unclaimed.delete(socket);
+    const written = deferredWrite("WskAccept", () => {
+      if (request.local) this.#fill(request.local, socket, "local");
+      if (request.remote) this.#fill(request.remote, socket, "remote");
+    });
+    if (!written) {
+      // The client never gets the socket: it is closed, not orphaned (WskDeregister would wait).
+      this.#reject(socket);
+      request.op.complete(STATUS_ACCESS_VIOLATION);
+      return;
+    }
     socket.context = request.context;
     socket.clientDispatch = request.dispatch;
-    if (request.local) this.#fill(request.local, socket, "local");
-    if (request.remote) this.#fill(request.remote, socket, "remote");
     // Sockets accepted through WskAccept inherit no callbacks, only the static ones.
     socket.eventMask = this.client.staticEvents & socket.eventBits;
     if (socket.eventMask) socket.eventsEnabled(socket.eventMask);

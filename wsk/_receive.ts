@@ -190,6 +190,9 @@ export class ReceiveQueue {
         this.#bufferedBytes -= n;
         if (n === chunk.length) used++;
         else this.#buffered[used] = chunk.subarray(n);
+        // Progress guard: a request that took no byte of a non-empty chunk can
+        // take none later; looping again would spin forever.
+        if (n === 0 && chunk.length > 0) break;
       }
       if (used > 0) this.#buffered.splice(0, used);
       if (!this.#settleHead()) break;

@@ -13,7 +13,7 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Endpoint, Result } from "../transport/types.ts";
 import type { ClientResource, WskClientState } from "./_client.ts";
-import { failIrp, PendingIrp, takeIrp } from "./_irp.ts";
+import { checkIrp, failIrp, PendingIrp, takeIrp } from "./_irp.ts";
 import { settledResult } from "./_settled.ts";
 import { AF_INET6 } from "./constants.ts";
 import type { WSK_SOCKET } from "./structures.ts";
@@ -211,6 +211,7 @@ export function socketCall<T extends SocketBase>(
   body: (socket: T, Irp: IRP) => NTSTATUS,
 ): NTSTATUS {
   if (!Irp) return STATUS_INVALID_PARAMETER;
+  checkIrp(Irp); // an unusable IRP bug checks before anything is created
   if (!(Socket instanceof SocketBase)) return failIrp(Irp, STATUS_INVALID_HANDLE);
   if (Socket.closed) return failIrp(Irp, STATUS_FILE_FORCED_CLOSED);
   if (!(Socket instanceof kind)) return failIrp(Irp, STATUS_INVALID_PARAMETER);

@@ -61,11 +61,13 @@
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
+  STATUS_ACCESS_VIOLATION,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { clientCall, clientOf } from "./_client.ts";
+import { deferredWrite } from "./_guard.ts";
 import { failIrp } from "./_irp.ts";
 import { lookupOnIrp } from "./_names_lookup.ts";
 import { nameQuery, writeNames } from "./_names_nameinfo.ts";
@@ -188,12 +190,11 @@ export function WskGetAddressInfo(
       );
       if (cancelled()) return found.status;
       const head = found.value ? addrInfoChain(applyV4Mapped(found.value, query), query) : null;
-      if (!head) {
-        Result.value = null;
-        return found.status === STATUS_SUCCESS ? STATUS_NOT_FOUND : found.status;
+      if (!deferredWrite("WskGetAddressInfo", () => Result.value = head)) {
+        return STATUS_ACCESS_VIOLATION;
       }
+      if (!head) return found.status === STATUS_SUCCESS ? STATUS_NOT_FOUND : found.status;
       recordAddressInfo(client, head);
-      Result.value = head;
       return STATUS_SUCCESS;
     });
   });
@@ -366,7 +367,12 @@ export function WskGetNameInfo(
     return lookupOnIrp(client, Irp, async (cancelled) => {
       const found = await client.transport.dns.getNameInfo(query.endpoint, query.flags);
       if (cancelled() || !found.value) return found.status;
-      return writeNames(NodeName, ServiceName, found.value.host, found.value.service, query.noFqdn);
+      const { host, service } = found.value;
+      let status = STATUS_ACCESS_VIOLATION;
+      deferredWrite("WskGetNameInfo", () => {
+        status = writeNames(NodeName, ServiceName, host, service, query.noFqdn);
+      });
+      return status;
     });
   });
 }

@@ -9,6 +9,7 @@
 import {
   type NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
+  STATUS_DEVICE_NOT_READY,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
@@ -19,7 +20,7 @@ import { clientCall, clientOf } from "./_client.ts";
 import { ConnectionSocket } from "./_connection.ts";
 import { sameGuid } from "./_control.ts";
 import { createSocket } from "./_create.ts";
-import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
+import { checkIrp, failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import {
   AF_INET,
@@ -254,8 +255,14 @@ export const WskControlClient: PFN_WSK_CONTROL_CLIENT = (
   OutputSizeReturned,
   Irp,
 ): NTSTATUS => {
+  if (Irp) checkIrp(Irp);
   const client = clientOf(Client);
-  if (!client) return Irp ? failIrp(Irp, STATUS_INVALID_HANDLE) : STATUS_INVALID_HANDLE;
+  const refused = !client
+    ? STATUS_INVALID_HANDLE
+    : client.deregistered
+    ? STATUS_DEVICE_NOT_READY
+    : 0;
+  if (!client || refused) return Irp ? failIrp(Irp, refused) : refused;
   if (ControlCode === WSK_TRANSPORT_LIST_CHANGE) {
     if (!Irp) return STATUS_INVALID_PARAMETER;
     // No transport is ever added or removed: it waits until cancelled or deregistration.

@@ -14,6 +14,7 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Transport } from "../transport/types.ts";
 import { liveClients, WskClientState } from "./_client.ts";
+import { guardCall } from "./_guard.ts";
 import { MAKE_WSK_VERSION, WSK_MAJOR_VERSION } from "./constants.ts";
 import { WskProviderDispatch } from "./provider.ts";
 import type {
@@ -25,11 +26,22 @@ import type {
 
 const clients = new WeakMap<WSK_REGISTRATION, WskClientState>();
 
+/** The client a registration block holds, if any (garbage holds none). */
+function registered(WskRegistration: WSK_REGISTRATION | null): WskClientState | undefined {
+  return typeof WskRegistration === "object" && WskRegistration !== null
+    ? clients.get(WskRegistration)
+    : undefined;
+}
+
 /** The only WSK version this provider implements: 1.0. */
 const PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
 
 /**
- * Registers a WSK application. Call WskDeregister once for every success.
+ * Registers a WSK application. Call WskDeregister once for every success. A
+ * NULL NPI, an NPI without a dispatch table, a NULL block or a block already
+ * registered (and not deregistered since) is STATUS_INVALID_PARAMETER; a
+ * registration block that cannot be written (a bad pointer in C) bug checks
+ * KMODE_EXCEPTION_NOT_HANDLED (0x1E), registering nothing.
  *
  * @example Usage
  * ```ts
@@ -51,19 +63,26 @@ export function WskRegister(
   WskClientNpi: WSK_CLIENT_NPI | null,
   WskRegistration: WSK_REGISTRATION | null,
 ): NTSTATUS {
-  if (!WskClientNpi?.Dispatch || !WskRegistration) return STATUS_INVALID_PARAMETER;
-  if (clients.has(WskRegistration)) return STATUS_INVALID_PARAMETER;
-  const client = new WskClientState(WskClientNpi);
-  clients.set(WskRegistration, client);
-  WskRegistration.ReservedRegistrationContext = client;
-  return STATUS_SUCCESS;
+  return guardCall("WskRegister", () => {
+    if (!WskClientNpi?.Dispatch || !WskRegistration) return STATUS_INVALID_PARAMETER;
+    if (registered(WskRegistration)?.deregistered === false) return STATUS_INVALID_PARAMETER;
+    // Written first: a block that cannot be written faults before anything is registered.
+    WskRegistration.ReservedRegistrationContext = null;
+    const client = new WskClientState(WskClientNpi);
+    WskRegistration.ReservedRegistrationContext = client;
+    clients.set(WskRegistration, client);
+    return STATUS_SUCCESS;
+  });
 }
 
 /**
  * Captures the provider NPI. The emulated provider is ready at once, so
  * `WaitTimeout` (WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds) never has to
  * be waited out. Returns STATUS_DEVICE_NOT_READY once WskDeregister has started
- * and STATUS_NOINTERFACE when the client asked for a major version other than 1.
+ * (and after it returned) and STATUS_NOINTERFACE when the client asked for a
+ * major version other than 1. An NPI that cannot be written bug checks
+ * KMODE_EXCEPTION_NOT_HANDLED (0x1E) and counts no capture, so WskDeregister
+ * still returns.
  *
  * @example Usage
  * ```ts
@@ -88,16 +107,19 @@ export function WskCaptureProviderNPI(
   WskProviderNpi: WSK_PROVIDER_NPI | null,
 ): NTSTATUS {
   void WaitTimeout;
-  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
-  if (!client || !WskProviderNpi) return STATUS_INVALID_PARAMETER;
-  if (client.deregistering) return STATUS_DEVICE_NOT_READY;
-  if (WSK_MAJOR_VERSION(client.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(PROVIDER_VERSION)) {
-    return STATUS_NOINTERFACE;
-  }
-  client.captures++;
-  WskProviderNpi.Client = client;
-  WskProviderNpi.Dispatch = WskProviderDispatch;
-  return STATUS_SUCCESS;
+  return guardCall("WskCaptureProviderNPI", () => {
+    const client = registered(WskRegistration);
+    if (!client || !WskProviderNpi) return STATUS_INVALID_PARAMETER;
+    if (client.deregistering) return STATUS_DEVICE_NOT_READY;
+    if (WSK_MAJOR_VERSION(client.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(PROVIDER_VERSION)) {
+      return STATUS_NOINTERFACE;
+    }
+    // Filled before it is counted: an NPI that faults leaves no capture for WskDeregister to wait on.
+    WskProviderNpi.Client = client;
+    WskProviderNpi.Dispatch = WskProviderDispatch;
+    client.captures++;
+    return STATUS_SUCCESS;
+  });
 }
 
 /**
@@ -118,14 +140,19 @@ export function WskCaptureProviderNPI(
  * ```
  */
 export function WskReleaseProviderNPI(WskRegistration: WSK_REGISTRATION | null): void {
-  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
-  if (!client || client.captures === 0) return;
-  client.captures--;
-  client.released();
+  guardCall("WskReleaseProviderNPI", () => {
+    const client = registered(WskRegistration);
+    if (!client || client.captures === 0) return;
+    client.captures--;
+    client.released();
+  });
 }
 
 /**
- * Reports the WSK versions the provider supports: 1.0 only.
+ * Reports the WSK versions the provider supports: 1.0 only. STATUS_INVALID_PARAMETER
+ * for an unregistered block or a NULL output, STATUS_DEVICE_NOT_READY once
+ * WskDeregister has started; an output that cannot be written bug checks
+ * KMODE_EXCEPTION_NOT_HANDLED (0x1E).
  *
  * @example Usage
  * ```ts
@@ -147,18 +174,23 @@ export function WskQueryProviderCharacteristics(
   WskRegistration: WSK_REGISTRATION | null,
   WskProviderCharacteristics: WSK_PROVIDER_CHARACTERISTICS | null,
 ): NTSTATUS {
-  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
-  if (!client || !WskProviderCharacteristics) return STATUS_INVALID_PARAMETER;
-  if (client.deregistering) return STATUS_DEVICE_NOT_READY;
-  WskProviderCharacteristics.HighestVersion = PROVIDER_VERSION;
-  WskProviderCharacteristics.LowestVersion = PROVIDER_VERSION;
-  return STATUS_SUCCESS;
+  return guardCall("WskQueryProviderCharacteristics", () => {
+    const client = registered(WskRegistration);
+    if (!client || !WskProviderCharacteristics) return STATUS_INVALID_PARAMETER;
+    if (client.deregistering) return STATUS_DEVICE_NOT_READY;
+    WskProviderCharacteristics.HighestVersion = PROVIDER_VERSION;
+    WskProviderCharacteristics.LowestVersion = PROVIDER_VERSION;
+    return STATUS_SUCCESS;
+  });
 }
 
 /**
  * Deregisters. As on Windows it waits until every captured NPI is released and
  * every socket is closed; in TypeScript that wait is the returned promise.
- * Captures fail with STATUS_DEVICE_NOT_READY from the moment it is called.
+ * Captures fail with STATUS_DEVICE_NOT_READY from the moment it is called, and
+ * once it has returned every call on the client (WskSocket, WskControlClient,
+ * the lookups) completes STATUS_DEVICE_NOT_READY. A block that was never
+ * registered returns at once.
  *
  * @example Usage
  * ```ts
@@ -169,15 +201,19 @@ export function WskQueryProviderCharacteristics(
  * await WskDeregister(reg);
  * ```
  */
-export async function WskDeregister(WskRegistration: WSK_REGISTRATION | null): Promise<void> {
-  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
-  if (!client || !WskRegistration) return;
-  client.deregistering = true;
-  for (const op of [...client.listChanges]) op.cancel();
-  await client.whenIdle();
-  liveClients.delete(client);
-  clients.delete(WskRegistration);
-  WskRegistration.ReservedRegistrationContext = null;
+export function WskDeregister(WskRegistration: WSK_REGISTRATION | null): Promise<void> {
+  return guardCall("WskDeregister", () => {
+    const client = registered(WskRegistration);
+    if (!client || client.deregistered) return Promise.resolve();
+    client.deregistering = true;
+    for (const op of [...client.listChanges]) op.cancel();
+    return client.whenIdle().then(() => {
+      // The block keeps the client, marked gone, so that later calls say so.
+      client.deregistered = true;
+      liveClients.delete(client);
+      WskRegistration!.ReservedRegistrationContext = null;
+    });
+  });
 }
 
 /**
@@ -212,7 +248,7 @@ export function wskRegisterWithTransport(
 ): NTSTATUS {
   if (!isTransport(transport)) return STATUS_INVALID_PARAMETER;
   const status = WskRegister(WskClientNpi, WskRegistration);
-  const client = WskRegistration ? clients.get(WskRegistration) : undefined;
+  const client = registered(WskRegistration);
   if (status === STATUS_SUCCESS && client) client.transport = transport;
   return status;
 }

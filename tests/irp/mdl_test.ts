@@ -123,3 +123,55 @@ Deno.test("wskBufSegments() bug checks 0xD1 for a NULL Mdl or an Offset outside 
   expectBugCheck(() => wskBufSegments({ Mdl, Offset: 2, Length: 1 }), 0xD1);
   freeChain(Mdl);
 });
+
+Deno.test("an MDL whose ByteCount was raised after IoAllocateMdl bug checks 0x50 at the first access", () => {
+  const Mdl = IoAllocateMdl(new Uint8Array(4), 4, false, false, null)!;
+  Mdl.ByteCount = 8;
+  const error = expectBugCheck(() => wskBufSegments({ Mdl, Offset: 0, Length: 8 }), 0x50);
+  assert.match(error.message, /claims ByteCount 8, but its memory holds 4 bytes/);
+  expectBugCheck(() => wskBufSegments({ Mdl, Offset: 0, Length: 2 }), 0x50);
+  expectBugCheck(() => MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority), 0x50);
+  expectBugCheck(() => wskBufByteCount({ Mdl, Offset: 0, Length: 0 }), 0x50);
+  IoFreeMdl(Mdl);
+});
+
+Deno.test("a forged MDL without a ByteCount, or over no memory, bug checks 0x50", () => {
+  const forged = { StartVa: new Uint8Array(4), Next: null } as unknown as MDL;
+  expectBugCheck(() => wskBufSegments({ Mdl: forged, Offset: 0, Length: 1 }), 0x50);
+  const noMemory = { StartVa: "bytes", ByteCount: 1, Next: null } as unknown as MDL;
+  expectBugCheck(() => wskBufSegments({ Mdl: noMemory, Offset: 0, Length: 1 }), 0x50);
+  const notAnMdl = 7 as unknown as MDL;
+  expectBugCheck(() => wskBufSegments({ Mdl: notAnMdl, Offset: 0, Length: 1 }), 0x50);
+});
+
+Deno.test("an MDL over a Uint16Array or a Float64Array describes its bytes", () => {
+  const words = new Uint16Array([0x0201, 0x0403, 0x0605]);
+  const Mdl = IoAllocateMdl(words as unknown as Uint8Array, 6, false, false, null)!;
+  const segments = wskBufSegments({ Mdl, Offset: 1, Length: 5 });
+  assert.deepEqual(segments.map((s) => [...s]), [[2, 3, 4, 5, 6]]);
+  segments[0][0] = 0x20;
+  assert.equal(words[0], 0x2001, "a view of the same memory");
+  IoFreeMdl(Mdl);
+  const doubles = new Float64Array(2);
+  const Wide = IoAllocateMdl(doubles as unknown as Uint8Array, 16, false, false, null)!;
+  assert.equal(wskBufSegments({ Mdl: Wide, Offset: 0, Length: 16 })[0].length, 16);
+  assert.equal(MmGetSystemAddressForMdlSafe(Wide, NormalPagePriority)!.length, 16);
+  IoFreeMdl(Wide);
+});
+
+Deno.test("an MDL chain that comes back to an MDL bug checks DPC_WATCHDOG_VIOLATION (0x133)", () => {
+  const Empty = IoAllocateMdl(new Uint8Array(1), 0, false, false, null)!;
+  const Full = IoAllocateMdl(new Uint8Array([1, 2]), 2, false, false, null)!;
+  Full.Next = Empty;
+  Empty.Next = Empty;
+  expectBugCheck(() => wskBufSegments({ Mdl: Full, Offset: 0, Length: 3 }), 0x133);
+  assert.equal(wskBufByteCount({ Mdl: Full, Offset: 0, Length: 0 }), 2);
+  Empty.Next = Full;
+  expectBugCheck(() => wskBufSegments({ Mdl: Full, Offset: 0, Length: 2 ** 40 }), 0x133);
+  assert.deepEqual(wskBufSegments({ Mdl: Full, Offset: 0, Length: 2 }).map((s) => [...s]), [[
+    1,
+    2,
+  ]]);
+  IoFreeMdl(Empty);
+  IoFreeMdl(Full);
+});

@@ -4,8 +4,11 @@ import {
   BugCheckError,
   DISPATCH_LEVEL,
   IoAllocateIrp,
+  IoFreeIrp,
   IoSetCompletionRoutine,
+  IoSetNextIrpStackLocation,
   IPPROTO_TCP,
+  type IRP,
   KeGetCurrentIrql,
   MAKE_WSK_VERSION,
   nextBugCheck,
@@ -16,6 +19,7 @@ import {
   SO_RCVBUF,
   SO_REUSEADDR,
   SO_SNDBUF,
+  SOCK_STREAM,
   SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_DEVICE_NOT_READY,
@@ -39,11 +43,14 @@ import {
   WskDeregister,
   WskGetOption,
   WskIoctl,
+  WskQueryProviderCharacteristics,
   WskRegister,
   WskReleaseProviderNPI,
   WskSetOption,
 } from "../../mod.ts";
 import { addr, call, connDispatch, start, TestClient } from "../_wsk.ts";
+import { expectBugCheck } from "../irp/_bugcheck.ts";
+import { within } from "../reliability/_fuzz.ts";
 
 const v1 = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
 
@@ -237,6 +244,130 @@ Deno.test("reserved dispatch slots complete their IRP with STATUS_NOT_IMPLEMENTE
   const Socket = await client.socket();
   const c = await call((Irp) => connDispatch(Socket).WskSendEx(Socket, null, 0, Irp));
   assert.equal(c.Status, STATUS_NOT_IMPLEMENTED);
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+const clientNpi = { ClientContext: null, Dispatch: v1 };
+
+Deno.test("WskRegister() refuses a NULL or dispatch-less NPI and bug checks 0x1E on a block it cannot write", async () => {
+  assert.equal(WskRegister(null, new WSK_REGISTRATION()), STATUS_INVALID_PARAMETER);
+  assert.equal(WskRegister("npi" as never, new WSK_REGISTRATION()), STATUS_INVALID_PARAMETER);
+  assert.equal(WskRegister(clientNpi, null), STATUS_INVALID_PARAMETER);
+  expectBugCheck(() => WskRegister(clientNpi, "block" as never), 0x1E);
+  const frozen = Object.freeze(new WSK_REGISTRATION());
+  expectBugCheck(() => WskRegister(clientNpi, frozen), 0x1E);
+  // Nothing was registered on it.
+  assert.equal(
+    WskCaptureProviderNPI(frozen, WSK_NO_WAIT, new WSK_PROVIDER_NPI()),
+    STATUS_INVALID_PARAMETER,
+  );
+  await within(WskDeregister(frozen), 1000, "WskDeregister of a block never registered");
+});
+
+Deno.test("WskCaptureProviderNPI() into an NPI it cannot write bug checks 0x1E and counts no capture", async () => {
+  const reg = new WSK_REGISTRATION();
+  assert.equal(WskRegister(clientNpi, reg), STATUS_SUCCESS);
+  expectBugCheck(() => WskCaptureProviderNPI(reg, WSK_NO_WAIT, "npi" as never), 0x1E);
+  expectBugCheck(
+    () => WskCaptureProviderNPI(reg, WSK_NO_WAIT, Object.freeze(new WSK_PROVIDER_NPI())),
+    0x1E,
+  );
+  await within(WskDeregister(reg), 1000, "WskDeregister after a faulted capture");
+});
+
+Deno.test("WskQueryProviderCharacteristics() into an output it cannot write bug checks 0x1E", async () => {
+  const reg = new WSK_REGISTRATION();
+  WskRegister(clientNpi, reg);
+  expectBugCheck(() => WskQueryProviderCharacteristics(reg, 5 as never), 0x1E);
+  expectBugCheck(() => WskQueryProviderCharacteristics(reg, Object.freeze({}) as never), 0x1E);
+  assert.equal(
+    WskQueryProviderCharacteristics("reg" as never, {} as never),
+    STATUS_INVALID_PARAMETER,
+  );
+  WskReleaseProviderNPI("reg" as never);
+  await within(WskDeregister(reg), 1000, "WskDeregister");
+  await within(WskDeregister("reg" as never), 1000, "WskDeregister of garbage");
+});
+
+Deno.test("once WskDeregister returned, the client's calls complete STATUS_DEVICE_NOT_READY and the block can register again", async () => {
+  const client = new TestClient();
+  const { npi, registration } = client;
+  await client.close();
+  const c = await call((Irp) => client.connectionSocketCall(Irp));
+  assert.equal(c.Status, STATUS_DEVICE_NOT_READY);
+  assert.equal(
+    npi.Dispatch!.WskControlClient(
+      npi.Client,
+      WSK_TRANSPORT_LIST_QUERY,
+      0,
+      null,
+      0,
+      null,
+      null,
+      null,
+    ),
+    STATUS_DEVICE_NOT_READY,
+  );
+  assert.equal(
+    WskCaptureProviderNPI(registration, WSK_NO_WAIT, new WSK_PROVIDER_NPI()),
+    STATUS_DEVICE_NOT_READY,
+  );
+  assert.equal(WskRegister(clientNpi, registration), STATUS_SUCCESS);
+  const again = new WSK_PROVIDER_NPI();
+  assert.equal(WskCaptureProviderNPI(registration, WSK_NO_WAIT, again), STATUS_SUCCESS);
+  WskReleaseProviderNPI(registration);
+  await within(WskDeregister(registration), 1000, "the second WskDeregister");
+});
+
+const unusableIrps: [string, number, () => IRP][] = [
+  ["with no stack location", 0x35, () => IoAllocateIrp(0, false)!],
+  ["still in flight", 0x35, () => {
+    const Irp = IoAllocateIrp(1, false)!;
+    IoSetNextIrpStackLocation(Irp);
+    return Irp;
+  }],
+  ["already freed", 0xC9, () => {
+    const Irp = IoAllocateIrp(1, false)!;
+    IoFreeIrp(Irp);
+    return Irp;
+  }],
+];
+
+for (const [what, code, unusable] of unusableIrps) {
+  Deno.test(`WskSocket and WskSocketConnect on an IRP ${what} bug check before creating a socket`, async () => {
+    const client = new TestClient();
+    expectBugCheck(() => client.connectionSocketCall(unusable()), code);
+    const { Dispatch, Client } = client.npi;
+    const local = addr("127.0.0.1", 0), remote = addr("127.0.0.1", 9);
+    expectBugCheck(
+      () =>
+        Dispatch!.WskSocketConnect(
+          Client,
+          SOCK_STREAM,
+          IPPROTO_TCP,
+          local,
+          remote,
+          0,
+          null,
+          null,
+          null,
+          null,
+          null,
+          unusable(),
+        ),
+      code,
+    );
+    await within(client.close(), 1000, "WskDeregister");
+  });
+}
+
+Deno.test("the flattened Basic functions are the embedded ones", async () => {
+  const client = new TestClient();
+  const Socket = await client.socket();
+  const d = connDispatch(Socket);
+  assert.equal(d.WskCloseSocket, d.Basic.WskCloseSocket);
+  assert.equal(d.WskControlSocket, d.Basic.WskControlSocket);
   await client.closeSocket(Socket);
   await client.close();
 });
