@@ -53,6 +53,8 @@ interface Twin {
   readonly Irp: IRP;
   readonly function: string;
   readonly site: string;
+  /** Locations from this index up belong to the I/O manager's callers: their routines are not in C memory. */
+  readonly callerLocations: number;
   fixups: Fixup[];
 }
 
@@ -81,7 +83,14 @@ export class IrpTwins {
   created(address: number, StackSize: number, fn: string, site: string): boolean {
     const Irp = IoAllocateIrp(StackSize, false);
     if (Irp === null) return false;
-    const twin: Twin = { address, Irp, function: fn, site, fixups: [] };
+    const twin: Twin = {
+      address,
+      Irp,
+      function: fn,
+      site,
+      callerLocations: Irp.StackCount,
+      fixups: [],
+    };
     this.byAddress.set(address, twin);
     this.byIrp.set(Irp, twin);
     this.freed.delete(address);
@@ -90,7 +99,14 @@ export class IrpTwins {
 
   /** An IRP the I/O manager built (a request to the C driver's device): C memory stands in for it. */
   adopt(address: number, Irp: IRP): void {
-    const twin: Twin = { address, Irp, function: "the I/O manager", site: "", fixups: [] };
+    const twin: Twin = {
+      address,
+      Irp,
+      function: "the I/O manager",
+      site: "",
+      callerLocations: Irp.CurrentLocation - 1,
+      fixups: [],
+    };
     this.byAddress.set(address, twin);
     this.byIrp.set(Irp, twin);
   }
@@ -178,6 +194,8 @@ export class IrpTwins {
 
   /** Stack location `index` of the C IRP into the twin: codes, and the completion routine behind an observer. */
   private mirror(twin: Twin, index: number): void {
+    // A request passed down with IoSkipCurrentIrpStackLocation keeps its caller's routine there.
+    if (index >= twin.callerLocations) return;
     const { mem } = this;
     const location = twin.address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
     const routine = mem.u32(location + mem.off("IO_STACK_LOCATION.CompletionRoutine"));

@@ -10,6 +10,7 @@ import { deviceControl } from "./_ioctl.ts";
 
 const IOCTL_REVERSE = (0x22 << 16) | (0x800 << 2);
 const IOCTL_LATER = (0x22 << 16) | (0x802 << 2);
+const IOCTL_PASS = (0x22 << 16) | (0x803 << 2);
 
 Deno.test({
   name:
@@ -50,9 +51,16 @@ Deno.test({
     assert.equal(pended.returned, STATUS_PENDING);
     assert.deepEqual(await pended.completed, { Status: STATUS_SUCCESS, Information: 5 });
     assert.equal(new TextDecoder().decode(later), "retal");
+    // Passed down with IoSkipCurrentIrpStackLocation: the lower device gets the upper's location.
+    const skipped = new TextEncoder().encode("skip");
+    const passed = deviceControl(Upper, IOCTL_PASS, skipped);
+    assert.equal(passed.returned, STATUS_SUCCESS);
+    assert.deepEqual(await passed.completed, { Status: STATUS_SUCCESS, Information: 4 });
+    assert.equal(new TextDecoder().decode(skipped), "piks");
     assert.deepEqual(lines.splice(0), [
       "lower: location 1 of 2, its own device",
       "lower: location 1 of 2, its own device",
+      "lower: location 2 of 2, its own device",
     ]);
 
     await DriverObject.DriverUnload?.(DriverObject);

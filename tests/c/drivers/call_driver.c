@@ -5,11 +5,13 @@
  * through IoBuildDeviceIoControlRequest with an event and an
  * IO_STATUS_BLOCK; the upper
  * device passes the requests it gets down to the lower one with
- * IoCopyCurrentIrpStackLocationToNext and a completion routine. */
+ * IoCopyCurrentIrpStackLocationToNext and a completion routine, or (IOCTL_PASS)
+ * with IoSkipCurrentIrpStackLocation. */
 #include <ntddk.h>
 
 #define IOCTL_REVERSE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_LATER CTL_CODE(FILE_DEVICE_UNKNOWN, 0x802, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_PASS CTL_CODE(FILE_DEVICE_UNKNOWN, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef struct _LOWER_EXTENSION {
   KDPC Dpc;
@@ -75,6 +77,10 @@ NTSTATUS UpperComplete(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
 
 NTSTATUS CallControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   if (DeviceObject == Lower) return LowerControl(DeviceObject, Irp);
+  if (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode == IOCTL_PASS) {
+    IoSkipCurrentIrpStackLocation(Irp); /* no interest in the outcome */
+    return IoCallDriver(Lower, Irp);
+  }
   IoCopyCurrentIrpStackLocationToNext(Irp);
   IoSetCompletionRoutine(Irp, UpperComplete, NULL, TRUE, TRUE, TRUE);
   return IoCallDriver(Lower, Irp);
