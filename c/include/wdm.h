@@ -837,6 +837,8 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject); /* host */
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName); /* host */
 NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName); /* host */
+NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess, PFILE_OBJECT *FileObject,
+                                  PDEVICE_OBJECT *DeviceObject); /* host */
 /* c/rt/irp.c: the IRP carries one extra stack location on top, the I/O manager's, whose routine
  * finishes it (output copied back, *IoStatusBlock set, Event signalled, IRP freed). */
 PIRP rtIoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer,

@@ -32,6 +32,7 @@ import type { ExecContext, Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
+import { ForeignDevices } from "./_foreign_device.ts";
 
 const DEVICE_TAG = 0x63766544; // 'Devc'
 const IRP_TAG = 0x20707249; // 'Irp '
@@ -66,8 +67,23 @@ export class DeviceBridge {
   /** IoCallDriver calls from C in progress: their dispatch routines run on the caller's stack. */
   private callsFromC = 0;
 
+  /** Other drivers' devices the C driver opened with IoGetDeviceObjectPointer. */
+  readonly foreign: ForeignDevices;
+
   constructor(private readonly d: DeviceDeps) {
     d.irps.deviceToC = (device) => this.cDevice.get(device as DEVICE_OBJECT) ?? 0;
+    this.foreign = new ForeignDevices(d);
+  }
+
+  /** IoGetDeviceObjectPointer: a named device, the driver's own or another driver's. */
+  IoGetDeviceObjectPointer(
+    ObjectName: number,
+    _DesiredAccess: number,
+    FileObject: number,
+    DeviceObject: number,
+  ): number {
+    this.publish(); // a device of its own named in DriverEntry must already dispatch
+    return this.foreign.open(ObjectName, FileObject, DeviceObject, (d) => this.cDevice.get(d));
   }
 
   /** DriverEntry is about to run for these two halves of the driver object. */
@@ -176,6 +192,8 @@ export class DeviceBridge {
    */
   IofCallDriver(DeviceObject: number, address: number): number {
     const device = this.devices.get(DeviceObject);
+    const foreign = device === undefined ? this.foreign.device(DeviceObject) : undefined;
+    if (foreign !== undefined) return this.foreign.call(foreign, address);
     if (device === undefined) {
       return KeBugCheckEx(
         DRIVER_VERIFIER_IOMANAGER_VIOLATION,
@@ -183,8 +201,8 @@ export class DeviceBridge {
         DeviceObject,
         address,
         0,
-        `IoCallDriver to 0x${DeviceObject.toString(16)}, which is not a device object of the ` +
-          "driver (deleted already? wskemu reaches only the driver's own devices from C)",
+        `IoCallDriver to 0x${DeviceObject.toString(16)}, which is not a device object ` +
+          "(deleted already, or dereferenced?)",
       );
     }
     this.publish(); // DriverEntry may call its own devices before it returns

@@ -164,6 +164,9 @@ export class DriverHost {
       IoDeleteSymbolicLink: (Link: number) => devices.symbolicLink("IoDeleteSymbolicLink", Link),
       IofCompleteRequest: devices.IofCompleteRequest.bind(devices),
       IofCallDriver: devices.IofCallDriver.bind(devices),
+      IoGetDeviceObjectPointer: devices.IoGetDeviceObjectPointer.bind(devices),
+      ObfDereferenceObject: (Object: number) =>
+        devices.foreign.close(Object) ? 0 : this.kernel.ObfDereferenceObject(Object),
     };
   }
 
@@ -276,6 +279,13 @@ export class DriverHost {
       leaks.push({
         kind: "irp",
         description: `${this.devices.pending()} request(s) to the driver's devices never completed`,
+      });
+    }
+    for (const file of this.devices.foreign.held()) {
+      leaks.push({
+        kind: "other",
+        description: `file object at 0x${file.toString(16)} from IoGetDeviceObjectPointer ` +
+          "not dereferenced (ObDereferenceObject)",
       });
     }
     for (const address of this.devices.devices.keys()) {

@@ -4,7 +4,6 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
-import { MDL } from "../../irp/mdl.ts";
 import type { WSK_BUF } from "../../irp/mdl.ts";
 import { KeGetCurrentIrql, PASSIVE_LEVEL } from "../../irp/irql.ts";
 import { IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
@@ -39,7 +38,7 @@ import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
-import { OpaqueHandles, type WskObjects } from "./_wsk_events.ts";
+import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
 const ADDRINFO_TAG = 0x416b7357; // 'WskA'
 const SO_WSK_EVENT_CALLBACK = 0x4002;
@@ -103,21 +102,8 @@ export class WskBridge {
   private buf(address: number): WSK_BUF | null {
     const { mem } = this.d;
     if (address === 0) return null;
-    let first: MDL | null = null, last: MDL | null = null;
-    for (
-      let m = mem.u32(address + mem.off("WSK_BUF.Mdl"));
-      m !== 0;
-      m = mem.u32(m + mem.off("MDL.Next"))
-    ) {
-      const va = mem.u32(m + mem.off("MDL.StartVa")) + mem.u32(m + mem.off("MDL.ByteOffset"));
-      const count = mem.u32(m + mem.off("MDL.ByteCount"));
-      const mdl = new MDL(mem.inside(va, count) ? mem.view(va, count) : new Uint8Array(0), count);
-      if (last) last.Next = mdl;
-      else first = mdl;
-      last = mdl;
-    }
     return {
-      Mdl: first,
+      Mdl: readMdlChain(mem, mem.u32(address + mem.off("WSK_BUF.Mdl"))),
       Offset: mem.u32(address + mem.off("WSK_BUF.Offset")),
       Length: mem.u32(address + mem.off("WSK_BUF.Length")),
     };

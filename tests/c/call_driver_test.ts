@@ -4,7 +4,20 @@
 // routine gets the same C IRP, and the completion routines run in C.
 import assert from "node:assert/strict";
 import { loadWasmDriver } from "../../host/wasm/mod.ts";
-import { DRIVER_OBJECT, lookupDevice, STATUS_PENDING, STATUS_SUCCESS } from "../../irp/mod.ts";
+import {
+  type DEVICE_OBJECT,
+  DRIVER_OBJECT,
+  IoCompleteRequest,
+  IoCreateDevice,
+  IoDeleteDevice,
+  IoGetCurrentIrpStackLocation,
+  IoMarkIrpPending,
+  type IRP,
+  IRP_MJ_DEVICE_CONTROL,
+  lookupDevice,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from "../../irp/mod.ts";
 import { driverWasm, haveToolchain } from "./_driver.ts";
 import { deviceControl } from "./_ioctl.ts";
 
@@ -20,7 +33,7 @@ Deno.test({
     const lines: string[] = [];
     const driver = await loadWasmDriver(await driverWasm("tests/c/drivers/call_driver.c"), {
       memoryPages: 32,
-      print: (line) => lines.push(line),
+      print: (line) => lines.push(line.trimEnd()),
     });
     const DriverObject = new DRIVER_OBJECT("\\Driver\\call_driver");
     const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
@@ -65,6 +78,64 @@ Deno.test({
 
     await DriverObject.DriverUnload?.(DriverObject);
     assert.deepEqual(lines, ["upper completions: 2"]);
+    assert.deepEqual(driver.leaks?.(), []);
+  },
+});
+
+/** A TS driver's device: IOCTL_REVERSE reverses the SystemBuffer at once; IOCTL_FILL pends, then fills the MDL chain. */
+function tsReverseDevice(): DEVICE_OBJECT {
+  const Driver = new DRIVER_OBJECT("\\Driver\\TsReverse");
+  Driver.MajorFunction[IRP_MJ_DEVICE_CONTROL] = (_Device, Irp: IRP) => {
+    const { IoControlCode, InputBufferLength } = IoGetCurrentIrpStackLocation(Irp).Parameters
+      .DeviceIoControl as { IoControlCode: number; InputBufferLength: number };
+    if (IoControlCode === IOCTL_REVERSE) {
+      Irp.AssociatedIrp.SystemBuffer!.subarray(0, InputBufferLength).reverse();
+      Irp.IoStatus.Status = STATUS_SUCCESS;
+      Irp.IoStatus.Information = InputBufferLength;
+      IoCompleteRequest(Irp, 0);
+      return STATUS_SUCCESS;
+    }
+    IoMarkIrpPending(Irp);
+    queueMicrotask(() => {
+      let count = 0;
+      for (let Mdl = Irp.MdlAddress; Mdl !== null; Mdl = Mdl.Next) {
+        Mdl.StartVa.subarray(0, Mdl.ByteCount).fill("t".charCodeAt(0) + count++);
+      }
+      Irp.IoStatus.Status = STATUS_SUCCESS;
+      Irp.IoStatus.Information = 7;
+      IoCompleteRequest(Irp, 0);
+    });
+    return STATUS_PENDING;
+  };
+  const Device = { value: null as DEVICE_OBJECT | null };
+  IoCreateDevice(Driver, 0, { Buffer: "\\Device\\WskemuTsReverse" }, 0x22, 0, false, Device);
+  return Device.value!;
+}
+
+Deno.test({
+  name:
+    "tests/c/drivers/ts_device.c: a C driver opens a TS driver's device by name and calls it, buffered and over an MDL chain",
+  ignore: !haveToolchain,
+  async fn() {
+    const lines: string[] = [];
+    const driver = await loadWasmDriver(await driverWasm("tests/c/drivers/ts_device.c"), {
+      memoryPages: 32,
+      print: (line) => lines.push(line.trimEnd()),
+    });
+    const Device = tsReverseDevice();
+    const DriverObject = new DRIVER_OBJECT("\\Driver\\ts_device");
+    const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
+    try {
+      assert.equal(await driver.DriverEntry(DriverObject, RegistryPath), STATUS_SUCCESS);
+    } finally {
+      IoDeleteDevice(Device);
+    }
+    assert.deepEqual(lines, [
+      "open a missing device: 0xC0000034",
+      "open: 0x00000000, stack size 1, file object of it: yes",
+      'reverse: 0x00000000 6 bytes "lenrek"',
+      'fill: returned 0x00000103, completed 0x00000000 with 7 bytes "tttuuuu"',
+    ]);
     assert.deepEqual(driver.leaks?.(), []);
   },
 });
