@@ -50,6 +50,9 @@ export interface DeviceDeps {
 /** A request's C stand-in: the C IRP and its copy of the SystemBuffer. */
 interface Request {
   Irp: IRP;
+  /** The caller's SystemBuffer and MDL chain (the C driver may pass the IRP on, which replaces them). */
+  system: Uint8Array | null;
+  Mdl: IRP["MdlAddress"];
   buffer: number;
   length: number;
   /** Direct I/O: for each MDL of the `Irp.MdlAddress` chain, the C copy of its bytes and its C MDL. */
@@ -298,7 +301,14 @@ export class DeviceBridge {
       link = mdl + mem.off("MDL.Next");
       direct.push({ data, mdl, view });
     }
-    this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
+    this.requests.set(address, {
+      Irp,
+      system,
+      Mdl: Irp.MdlAddress,
+      buffer,
+      length: system?.length ?? 0,
+      direct,
+    });
     this.d.irps.adopt(address, Irp);
     this.finishAbove(address, IrpSp);
     return address;
@@ -330,8 +340,9 @@ export class DeviceBridge {
     const { mem } = this.d;
     const request = this.requests.get(address);
     if (!request) return;
-    const { Irp, buffer, length, direct } = request;
-    const system = Irp.AssociatedIrp.SystemBuffer;
+    const { Irp, system, buffer, length, direct } = request;
+    Irp.AssociatedIrp.SystemBuffer = system;
+    Irp.MdlAddress = request.Mdl;
     if (system && buffer) {
       system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
     }

@@ -114,7 +114,7 @@ function tsReverseDevice(): DEVICE_OBJECT {
 
 Deno.test({
   name:
-    "tests/c/drivers/ts_device.c: a C driver opens a TS driver's device by name and calls it, buffered and over an MDL chain",
+    "tests/c/drivers/ts_device.c: a C driver opens a TS driver's device by name, calls it (buffered, over an MDL chain) and passes requests down to it",
   ignore: !haveToolchain,
   async fn() {
     const lines: string[] = [];
@@ -127,6 +127,12 @@ Deno.test({
     const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
     try {
       assert.equal(await driver.DriverEntry(DriverObject, RegistryPath), STATUS_SUCCESS);
+      // A request to the C filter device, passed down to the TS device with the C copy of its buffer.
+      const input = new TextEncoder().encode("filter");
+      const filtered = deviceControl(lookupDevice("\\Device\\WskemuFilter")!, IOCTL_REVERSE, input);
+      assert.deepEqual(await filtered.completed, { Status: STATUS_SUCCESS, Information: 6 });
+      assert.equal(new TextDecoder().decode(input), "retlif");
+      await DriverObject.DriverUnload?.(DriverObject);
     } finally {
       IoDeleteDevice(Device);
     }

@@ -2,11 +2,30 @@
  * Not a bug: a C driver opens another driver's device by name with
  * IoGetDeviceObjectPointer and sends it a METHOD_BUFFERED request built with
  * IoBuildDeviceIoControlRequest and a METHOD_OUT_DIRECT request of its own
- * over an MDL chain, then dereferences the file object. */
+ * over an MDL chain; then its own device passes every request it gets down to
+ * that device (IoSkipCurrentIrpStackLocation) until unload, which
+ * dereferences the file object. */
 #include <ntddk.h>
 
 #define IOCTL_REVERSE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_FILL CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)
+
+static PDEVICE_OBJECT Filter, Target;
+static PFILE_OBJECT TargetFile;
+
+DRIVER_DISPATCH FilterControl;
+NTSTATUS FilterControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+  UNREFERENCED_PARAMETER(DeviceObject);
+  IoSkipCurrentIrpStackLocation(Irp);
+  return IoCallDriver(Target, Irp);
+}
+
+DRIVER_UNLOAD FilterUnload;
+VOID FilterUnload(PDRIVER_OBJECT DriverObject) {
+  UNREFERENCED_PARAMETER(DriverObject);
+  IoDeleteDevice(Filter);
+  ObDereferenceObject(TargetFile);
+}
 
 IO_COMPLETION_ROUTINE Filled;
 NTSTATUS Filled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
@@ -65,10 +84,10 @@ static VOID Fill(PDEVICE_OBJECT Device) {
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
   UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\Device\\WskemuTsReverse");
   UNICODE_STRING Missing = RTL_CONSTANT_STRING(L"\\Device\\WskemuNothing");
+  static UNICODE_STRING FilterName = RTL_CONSTANT_STRING(L"\\Device\\WskemuFilter");
   PFILE_OBJECT File;
   PDEVICE_OBJECT Device;
   NTSTATUS Status;
-  UNREFERENCED_PARAMETER(DriverObject);
   UNREFERENCED_PARAMETER(RegistryPath);
   Status = IoGetDeviceObjectPointer(&Missing, FILE_READ_DATA, &File, &Device);
   DbgPrint("open a missing device: 0x%08X\n", Status);
@@ -79,5 +98,14 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
   Reverse(Device);
   Fill(Device);
   ObDereferenceObject(File);
+
+  Status = IoGetDeviceObjectPointer(&Name, FILE_READ_DATA, &TargetFile, &Target);
+  if (NT_SUCCESS(Status)) Status = IoCreateDevice(DriverObject, 0, &FilterName, FILE_DEVICE_UNKNOWN, 0, FALSE, &Filter);
+  if (!NT_SUCCESS(Status)) return Status;
+  Filter->StackSize = Target->StackSize + 1;
+  Filter->Flags |= DO_BUFFERED_IO;
+  Filter->Flags &= ~DO_DEVICE_INITIALIZING;
+  DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = FilterControl;
+  DriverObject->DriverUnload = FilterUnload;
   return STATUS_SUCCESS;
 }
