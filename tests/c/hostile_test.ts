@@ -4,7 +4,9 @@
 // and a non-zero exit, never a stack trace.
 import assert from "node:assert/strict";
 import { TOOLCHAIN } from "../../host/_build.ts";
-import { haveToolchain } from "./_driver.ts";
+import { loadWasmDriver } from "../../host/wasm/mod.ts";
+import { DriverLoadError } from "../../host/load.ts";
+import { driverWasm, haveToolchain } from "./_driver.ts";
 
 const CLI = new URL("../../host/cli.ts", import.meta.url).pathname;
 
@@ -112,5 +114,23 @@ Deno.test({
       /^driver: the driver was built against other headers \(version is 1, expected 2; PVOID is 8, expected 4; .*\): rebuild it with deno task driver build$/,
     );
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "loadWasmDriver: a memory size that is no size, or too small for the driver, is a load error",
+  ignore: !haveToolchain,
+  async fn() {
+    const wasm = await driverWasm("tests/c/drivers/device.c");
+    const refused = async (memoryPages: number, reason: RegExp) => {
+      const error = await loadWasmDriver(wasm, { memoryPages }).catch((e) => e);
+      assert.ok(error instanceof DriverLoadError, String(error));
+      assert.match(error.message, reason);
+    };
+    await refused(Number("abc"), /whole number of 64 KiB pages from 1 to 65536, not NaN/);
+    await refused(70000, /not 70000/);
+    await refused(1, /its data alone needs 2 pages of memory, more than 1/);
+    await refused(3, /3 pages \(192 KiB\) of memory are too few .*raise memoryPages/);
   },
 });
