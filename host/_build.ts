@@ -210,6 +210,16 @@ export async function buildDriver(options: BuildOptions): Promise<boolean> {
   }
 }
 
+/** Why `source` cannot be compiled (missing, a directory, not C), or null. */
+async function sourceProblem(source: string): Promise<string | null> {
+  try {
+    if (!(await Deno.stat(source)).isFile) return "not a file";
+  } catch {
+    return "no such file";
+  }
+  return /\.c$/i.test(source) ? null : "not a C source (the sources are .c files)";
+}
+
 /**
  * `deno task driver build ...`: returns the exit code. A missing toolchain or
  * a bad command line is one clear message, never a stack trace.
@@ -231,10 +241,9 @@ export async function build(args: string[]): Promise<number> {
     return 1;
   }
   for (const source of options.sources) {
-    try {
-      await Deno.stat(source);
-    } catch {
-      console.error(`driver build: ${source}: no such file`);
+    const problem = await sourceProblem(source);
+    if (problem !== null) {
+      console.error(`driver build: ${source}: ${problem}`);
       return 1;
     }
   }

@@ -58,13 +58,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "driver build: a missing file, an unknown flag and a source without DriverEntry say so",
+  name:
+    "driver build: a missing file, a directory, a file that is not C, an unknown flag and a source without DriverEntry say so",
   ignore: !haveToolchain,
   async fn() {
     const dir = await Deno.makeTempDir();
     assert.deepEqual(await driver("build", `${dir}/nothing.c`), {
       code: 1,
       lines: [`driver build: ${dir}/nothing.c: no such file`],
+    });
+    assert.deepEqual(await driver("build", dir), {
+      code: 1,
+      lines: [`driver build: ${dir}: not a file`],
+    });
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not C\n");
+    assert.deepEqual(await driver("build", `${dir}/notes.txt`), {
+      code: 1,
+      lines: [`driver build: ${dir}/notes.txt: not a C source (the sources are .c files)`],
     });
     const flag = await driver("build", "--frobnicate", `${dir}/nothing.c`);
     assert.equal(flag.code, 2);
