@@ -7,8 +7,10 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
+  IoAllocateIrp,
   IoAllocateMdl,
   IoCancelIrp,
+  IoFreeIrp,
   IoFreeMdl,
   IPPROTO_UDP,
   type IRP,
@@ -316,3 +318,12 @@ Deno.test("WskSendMessages over a WSK_BUF_LIST that loops bug checks 0x133 at th
   await client.closeSocket(Socket);
   await within(client.close(), 5000, "WskDeregister");
 });
+
+Deno.test("a reserved slot (WskSendEx) given a freed IRP bug checks 0xC9 at the call instead of completing it", () =>
+  withConnection(({ Socket, d }) => {
+    const Irp = IoAllocateIrp(1, false)!;
+    IoFreeIrp(Irp);
+    const error = expectBugCheck(() => d.WskSendEx(Socket, null, 0, Irp), 0xC9);
+    assert.equal(error.BugCheckParameters[0], 0x03);
+    return Promise.resolve();
+  }));

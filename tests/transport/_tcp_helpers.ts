@@ -126,12 +126,21 @@ export function freePort(hostname = "127.0.0.1"): number {
 /**
  * Resolves once `progress()` has not changed for `quietMs`: how a test
  * observes that a peer's writes have stalled. It measures a stall, the
- * property under test; it orders no events.
+ * property under test; it orders no events. Progress that never stops fails
+ * the test after `deadlineMs` instead of polling forever.
  */
-export async function stalled(progress: () => number, quietMs = 250): Promise<void> {
+export async function stalled(
+  progress: () => number,
+  quietMs = 250,
+  deadlineMs = 10_000,
+): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
   let last = progress();
   let since = performance.now();
   while (performance.now() - since < quietMs) {
+    if (performance.now() > deadline) {
+      throw new Error(`progress never stalled within ${deadlineMs} ms (at ${last})`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
     const now = progress();
     if (now !== last) {
