@@ -67,6 +67,8 @@ export class DeviceBridge {
   private driver: DRIVER_OBJECT | null = null;
   private cDriver = 0;
   private dispatchContext: ExecContext | null = null;
+  /** The C dispatch routines running now (innermost last): none of them may block. */
+  readonly dispatching: string[] = [];
   /** IoCallDriver calls from C in progress: their dispatch routines run on the caller's stack. */
   private callsFromC = 0;
 
@@ -232,11 +234,13 @@ export class DeviceBridge {
     const context = this.callsFromC > 0 && machine.current !== null
       ? machine.current
       : (this.dispatchContext ??= machine.newContext("dispatch routines"));
-    const status = machine.inContext(
-      context,
-      () => table.call(routine, cDevice, address) >>> 0,
-      name,
-    );
+    this.dispatching.push(name);
+    let status: number;
+    try {
+      status = machine.inContext(context, () => table.call(routine, cDevice, address) >>> 0, name);
+    } finally {
+      this.dispatching.pop();
+    }
     if (status === STATUS_PENDING) irps.pendingFromC(address);
     return status;
   }

@@ -4,6 +4,7 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTagName } from "../../irp/pool.ts";
+import { STATUS_PENDING } from "../../irp/ntstatus.ts";
 import { DriverLoadError } from "../load.ts";
 import { DeviceBridge } from "./_device.ts";
 import { IrpTwins } from "./_irp.ts";
@@ -26,6 +27,22 @@ export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
   "deregisterSuspend",
   "captureSuspend",
 ]);
+
+/** The *Prepare imports, the kernel routine each serves, and when its result means "park the stack". */
+const SUSPENDING_CALLERS: Readonly<Record<string, string>> = {
+  waitPrepare: "KeWaitForSingleObject",
+  waitMultiplePrepare: "KeWaitForMultipleObjects",
+  delayPrepare: "KeDelayExecutionThread",
+  deregisterPrepare: "WskDeregister",
+  capturePrepare: "WskCaptureProviderNPI",
+};
+const WILL_SUSPEND: Readonly<Record<string, (result: unknown) => boolean>> = {
+  waitPrepare: (r) => r === STATUS_PENDING,
+  waitMultiplePrepare: (r) => r === STATUS_PENDING,
+  delayPrepare: (r) => r === STATUS_PENDING,
+  deregisterPrepare: (r) => r !== 0,
+  capturePrepare: (r) => r === STATUS_PENDING,
+};
 
 /** How the host runs one driver. */
 export interface HostOptions {
@@ -192,7 +209,25 @@ export class DriverHost {
     for (let i = 0; i < args.length; i++) if (typeof args[i] === "number") args[i] = args[i]! >>> 0;
     const result = fn(...args);
     this.irps.afterCall();
+    if (name in WILL_SUSPEND && WILL_SUSPEND[name]!(result)) this.noSuspendInDispatch(name);
     return result;
+  }
+
+  /**
+   * The C runtime is about to park the stack (a *Prepare import said so). JSPI
+   * cannot park a stack with host frames on it, and a dispatch routine runs
+   * inside IoCallDriver, one.
+   */
+  private noSuspendInDispatch(name: string): void {
+    const routine = this.devices.dispatching.at(-1);
+    if (routine === undefined) return;
+    throw new BugCheckError(
+      KMODE_EXCEPTION_NOT_HANDLED,
+      [STATUS_NOT_IMPLEMENTED, 0, 0, 0],
+      `the dispatch routine ${routine} blocks (${SUSPENDING_CALLERS[name]}), but wskemu runs ` +
+        "dispatch routines synchronously inside IoCallDriver: pend the IRP (IoMarkIrpPending, " +
+        "STATUS_PENDING) and finish it from a work item or a system thread",
+    );
   }
 
   /** A Suspending import: the C stack is parked and put back when the routine settles. */
