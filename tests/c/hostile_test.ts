@@ -93,7 +93,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "driver run: a random file, a wasm without DriverEntry and one with another layout are refused in one line",
+    "driver run: a random file, a wasm without DriverEntry, one with another layout and a C source are refused in one line",
   ignore: !haveToolchain,
   async fn() {
     const dir = await Deno.makeTempDir();
@@ -112,9 +112,18 @@ Deno.test({
         '__attribute__((export_name("rtLayoutTable"))) const struct E *rtLayoutTable(void) { return Layout; }\n' +
         '__attribute__((export_name("DriverEntry"))) int DriverEntry(int a, int b) { return a + b; }\n',
     );
-    const [garbage, entryless, layout] = await Promise.all(
-      [random, noEntry, otherLayout].map((wasm) => driver("run", wasm, "--for", "0")),
+    const [garbage, entryless, layout, source] = await Promise.all(
+      [random, noEntry, otherLayout, `${dir}/no_entry.c`].map((wasm) =>
+        driver("run", wasm, "--for", "0")
+      ),
     );
+    assert.deepEqual(source, {
+      code: 1,
+      lines: [
+        `driver: ${dir}/no_entry.c is C source: build it first ` +
+        `(deno task driver build -o driver.wasm ${dir}/no_entry.c), then run the .wasm`,
+      ],
+    });
     assert.equal(garbage!.code, 1);
     assert.match(garbage!.lines.join("\n"), /^driver: cannot load \S+random\.wasm: .*magic word/);
     assert.deepEqual(entryless, { code: 1, lines: ["driver: the module exports no DriverEntry"] });
