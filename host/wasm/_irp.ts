@@ -14,6 +14,7 @@ import {
   IoFreeIrp,
   IoMarkIrpPending,
   IoReuseIrp,
+  IoSetCancelRoutine,
   IoSetNextIrpStackLocation,
   IoSkipCurrentIrpStackLocation,
   type IRP,
@@ -161,6 +162,36 @@ export class IrpTwins {
     const cancelled = IoCancelIrp(twin.Irp);
     this.mem.setByte(address + this.mem.off("IRP.Cancel"), 1);
     return cancelled;
+  }
+
+  /**
+   * IoSetCancelRoutine from C: C's `Irp->CancelRoutine` and the twin's change
+   * together; when IoCancelIrp picks the routine, C sees Cancel, CancelIrql
+   * and the cleared field before the C routine runs, at DISPATCH_LEVEL.
+   */
+  setCancelRoutine(address: number, routine: number): number {
+    const twin = this.twin(address, "IoSetCancelRoutine");
+    const { mem } = this;
+    const field = address + mem.off("IRP.CancelRoutine");
+    const previous = mem.u32(field);
+    mem.setU32(field, routine);
+    if (routine === 0) {
+      IoSetCancelRoutine(twin.Irp, null);
+      return previous;
+    }
+    const name = this.table.name(routine);
+    const cancel = (DeviceObject: unknown, Irp: IRP): void => {
+      mem.setU32(field, 0);
+      mem.setByte(address + mem.off("IRP.Cancel"), 1);
+      mem.setByte(address + mem.off("IRP.CancelIrql"), Irp.CancelIrql);
+      this.machine.inDpc(
+        () => this.table.call(routine, this.deviceToC(DeviceObject), address),
+        name,
+      );
+    };
+    Object.defineProperty(cancel, "name", { value: name });
+    IoSetCancelRoutine(twin.Irp, cancel);
+    return previous;
   }
 
   /**

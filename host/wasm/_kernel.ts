@@ -492,6 +492,8 @@ export class Kernel {
       ZwQueryValueKey: this.d.registry.ZwQueryValueKey.bind(this.d.registry),
       RtlQueryRegistryValues: this.d.registry.RtlQueryRegistryValues.bind(this.d.registry),
       IoCancelIrp: (Irp: number) => irps.cancel(Irp) ? 1 : 0,
+      IoSetCancelRoutine: (Irp: number, CancelRoutine: number) =>
+        irps.setCancelRoutine(Irp, CancelRoutine),
       IoAcquireCancelSpinLock: (Irql: number) => {
         const OldIrql = { value: 0 };
         IoAcquireCancelSpinLock(OldIrql);

@@ -38,12 +38,15 @@ Deno.test({
     const DriverObject = new DRIVER_OBJECT("\\Driver\\call_driver");
     const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
     assert.equal(await driver.DriverEntry(DriverObject, RegistryPath), STATUS_SUCCESS);
-    // DriverEntry's own IRPs: answered at once, or pended and completed from a DPC.
+    // DriverEntry's own IRPs: answered at once, pended and completed from a DPC, or held and cancelled.
     assert.deepEqual(lines.splice(0), [
       "lower: location 1 of 1, its own device",
-      'sent: returned 0x00000000, completed 0x00000000 with 6 bytes "umeksw", pending 0, location 2',
+      'sent: returned 0x00000000, completed 0x00000000 with 6 bytes "umeksw", pending 0, location 2, cancel 0',
       "lower: location 1 of 1, its own device",
-      'sent: returned 0x00000103, completed 0x00000000 with 6 bytes "umeksw", pending 1, location 2',
+      'sent: returned 0x00000103, completed 0x00000000 with 6 bytes "umeksw", pending 1, location 2, cancel 0',
+      "lower: location 1 of 1, its own device",
+      "IoCancelIrp: TRUE",
+      'sent: returned 0x00000103, completed 0xC0000120 with 0 bytes "wskemu", pending 1, location 2, cancel 1',
       // IoBuildDeviceIoControlRequest's IRP has the I/O manager's location on top.
       "lower: location 1 of 2, its own device",
       'built: 0x00000000 with 6 bytes "revird", input "driver"',

@@ -1,7 +1,8 @@
 /* Copyright 2026 the wskemu authors. MIT license.
  * Not a bug: IoCallDriver between a driver's own devices. DriverEntry sends
  * IRPs it allocated to the lower device (answered at once, and pended then
- * completed from a DPC) and waits for its completion routine, then the same
+ * completed from a DPC, and held until IoCancelIrp runs its cancel routine)
+ * and waits for its completion routine, then the same
  * through IoBuildDeviceIoControlRequest with an event and an
  * IO_STATUS_BLOCK; the upper
  * device passes the requests it gets down to the lower one with
@@ -12,6 +13,7 @@
 #define IOCTL_REVERSE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_LATER CTL_CODE(FILE_DEVICE_UNKNOWN, 0x802, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_PASS CTL_CODE(FILE_DEVICE_UNKNOWN, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_HOLD CTL_CODE(FILE_DEVICE_UNKNOWN, 0x804, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef struct _LOWER_EXTENSION {
   KDPC Dpc;
@@ -26,6 +28,8 @@ DRIVER_DISPATCH CallControl;
 IO_COMPLETION_ROUTINE UpperComplete;
 IO_COMPLETION_ROUTINE SentComplete;
 KDEFERRED_ROUTINE CompleteLater;
+DRIVER_CANCEL CancelHeld;
+static PIRP Held;
 
 /* The lower device's work: the SystemBuffer reversed in place. */
 static VOID Reverse(PIRP Irp) {
@@ -52,11 +56,27 @@ VOID CompleteLater(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOI
   IoCompleteRequest(Irp, IO_NO_INCREMENT);
 }
 
+/* IOCTL_HOLD keeps the IRP until it is cancelled. */
+VOID CancelHeld(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+  UNREFERENCED_PARAMETER(DeviceObject);
+  IoReleaseCancelSpinLock(Irp->CancelIrql);
+  Held = NULL;
+  Irp->IoStatus.Status = STATUS_CANCELLED;
+  Irp->IoStatus.Information = 0;
+  IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+
 static NTSTATUS LowerControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PIO_STACK_LOCATION IrpSp = IoGetCurrentIrpStackLocation(Irp);
   PLOWER_EXTENSION Extension = DeviceObject->DeviceExtension;
   DbgPrint("lower: location %d of %d, %s device\n", Irp->CurrentLocation, Irp->StackCount,
            IrpSp->DeviceObject == DeviceObject ? "its own" : "another");
+  if (IrpSp->Parameters.DeviceIoControl.IoControlCode == IOCTL_HOLD) {
+    IoMarkIrpPending(Irp);
+    Held = Irp;
+    IoSetCancelRoutine(Irp, CancelHeld);
+    return STATUS_PENDING;
+  }
   if (IrpSp->Parameters.DeviceIoControl.IoControlCode == IOCTL_LATER) {
     IoMarkIrpPending(Irp);
     Extension->Pending = Irp;
@@ -110,10 +130,11 @@ static VOID SendToLower(ULONG Code) {
   Irp->AssociatedIrp.SystemBuffer = Buffer;
   IoSetCompletionRoutine(Irp, SentComplete, &Done, TRUE, TRUE, TRUE);
   Status = IoCallDriver(Lower, Irp);
+  if (Code == IOCTL_HOLD) DbgPrint("IoCancelIrp: %s\n", IoCancelIrp(Irp) ? "TRUE" : "FALSE");
   if (Status == STATUS_PENDING) KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, NULL);
-  DbgPrint("sent: returned 0x%08X, completed 0x%08X with %u bytes \"%s\", pending %u, location %d\n", Status,
-           Irp->IoStatus.Status, (ULONG)Irp->IoStatus.Information, Buffer, Irp->PendingReturned,
-           Irp->CurrentLocation);
+  DbgPrint("sent: returned 0x%08X, completed 0x%08X with %u bytes \"%s\", pending %u, location %d, cancel %u\n",
+           Status, Irp->IoStatus.Status, (ULONG)Irp->IoStatus.Information, Buffer, Irp->PendingReturned,
+           Irp->CurrentLocation, Irp->Cancel);
   IoFreeIrp(Irp);
 }
 
@@ -164,6 +185,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
   DriverObject->DriverUnload = CallUnload;
   SendToLower(IOCTL_REVERSE);
   SendToLower(IOCTL_LATER);
+  SendToLower(IOCTL_HOLD);
   BuildAndSend(IOCTL_REVERSE);
   BuildAndSend(IOCTL_LATER);
   return STATUS_SUCCESS;
