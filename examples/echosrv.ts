@@ -299,6 +299,33 @@ function WskSampleCloseIrpCompletionRoutine(
   return STATUS_MORE_PROCESSING_REQUIRED;
 }
 
+/** Unload's close of a connection: an IRP of its own, freed with the socket's context. */
+function WskSampleCloseOnUnload(SocketContext: WSKSAMPLE_SOCKET_CONTEXT): void {
+  SocketContext.Closing = true;
+  const Irp = IoAllocateIrp(1, false);
+  if (!Irp) return;
+  IoSetCompletionRoutine(
+    Irp,
+    WskSampleUnloadCloseIrpCompletionRoutine,
+    SocketContext,
+    true,
+    true,
+    true,
+  );
+  const Socket = SocketContext.Socket!;
+  (Socket.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH).WskCloseSocket(Socket, Irp);
+}
+
+function WskSampleUnloadCloseIrpCompletionRoutine(
+  _DeviceObject: DEVICE_OBJECT | null,
+  Irp: IRP,
+  Context: unknown,
+): NTSTATUS {
+  IoFreeIrp(Irp);
+  WskSampleWorkQueue.enqueue(() => WskSampleFreeSocketContext(Context as WSKSAMPLE_SOCKET_CONTEXT));
+  return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
 // ---- the listening socket, created synchronously from the worker -----------------------------
 
 /** The sample's synchronous pattern (event + IoReuseIrp), shared with echo_events.ts. */
@@ -406,10 +433,11 @@ async function DriverUnload(_DriverObject: DRIVER_OBJECT): Promise<void> {
     );
     WskSampleFreeSocketContext(Listener);
   }
-  // A driver being unloaded must not leave connections behind: close those still open.
+  // A driver being unloaded must not leave connections behind: close those still open. Their
+  // operation IRPs may be in flight (a receive waiting on an idle client, a disconnect), so
+  // the close takes an IRP of its own; it cancels the pending ones and completes after them.
   for (const SocketContext of [...liveSockets]) {
-    const Op = SocketContext.OpContext[0];
-    if (Op && !SocketContext.Closing) WskSampleWorkQueue.enqueue(() => WskSampleOpClose(Op));
+    if (SocketContext.Socket && !SocketContext.Closing) WskSampleCloseOnUnload(SocketContext);
   }
   await WskDeregister(WskSampleRegistration);
   await WskSampleWorkQueue.drain();

@@ -36,6 +36,9 @@ export const CFLAGS: readonly string[] = [
   "-mbulk-memory",
   "-O2",
   "-g0",
+  // One line per diagnostic: no source excerpt, caret or colour in what the user reads.
+  "-fno-caret-diagnostics",
+  "-fno-color-diagnostics",
   "-Wno-unknown-pragmas",
   "-Wno-error=incompatible-function-pointer-types",
   "-Wno-incompatible-function-pointer-types",
@@ -136,9 +139,23 @@ export function tmhFor(source: string): string {
   return lines.join("\n") + "\n";
 }
 
+const NO_DRIVER_ENTRY = /^.*symbol exported via --export not found: DriverEntry$/m;
+const NO_DRIVER_ENTRY_TEXT =
+  "driver build: no source defines DriverEntry (NTSTATUS DriverEntry(PDRIVER_OBJECT, PUNICODE_STRING))";
+
+/** Runs a tool; its diagnostics go to stderr whole (never interleaved), without clang's tally line. */
 async function run(tool: string, args: string[]): Promise<boolean> {
-  const { success } = await new Deno.Command(tool, { args, stdout: "inherit", stderr: "inherit" })
-    .output();
+  const { success, stderr } = await new Deno.Command(tool, {
+    args,
+    stdout: "inherit",
+    stderr: "piped",
+  }).output();
+  const lines = new TextDecoder().decode(stderr).replace(NO_DRIVER_ENTRY, NO_DRIVER_ENTRY_TEXT)
+    .split("\n")
+    .filter((line) =>
+      line !== "" && !/^\d+ (warnings?|errors?)( and \d+ errors?)? generated\.$/.test(line)
+    );
+  if (lines.length) console.error(lines.join("\n"));
   return success;
 }
 
@@ -193,6 +210,16 @@ export async function buildDriver(options: BuildOptions): Promise<boolean> {
   }
 }
 
+/** Why `source` cannot be compiled (missing, a directory, not C), or null. */
+async function sourceProblem(source: string): Promise<string | null> {
+  try {
+    if (!(await Deno.stat(source)).isFile) return "not a file";
+  } catch {
+    return "no such file";
+  }
+  return /\.c$/i.test(source) ? null : "not a C source (the sources are .c files)";
+}
+
 /**
  * `deno task driver build ...`: returns the exit code. A missing toolchain or
  * a bad command line is one clear message, never a stack trace.
@@ -214,10 +241,9 @@ export async function build(args: string[]): Promise<number> {
     return 1;
   }
   for (const source of options.sources) {
-    try {
-      await Deno.stat(source);
-    } catch {
-      console.error(`driver build: ${source}: no such file`);
+    const problem = await sourceProblem(source);
+    if (problem !== null) {
+      console.error(`driver build: ${source}: ${problem}`);
       return 1;
     }
   }

@@ -19,7 +19,7 @@ import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
 import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
 import type { IRP } from "../irp/irp.ts";
-import type { NTSTATUS } from "../irp/ntstatus.ts";
+import { type NTSTATUS, ntStatusName } from "../irp/ntstatus.ts";
 import {
   REG_DWORD,
   REG_SZ,
@@ -63,7 +63,27 @@ export interface DriverHostOptions {
   log?: (text: string) => void;
   /** The driver's source file, to name a routine's line when a bug check has no driver frame. */
   source?: string;
+  /**
+   * How long `stop()` waits for DriverUnload to return before it reports it
+   * stuck and takes the unload report anyway; default the verifier's hang
+   * threshold when set, else 10,000 ms.
+   */
+  unloadTimeoutMs?: number;
 }
+
+/**
+ * Calls whose IRP may wait as long as the network is quiet, which hang
+ * detection leaves alone: WskAccept waits for a client, WskControlClient for
+ * the transport list to change, and a stream socket's WskReceive for its peer,
+ * which is still there while the receive pends (wskemu completes it at the
+ * peer's FIN, with 0 bytes, or at a reset, with the error). A datagram
+ * receive has no peer to leave, so one that waits past the threshold is
+ * reported (its peer may be gone and nothing would tell it).
+ */
+const LEGITIMATE_WAITS = new Set(["WskAccept", "WskControlClient", "WskReceive"]);
+
+/** How long `stop()` waits for DriverUnload by default, without a hang threshold. */
+const UNLOAD_TIMEOUT_MS = 10_000;
 
 /** A parameter's registry type: REG_DWORD for an integer that fits, REG_SZ otherwise. */
 function parameterValue(text: string): [number, number | string] {
@@ -132,7 +152,10 @@ export class DriverHost {
   readonly #source: { path: string; text: string } | undefined;
   readonly #hangs: string[] = [];
   readonly #hangReported = new WeakSet<IRP>();
+  readonly #unloadTimeoutMs: number;
+  #bugCheckWaiters: (() => void)[] = [];
   #entryStatus: NTSTATUS | null = null;
+  #entryProblem: string | undefined;
   #base: Baseline | null = null;
   #saved: DriverVerifierSettings | null = null;
   #cleanup: (() => void)[] = [];
@@ -151,6 +174,8 @@ export class DriverHost {
     this.#log = options.log ?? ((text) => console.error(text));
     this.#seed = options.seed ?? 1;
     this.#source = readSource(options.source);
+    this.#unloadTimeoutMs = options.unloadTimeoutMs ??
+      (this.#settings.hangThresholdMs || UNLOAD_TIMEOUT_MS);
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
     this.RegistryPath = unicode(`${SERVICES_KEY}\\${this.#name}`);
     this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
@@ -174,6 +199,7 @@ export class DriverHost {
       analyzeBugCheck(error, this.trace?.tail(20) ?? [], this.#irpDumpFor(error), this.#source),
     );
     this.#firstBugCheck(error);
+    for (const wake of this.#bugCheckWaiters.splice(0)) wake();
   }
 
   /** The `!irp` of a tracked IRP whose address is one of the bug check's parameters. */
@@ -216,6 +242,7 @@ export class DriverHost {
         trace.wrapCallbacks(name, args);
       };
       hooks.complete = (Irp) => trace.complete(Irp);
+      hooks.thread = (thread, running) => trace.thread(thread, running);
       observeLowResources((what, tag) =>
         trace.instant(
           `low resources: ${what} fails${tag ? ` (tag '${tag}')` : ""}`,
@@ -226,6 +253,7 @@ export class DriverHost {
       this.#cleanup.push(() => {
         hooks.call = null;
         hooks.complete = null;
+        hooks.thread = null;
         observeLowResources(null);
       });
     }
@@ -248,8 +276,7 @@ export class DriverHost {
       const now = trace.now();
       for (const { Irp, call, start } of trace.pending()) {
         if (now - start < threshold * 1000 || this.#hangReported.has(Irp)) continue;
-        // These wait by design: for a client to connect, for the transport list to change.
-        if (call === "WskAccept" || call === "WskControlClient") continue;
+        if (LEGITIMATE_WAITS.has(call)) continue;
         this.#hangReported.add(Irp);
         const dump = `${call}: IRP pending ${Math.round((now - start) / 1000)} ms, longer than ` +
           `the verifier's ${threshold} ms, and nothing has cancelled it\n` +
@@ -276,13 +303,22 @@ export class DriverHost {
     DriverHost.#active = this;
     this.#base = baseline();
     this.#install();
+    this.trace?.begin(this.DriverObject, "DriverEntry", DRIVER_TRACK);
     try {
-      this.#entryStatus = (await this.#driver.DriverEntry(this.DriverObject, this.RegistryPath)) >>>
-        0;
+      const returned: unknown = await this.#driver.DriverEntry(
+        this.DriverObject,
+        this.RegistryPath,
+      );
+      this.#entryStatus = ntStatusOf(returned);
+      if (this.#entryStatus === null) this.#entryProblem = `returned ${describe(returned)}`;
     } catch (error) {
       this.#bugCheck(asBugCheck(error, "DriverEntry"));
       this.#entryStatus = null;
     }
+    this.trace?.end(
+      this.DriverObject,
+      this.#entryStatus === null ? "(threw)" : ntStatusName(this.#entryStatus),
+    );
     // As the I/O manager does for devices a driver creates in DriverEntry.
     for (let device = this.DriverObject.DeviceObject; device; device = device.NextDevice) {
       device.Flags &= ~DO_DEVICE_INITIALIZING;
@@ -297,12 +333,9 @@ export class DriverHost {
    */
   async stop(): Promise<UnloadReport> {
     const unload = this.DriverObject.DriverUnload;
+    let unloadStuckMs: number | undefined;
     if (this.#entryStatus !== null && this.#entryStatus < 0x8000_0000 && unload) {
-      try {
-        await unload(this.DriverObject);
-      } catch (error) {
-        this.#bugCheck(asBugCheck(error, "DriverUnload"));
-      }
+      if (!await this.#unload(unload)) unloadStuckMs = this.#unloadTimeoutMs;
     }
     await completionQueueIdle();
     const held = collect(this.#base ?? baseline(), this.#settings.poolTracking, this.DriverObject);
@@ -310,25 +343,86 @@ export class DriverHost {
     const pendingDumps = held.pending.map(({ Irp, site }) =>
       dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${relativeSite(site)}`
     );
-    for (const undo of this.#cleanup.splice(0).reverse()) undo();
-    if (this.#saved) Object.assign(DriverVerifier, this.#saved);
-    if (DriverHost.#active === this) DriverHost.#active = null;
-    registryDeleteKey(this.RegistryPath.Buffer);
+    this.halt();
+    const succeeded = this.#entryStatus !== null && this.#entryStatus < 0x8000_0000;
     const partial = {
       name: this.#name,
       entryStatus: this.#entryStatus,
+      ...(this.#entryProblem === undefined ? {} : { entryProblem: this.#entryProblem }),
+      ...(succeeded && !unload ? { noUnload: true } : {}),
       bugChecks: this.bugChecks,
       leaks: held.leaks,
       hangs: this.#hangs,
       pendingDumps,
+      ...(unloadStuckMs === undefined ? {} : { unloadStuckMs }),
     };
     return { ...partial, ...verdict(partial) };
+  }
+
+  /**
+   * Ends the run without DriverUnload, as after a bug check (the machine
+   * stopped): puts the verifier settings and hooks back and removes the
+   * service key, so that another host may start. `stop()` does it too.
+   */
+  halt(): void {
+    for (const undo of this.#cleanup.splice(0).reverse()) undo();
+    if (this.#saved) Object.assign(DriverVerifier, this.#saved);
+    this.#saved = null;
+    if (DriverHost.#active === this) DriverHost.#active = null;
+    registryDeleteKey(this.RegistryPath.Buffer);
+  }
+
+  /**
+   * Runs DriverUnload; false when it had not returned after the unload
+   * timeout. A bug check while it runs ends the wait at once: the machine
+   * stopped, and what the unload waited for (a close the bug check
+   * prevented) will never come.
+   */
+  async #unload(unload: NonNullable<DRIVER_OBJECT["DriverUnload"]>): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    this.trace?.begin(unload, "DriverUnload", DRIVER_TRACK);
+    const returned = (async () => {
+      try {
+        await unload(this.DriverObject);
+        this.trace?.end(unload, "returned");
+      } catch (error) {
+        this.trace?.end(unload, "(threw)");
+        this.#bugCheck(asBugCheck(error, "DriverUnload"));
+      }
+      return true;
+    })();
+    const stopped = new Promise<boolean>((resolve) => {
+      this.#bugCheckWaiters.push(() => resolve(true));
+      timer = setTimeout(() => resolve(false), this.#unloadTimeoutMs);
+    });
+    try {
+      return await Promise.race([returned, stopped]);
+    } finally {
+      clearTimeout(timer);
+      this.#bugCheckWaiters = [];
+    }
   }
 
   /** The report as text (for a report `stop()` returned). */
   static format(report: UnloadReport): string {
     return formatUnloadReport(report);
   }
+}
+
+/**
+ * What DriverEntry returned, as an NTSTATUS: a 32-bit integer (a negative one
+ * is taken as its unsigned form, as C's NTSTATUS is signed), or null for
+ * anything else (undefined when the driver forgot its return, a string, ...).
+ */
+function ntStatusOf(value: unknown): NTSTATUS | null {
+  if (!Number.isInteger(value)) return null;
+  const n = value as number;
+  return n >= -0x8000_0000 && n <= 0xFFFF_FFFF ? n >>> 0 : null;
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return `${text.length > 40 ? `${text.slice(0, 40)}…` : text}, not an NTSTATUS`;
 }
 
 /** The driver's source text, when it is a readable file. */

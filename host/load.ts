@@ -60,6 +60,12 @@ async function loadWasm(path: string, options: LoadOptions): Promise<DriverModul
  */
 export async function loadDriver(path: string, options: LoadOptions = {}): Promise<DriverModule> {
   if (path.endsWith(".wasm")) return await loadWasm(path, options);
+  if (/\.[ch]$/i.test(path)) {
+    throw new DriverLoadError(
+      `${path} is C source: build it first (deno task driver build -o driver.wasm ${path}), ` +
+        "then run the .wasm",
+    );
+  }
   let module: Record<string, unknown>;
   try {
     module = await import(fileUrl(path));

@@ -68,6 +68,33 @@ function value(args: string[], i: number, flag: string): string {
   return v;
 }
 
+const MAX_SECONDS = 2_147_483;
+
+/** A whole decimal number up to `max`, or a UsageError with `message`. */
+function count(text: string, max: number, message: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > max) throw new UsageError(message);
+  return n;
+}
+
+/**
+ * Fails with a UsageError, before the driver runs, when `path` cannot be
+ * written: better than finding out after a long run.
+ */
+async function checkWritable(flag: string, path: string | null): Promise<void> {
+  if (path === null) return;
+  try {
+    await (await Deno.open(path, { write: true, create: true })).close();
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot write there (${oneLine(error)})`);
+  }
+}
+
+/** An error as one line: its name and message, never its stack. */
+function oneLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** Parses `run`'s arguments (after the word `run`). */
 export function parseRunArgs(args: string[]): RunArgs {
   const out: RunArgs = {
@@ -97,7 +124,9 @@ export function parseRunArgs(args: string[]): RunArgs {
         break;
       case "--seed":
         out.seed = Number(value(args, i++, arg));
-        if (!Number.isInteger(out.seed)) throw new UsageError("--seed needs an integer");
+        if (!/^-?\d+$/.test(args[i]!) || !Number.isSafeInteger(out.seed)) {
+          throw new UsageError("--seed needs an integer");
+        }
         break;
       case "--trace":
         out.trace = value(args, i++, arg);
@@ -108,15 +137,25 @@ export function parseRunArgs(args: string[]): RunArgs {
       case "--json":
         out.json = true;
         break;
-      case "--for":
-        out.seconds = Number(value(args, i++, arg));
-        if (!(out.seconds >= 0)) throw new UsageError("--for needs a number of seconds");
+      case "--for": {
+        const text = value(args, i++, arg);
+        out.seconds = Number(text);
+        // Up to what a timer can wait (about 24 days).
+        if (!/^\d+(\.\d+)?$/.test(text) || out.seconds > MAX_SECONDS) {
+          throw new UsageError(`--for ${text}: needs a number of seconds, 0 to ${MAX_SECONDS}`);
+        }
         break;
+      }
       case "--name":
         out.name = value(args, i++, arg);
         break;
       case "--memory-pages":
-        out.memoryPages = Number(value(args, i++, arg));
+        out.memoryPages = count(
+          value(args, i++, arg),
+          65536,
+          "--memory-pages needs a number of 64 KiB pages, 1 to 65536",
+        );
+        if (out.memoryPages === 0) throw new UsageError("--memory-pages needs at least 1 page");
         break;
       default:
         if (arg.startsWith("-") || out.driver) throw new UsageError(`unexpected argument ${arg}`);
@@ -170,10 +209,22 @@ function stayLoaded(seconds: number | null, bugCheck: Promise<unknown>): Promise
   });
 }
 
-async function writeTraces(args: RunArgs, host: DriverHost): Promise<void> {
-  if (!host.trace) return;
-  if (args.trace) await Deno.writeTextFile(args.trace, JSON.stringify(host.trace.toJSON()));
-  if (args.traceSvg) await Deno.writeTextFile(args.traceSvg, renderTraceSvg(host.trace.events));
+/** Writes `--trace` and `--trace-svg`; returns the one-line reason when a file cannot be written. */
+async function writeTraces(args: RunArgs, host: DriverHost): Promise<string | null> {
+  if (!host.trace) return null;
+  const files: [string | null, () => string][] = [
+    [args.trace, () => JSON.stringify(host.trace!.toJSON())],
+    [args.traceSvg, () => renderTraceSvg(host.trace!.events)],
+  ];
+  for (const [path, text] of files) {
+    if (path === null) continue;
+    try {
+      await Deno.writeTextFile(path, text());
+    } catch (error) {
+      return `FAILED: cannot write the trace to ${path} (${oneLine(error)})`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -182,6 +233,8 @@ async function writeTraces(args: RunArgs, host: DriverHost): Promise<void> {
  */
 export async function run(argv: string[], loaded?: DriverModule): Promise<number> {
   const args = parseRunArgs(argv);
+  await checkWritable("--trace", args.trace);
+  await checkWritable("--trace-svg", args.traceSvg);
   const driver = loaded ?? await loadDriver(args.driver, { memoryPages: args.memoryPages });
   const host = new DriverHost(driver, {
     name: args.name,
@@ -197,7 +250,9 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
   }
   if (host.bugChecks.length > 0) {
     // The machine stopped: no DriverUnload runs after a bug check.
-    await writeTraces(args, host);
+    host.halt();
+    const unwritten = await writeTraces(args, host);
+    if (unwritten) console.error(unwritten);
     const line = `FAILED: bug check ${host.bugChecks[0]!.message}`;
     if (args.json) {
       const bugChecks = host.bugChecks.map(bugCheckSummary);
@@ -207,7 +262,7 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
     return 1;
   }
   const report = await host.stop();
-  await writeTraces(args, host);
+  const unwritten = await writeTraces(args, host);
   if (args.json) {
     console.error(formatUnloadReport(report));
     console.log(JSON.stringify(summary(report)));
@@ -215,7 +270,8 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
     console.log(formatUnloadReport(report));
   }
   if (!report.clean) console.error(report.reason);
-  return report.clean ? 0 : 1;
+  if (unwritten) console.error(unwritten);
+  return report.clean && !unwritten ? 0 : 1;
 }
 
 /** `build`: hands over to the C toolchain driver, when it exists. */
@@ -253,6 +309,8 @@ export async function main(argv: string[], loaded?: DriverModule): Promise<numbe
       console.error(`driver: ${error.message}`);
       return 1;
     }
-    throw error;
+    // Whatever else went wrong, the user gets one line, not a stack trace.
+    console.error(`driver: FAILED: ${oneLine(error)}`);
+    return 1;
   }
 }

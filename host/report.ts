@@ -22,8 +22,16 @@ import type { LeakEntry } from "./driver_module.ts";
 export interface UnloadReport {
   /** The driver's service name. */
   name: string;
-  /** What DriverEntry returned (null when it never returned). */
+  /** What DriverEntry returned (null when it never returned, threw, or returned no NTSTATUS). */
   entryStatus: NTSTATUS | null;
+  /** Why a DriverEntry that returned has no status: `returned "ok", not an NTSTATUS`. */
+  entryProblem?: string;
+  /**
+   * DriverEntry succeeded without setting DriverUnload. Windows allows it (the
+   * driver cannot be unloaded); the report says so, and what the driver still
+   * holds is reported as for any unload.
+   */
+  noUnload?: boolean;
   /** Bug checks raised during the run, in order. */
   bugChecks: BugCheckError[];
   /** What the driver still held after DriverUnload (or after a failed DriverEntry). */
@@ -32,6 +40,8 @@ export interface UnloadReport {
   hangs: string[];
   /** The `!irp` dumps of IRPs still pending at unload. */
   pendingDumps: string[];
+  /** How long the host waited for a DriverUnload that never returned (absent when it did). */
+  unloadStuckMs?: number;
   /** The verdict's bug check at unload: 0xCE, 0xC4 (P1 0x62) or null when clean. */
   unloadBugCheck: { code: number; p1: number } | null;
   /** True when DriverEntry succeeded and nothing went wrong. */
@@ -50,11 +60,15 @@ export function verdict(
     ? { code: DRIVER_VERIFIER_DETECTED_VIOLATION, p1: 0x62 }
     : null;
   let reason = "clean: DriverEntry succeeded, no bug check, nothing leaked";
-  if (report.entryStatus === null) reason = "FAILED: DriverEntry did not return";
-  else if (!NT_SUCCESS(report.entryStatus)) {
+  if (report.entryStatus === null) {
+    reason = `FAILED: DriverEntry ${report.entryProblem ?? "did not return"}`;
+  } else if (!NT_SUCCESS(report.entryStatus)) {
     reason = `FAILED: DriverEntry returned ${formatNtStatus(report.entryStatus)}`;
   } else if (report.bugChecks.length > 0) {
     reason = `FAILED: bug check ${report.bugChecks[0]!.message}`;
+  } else if (report.unloadStuckMs !== undefined) {
+    reason = `FAILED: DriverUnload has not returned after ${report.unloadStuckMs} ms ` +
+      `(it waits for something nothing will do)`;
   } else if (unloadBugCheck !== null) {
     reason = `FAILED: ${bugCheckName(unloadBugCheck.code)} ` +
       `(0x${unloadBugCheck.code.toString(16).toUpperCase()}` +
@@ -119,6 +133,14 @@ export function formatUnloadReport(report: UnloadReport): string {
       const site = leak.site ? `\n      allocated at ${relativeSite(leak.site)}` : "";
       lines.push(`  ${leak.description}${site}`);
     }
+  }
+  if (report.noUnload) {
+    lines.push("DriverUnload: none set (Windows could not unload this driver); nothing ran");
+  }
+  if (report.unloadStuckMs !== undefined) {
+    lines.push(
+      `DriverUnload: still waiting after ${report.unloadStuckMs} ms; the report is taken now`,
+    );
   }
   if (report.pendingDumps.length > 0) {
     lines.push(`Pending IRPs at unload: ${report.pendingDumps.length}`);

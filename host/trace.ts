@@ -3,10 +3,13 @@
  * The IRP trace: what every IRP did during a driver run, recorded from the
  * I/O manager's hooks and written as Chrome Trace Event JSON (which Perfetto
  * and chrome://tracing open). One track per socket, plus the WSK client, the
- * completion queue and the driver's own thread, and one per device object
- * the application's requests go to; each IRP is a span from the WSK call (or
- * IoCallDriver) to its completion, named with the call and the final NTSTATUS;
- * simulated failures, completion delays and bug checks are instant events.
+ * completion queue, the driver's own thread (DriverEntry and DriverUnload are
+ * spans on it), one per system thread (its life, start to exit status), and
+ * one per device object the application's requests go to; each IRP is a span
+ * from the WSK call (or IoCallDriver) to its completion, named with the call
+ * it was last issued for (an IRP reused with IoReuseIrp gets a span per call)
+ * and the final NTSTATUS; simulated failures, completion delays and bug checks
+ * are instant events.
  *
  * @module
  */
@@ -69,6 +72,7 @@ export class TraceRecorder {
   /** Every event so far, in order. */
   readonly events: TraceEvent[] = [];
   readonly #open = new Map<IRP, Open>();
+  readonly #spans = new Map<object, Open>();
   readonly #tracks = new Map<object, number>();
   readonly #labels = new Map<number, string>([[CLIENT_TRACK, "the WSK client"]]);
   readonly #t0 = performance.now();
@@ -93,16 +97,49 @@ export class TraceRecorder {
     if (typeof target !== "object" || target === null || "__wskClient" in target) {
       return CLIENT_TRACK;
     }
-    let tid = this.#tracks.get(target);
+    const kind = "DriverObject" in target ? "device" : "socket";
+    return this.#track(target, () => `${kind} ${formatAddress(objectAddress(target))}`);
+  }
+
+  #track(key: object, label: () => string): number {
+    let tid = this.#tracks.get(key);
     if (tid === undefined) {
       tid = this.#nextTrack++;
-      this.#tracks.set(target, tid);
-      const kind = "DriverObject" in target ? "device" : "socket";
-      const label = `${kind} ${formatAddress(objectAddress(target))}`;
-      this.#labels.set(tid, label);
-      this.#meta(tid, label);
+      this.#tracks.set(key, tid);
+      this.#labels.set(tid, label());
+      this.#meta(tid, label());
     }
     return tid;
+  }
+
+  /**
+   * A span that is no IRP's on `tid` begins: DriverEntry, DriverUnload. End
+   * it with {@linkcode end}.
+   */
+  begin(key: object, name: string, tid: number): void {
+    this.#spans.set(key, { call: name, tid, start: this.#now() });
+  }
+
+  /** Ends the span `key` began, named `NAME → outcome`. */
+  end(key: object, outcome: string, cat = "driver"): void {
+    const open = this.#spans.get(key);
+    if (!open) return;
+    this.#spans.delete(key);
+    const dur = Math.max(this.#now() - open.start, 1);
+    const name = `${open.call} → ${outcome}`;
+    this.events.push({ name, cat, ph: "X", ts: open.start, dur, pid: 1, tid: open.tid });
+  }
+
+  /**
+   * A system thread started (`running`) or ended: each thread has its own
+   * track, with a span from its start to its end named with its start routine
+   * and exit status.
+   */
+  thread(thread: { StartRoutineName: string; ExitStatus: number }, running: boolean): void {
+    if (running) {
+      const tid = this.#track(thread, () => `system thread ${thread.StartRoutineName}`);
+      this.begin(thread, thread.StartRoutineName, tid);
+    } else this.end(thread, ntStatusName(thread.ExitStatus), "thread");
   }
 
   readonly #wrapped = new WeakMap<object, object>();

@@ -4,15 +4,24 @@
  * driver, the completion queue, the WSK client, each socket); each IRP is a
  * bar from its call to its completion, coloured by its final status
  * (success green, cancelled grey, pending-forever amber, failure red);
- * instant events are ticks, bug checks red diamonds.
+ * DriverEntry, DriverUnload and system threads' lives are blue bars;
+ * instant events are ticks, bug checks red diamonds. Spans that overlap on
+ * a track are stacked in lanes; long quiet stretches are narrowed, with a
+ * break mark on the axis.
  *
  * @module
  */
 import type { TraceEvent } from "./trace.ts";
 
 const ROW = 26;
+// A span's lane: spans that overlap on one track are stacked in lanes this tall.
+const LANE = 18;
+const PAD = 4;
+const TOP = 40;
 const LABEL = 230;
 const WIDTH = 1400;
+// Roughly the width of a character of the 12 px axis labels, to keep them apart.
+const CHAR_WIDTH = 7;
 
 function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
@@ -21,7 +30,9 @@ function escape(text: string): string {
   );
 }
 
-function colour(name: string): string {
+function colour(name: string, cat: string): string {
+  // A thread's life, DriverEntry, DriverUnload: not an IRP, so no status colour.
+  if (cat !== "irp") return "#5b7fbf";
   if (/STATUS_SUCCESS$/.test(name)) return "#3a9d5d";
   if (/STATUS_CANCELLED$/.test(name)) return "#9a9a9a";
   if (/STATUS_(PENDING|TIMEOUT)$/.test(name)) return "#e0a526";
@@ -43,17 +54,24 @@ interface Piece {
 const GAP_SHARE = 0.05;
 const GAP_WIDTH = 36;
 
-/** The time axis: busy stretches scaled to the width, long quiet ones narrowed to GAP_WIDTH. */
+/**
+ * The time axis: busy stretches scaled to the width, long quiet ones narrowed
+ * to GAP_WIDTH. What is busy is where events happen (a call, a completion, an
+ * instant), not the inside of a span: a receive that waits through a quiet
+ * minute is drawn across the narrowed gap instead of keeping it wide.
+ */
 function timeAxis(timed: readonly TraceEvent[], width: number): Piece[] {
-  const spans = timed.map((e) => [e.ts, e.ts + (e.dur ?? 0)] as const).sort((a, b) => a[0] - b[0]);
-  const end = Math.max(1, ...spans.map(([, to]) => to));
+  const points = timed.flatMap((e) => e.dur === undefined ? [e.ts] : [e.ts, e.ts + e.dur])
+    .sort((a, b) => a - b);
+  const end = Math.max(1, ...points);
   const busy: [number, number][] = [];
-  for (const [from, to] of spans) {
+  for (const at of points) {
     const last = busy[busy.length - 1];
-    if (last && from <= last[1] + end * GAP_SHARE) last[1] = Math.max(last[1], to);
-    else busy.push([from, to]);
+    if (last && at <= last[1] + end * GAP_SHARE) last[1] = Math.max(last[1], at);
+    else busy.push([at, at]);
   }
   if (busy.length === 0 || busy[0]![0] > end * GAP_SHARE) busy.unshift([0, 0]);
+  else busy[0]![0] = 0;
   const gaps = busy.length - 1;
   const busyTime = busy.reduce((sum, [from, to]) => sum + Math.max(to - from, 1), 0);
   const scale = (width - gaps * GAP_WIDTH) / busyTime;
@@ -93,97 +111,148 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
   const names = new Map<number, string>();
   for (const e of events) if (e.ph === "M") names.set(e.tid, String(e.args?.name ?? e.tid));
   const tids = [...names.keys()].sort((a, b) => a - b);
-  const row = new Map(tids.map((tid, i) => [tid, i]));
-  const timed = events.filter((e) => e.ph !== "M");
+  const timed = events.filter((e) => e.ph !== "M" && names.has(e.tid));
   const end = Math.max(1, ...timed.map((e) => e.ts + (e.dur ?? 0)));
   const pieces = timeAxis(timed, WIDTH - LABEL - 20);
   const x = (ts: number) => place(pieces, ts);
-  const height = 50 + tids.length * ROW + 70;
+  const { laneOf, rows } = layout(tids, timed);
+  const axisY = rows.length ? rows[rows.length - 1]!.y + rows[rows.length - 1]!.height : TOP;
+  const height = axisY + 70;
+  const irps = timed.filter((e) => e.ph === "X" && e.cat === "irp").length;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
     `viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">wskemu IRP timeline ` +
-    `(${(end / 1000).toFixed(1)} ms, ${timed.filter((e) => e.ph === "X").length} IRPs)</text>`,
+    `(${(end / 1000).toFixed(1)} ms, ${irps} IRPs)</text>`,
   ];
-  tids.forEach((tid, i) => {
-    const y = 40 + i * ROW;
-    out.push(
-      `<rect x="0" y="${y}" width="${WIDTH}" height="${ROW}" fill="${
-        i % 2 ? "#f6f6f6" : "#fff"
-      }"/>`,
-    );
-    out.push(`<text x="8" y="${y + 17}">${escape(names.get(tid)!)}</text>`);
+  rows.forEach(({ y, height }, i) => {
+    const fill = i % 2 ? "#f6f6f6" : "#fff";
+    out.push(`<rect x="0" y="${y}" width="${WIDTH}" height="${height}" fill="${fill}"/>`);
+    out.push(`<text x="8" y="${y + 17}">${escape(names.get(tids[i]!)!)}</text>`);
   });
-  const axisY = 40 + tids.length * ROW;
   out.push(`<line x1="${LABEL}" x2="${WIDTH - 20}" y1="${axisY}" y2="${axisY}" stroke="#888"/>`);
-  for (const piece of pieces) {
-    if (piece.gap) {
-      out.push(
-        `<text x="${piece.x + GAP_WIDTH / 2}" y="${axisY + 14}" text-anchor="middle" fill="#888">` +
-          `⋯</text>`,
-        `<rect x="${piece.x + 4}" y="40" width="${GAP_WIDTH - 8}" height="${tids.length * ROW}" ` +
-          `fill="#eee" opacity="0.8"><title>${
-            ((piece.to - piece.from) / 1000).toFixed(1)
-          } ms with no IRP activity</title></rect>`,
-      );
-    } else {
-      // A label near the right edge is anchored at its end so it stays inside.
-      const anchor = piece.x > WIDTH - 90
-        ? ` text-anchor="end" x="${WIDTH - 4}"`
-        : ` x="${piece.x}"`;
-      out.push(
-        `<text${anchor} y="${axisY + 14}" fill="#555">${(piece.from / 1000).toFixed(1)} ms</text>`,
-      );
-    }
+  out.push(...axisLabels(pieces, end, axisY));
+  for (const piece of pieces.filter((p) => p.gap)) {
+    out.push(
+      `<rect x="${piece.x + 4}" y="${TOP}" width="${GAP_WIDTH - 8}" height="${axisY - TOP}" ` +
+        `fill="#eee" opacity="0.8"><title>${
+          ((piece.to - piece.from) / 1000).toFixed(1)
+        } ms with no IRP activity</title></rect>`,
+    );
   }
+  const rowOf = new Map(tids.map((tid, i) => [tid, rows[i]!]));
   for (const e of timed) {
-    const i = row.get(e.tid);
-    if (i === undefined) continue;
-    const y = 40 + i * ROW;
+    const { y, height } = rowOf.get(e.tid)!;
     const title = `<title>${escape(e.name)} @ ${(e.ts / 1000).toFixed(3)} ms</title>`;
     if (e.ph === "X") {
       const left = x(e.ts);
       const w = Math.max(2, x(e.ts + (e.dur ?? 0)) - left);
+      const top = y + PAD + laneOf.get(e)! * LANE;
       out.push(
-        `<rect x="${left.toFixed(1)}" y="${y + 5}" width="${w.toFixed(1)}" height="${ROW - 10}" ` +
-          `fill="${colour(e.name)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
+        `<rect x="${left.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${LANE - 3}" ` +
+          `fill="${colour(e.name, e.cat)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
           `${title}</rect>`,
       );
       const call = e.name.split(" ")[0]!;
       if (w > call.length * 7 + 6) {
         out.push(
-          `<text x="${(left + 3).toFixed(1)}" y="${y + 17}" fill="#fff" font-size="11">` +
+          `<text x="${(left + 3).toFixed(1)}" y="${top + 12}" fill="#fff" font-size="11">` +
             `${escape(call)}</text>`,
         );
       }
     } else if (e.cat === "bugcheck") {
-      const cx = x(e.ts), cy = y + ROW / 2;
+      const cx = x(e.ts), cy = y + height / 2;
       out.push(
         `<path d="M${cx} ${cy - 8} L${cx + 8} ${cy} L${cx} ${cy + 8} L${
           cx - 8
         } ${cy} Z" fill="#b00">${title}</path>`,
       );
     } else {
+      const at = x(e.ts).toFixed(1);
       out.push(
-        `<line x1="${x(e.ts).toFixed(1)}" x2="${x(e.ts).toFixed(1)}" y1="${y + 3}" y2="${
-          y + ROW - 3
-        }" ` +
-          `stroke="#555" stroke-width="1.5">${title}</line>`,
+        `<line x1="${at}" x2="${at}" y1="${y + 3}" y2="${y + height - 3}" stroke="#555" ` +
+          `stroke-width="1.5">${title}</line>`,
       );
     }
   }
-  const ly = axisY + 44;
-  [["success", "#3a9d5d"], ["cancelled", "#9a9a9a"], ["warning / timeout", "#e0a526"], [
-    "failure",
-    "#d0453c",
-  ]]
-    .forEach(([label, fill], i) => {
-      out.push(
-        `<rect x="${LABEL + i * 150}" y="${ly - 10}" width="12" height="12" fill="${fill}"/>`,
-      );
-      out.push(`<text x="${LABEL + i * 150 + 18}" y="${ly}">${label}</text>`);
-    });
+  out.push(...legend(axisY + 44));
   out.push("</svg>");
   return out.join("\n");
+}
+
+/**
+ * Each track's row, tall enough for its spans: spans that overlap in time go
+ * to separate lanes (the first lane free when the span begins), so no span
+ * hides another; spans one after another share a lane.
+ */
+function layout(
+  tids: readonly number[],
+  timed: readonly TraceEvent[],
+): { laneOf: Map<TraceEvent, number>; rows: { y: number; height: number }[] } {
+  const laneOf = new Map<TraceEvent, number>();
+  const lanes = new Map<number, number[]>(tids.map((tid) => [tid, []]));
+  const spans = timed.filter((e) => e.ph === "X").sort((a, b) => a.ts - b.ts);
+  for (const e of spans) {
+    const ends = lanes.get(e.tid)!;
+    let lane = ends.findIndex((laneEnd) => laneEnd <= e.ts);
+    if (lane < 0) lane = ends.push(0) - 1;
+    ends[lane] = e.ts + (e.dur ?? 0);
+    laneOf.set(e, lane);
+  }
+  let y = TOP;
+  const rows = tids.map((tid) => {
+    const height = Math.max(ROW, 2 * PAD + lanes.get(tid)!.length * LANE);
+    const row = { y, height };
+    y += height;
+    return row;
+  });
+  return { laneOf, rows };
+}
+
+/**
+ * The axis: a break mark (two slashes across the line) in each narrowed gap,
+ * the run's end at the right edge, and the time where each busy stretch
+ * begins. The marks are drawn on the line, not among the labels, so no label
+ * collides with one; a label that would overlap one already placed (the end
+ * comes first) is left out rather than drawn over it.
+ */
+function axisLabels(pieces: readonly Piece[], end: number, axisY: number): string[] {
+  const out: string[] = [];
+  for (const piece of pieces.filter((p) => p.gap)) {
+    const centre = piece.x + GAP_WIDTH / 2;
+    for (const dx of [-3, 3]) {
+      out.push(
+        `<line x1="${centre + dx - 3}" x2="${centre + dx + 3}" y1="${axisY + 5}" ` +
+          `y2="${axisY - 5}" stroke="#888" stroke-width="1.5"/>`,
+      );
+    }
+  }
+  const taken: [number, number][] = [];
+  const put = (left: number, text: string, attributes: string): void => {
+    const right = left + text.length * CHAR_WIDTH;
+    if (taken.some(([a, b]) => left < b + 6 && a < right + 6)) return;
+    taken.push([left, right]);
+    out.push(`<text ${attributes} y="${axisY + 16}" fill="#555">${text}</text>`);
+  };
+  const last = `${(end / 1000).toFixed(1)} ms`;
+  put(WIDTH - 20 - last.length * CHAR_WIDTH, last, `x="${WIDTH - 20}" text-anchor="end"`);
+  for (const piece of pieces.filter((p) => !p.gap)) {
+    put(piece.x, `${(piece.from / 1000).toFixed(1)} ms`, `x="${piece.x}"`);
+  }
+  return out;
+}
+
+function legend(y: number): string[] {
+  const keys = [
+    ["success", "#3a9d5d"],
+    ["cancelled", "#9a9a9a"],
+    ["warning / timeout", "#e0a526"],
+    ["failure", "#d0453c"],
+    ["DriverEntry, DriverUnload, threads", "#5b7fbf"],
+  ];
+  return keys.flatMap(([label, fill], i) => [
+    `<rect x="${LABEL + i * 150}" y="${y - 10}" width="12" height="12" fill="${fill}"/>`,
+    `<text x="${LABEL + i * 150 + 18}" y="${y}">${label}</text>`,
+  ]);
 }

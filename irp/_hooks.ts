@@ -16,4 +16,8 @@ export const hooks: {
   complete: ((Irp: IRP) => void) | null;
   /** The completion queue has work: call `drain` when it should run (default: a microtask). */
   scheduleDrain: ((drain: () => void) => void) | null;
-} = { call: null, complete: null, scheduleDrain: null };
+  /** A system thread's routine started (`running` true) or ended, with its exit status. */
+  thread:
+    | ((thread: { StartRoutineName: string; ExitStatus: number }, running: boolean) => void)
+    | null;
+} = { call: null, complete: null, scheduleDrain: null, thread: null };

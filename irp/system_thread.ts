@@ -22,6 +22,7 @@ import {
 } from "./ntstatus.ts";
 import { simulateLowResources } from "./verifier.ts";
 import { kernelHandles, openHandle } from "./_handles.ts";
+import { hooks } from "./_hooks.ts";
 import { allocationSite } from "./_tracking.ts";
 
 /** `KSTART_ROUTINE`: a system thread's body; it may be async. */
@@ -70,6 +71,7 @@ const running = new Set<ETHREAD>();
 function finish(thread: ETHREAD, ExitStatus: NTSTATUS): void {
   thread.ExitStatus = ExitStatus;
   running.delete(thread);
+  if (hooks.thread !== null) hooks.thread(thread, false);
   KeSetEvent(thread, 0, false);
 }
 
@@ -121,6 +123,7 @@ export function PsCreateSystemThread(
   ThreadHandle.value = openHandle(thread);
   // A new thread runs once its creator gives way, as on a single processor.
   setTimeout(() => {
+    if (hooks.thread !== null) hooks.thread(thread, true);
     Promise.resolve().then(() => StartRoutine(StartContext)).then(
       () => finish(thread, STATUS_SUCCESS),
       (error) => {

@@ -53,10 +53,17 @@ export class WskClientState implements WSK_CLIENT {
     return this.captures === 0 && this.sockets.size === 0;
   }
 
-  /** A promise that settles when the client is idle. */
+  /**
+   * A promise that settles when the client is idle. Even when it is idle
+   * already, the wake-up is queued behind the completions already queued: a
+   * close issued before WskDeregister has its completion routine run first,
+   * however late the completion queue runs (randomised completion timing).
+   */
   whenIdle(): Promise<void> {
-    if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      if (this.idle) this.#wake();
+    });
   }
 
   /**
@@ -67,6 +74,10 @@ export class WskClientState implements WSK_CLIENT {
   released(resource?: ClientResource): void {
     if (resource) this.sockets.delete(resource);
     if (!this.idle || this.#waiters.length === 0) return;
+    this.#wake();
+  }
+
+  #wake(): void {
     queueDpc(() => {
       if (!this.idle) return;
       for (const wake of this.#waiters.splice(0)) wake();

@@ -503,6 +503,7 @@ typedef struct _MDL *PMDL;
 
 typedef NTSTATUS IO_COMPLETION_ROUTINE(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
 typedef IO_COMPLETION_ROUTINE *PIO_COMPLETION_ROUTINE;
+#define STATUS_CONTINUE_COMPLETION STATUS_SUCCESS
 typedef VOID DRIVER_CANCEL(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 typedef DRIVER_CANCEL *PDRIVER_CANCEL;
 typedef NTSTATUS DRIVER_DISPATCH(PDEVICE_OBJECT DeviceObject, PIRP Irp);
@@ -836,6 +837,19 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject); /* host */
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName); /* host */
 NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName); /* host */
+NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess, PFILE_OBJECT *FileObject,
+                                  PDEVICE_OBJECT *DeviceObject); /* host */
+/* c/rt/irp.c: the IRP carries one extra stack location on top, the I/O manager's, whose routine
+ * finishes it (output copied back, *IoStatusBlock set, Event signalled, IRP freed). */
+PIRP rtIoBuildDeviceIoControlRequest(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer,
+                                     ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength,
+                                     BOOLEAN InternalDeviceIoControl, PKEVENT Event, PIO_STATUS_BLOCK IoStatusBlock,
+                                     const char *Function, const char *Site);
+#define IoBuildDeviceIoControlRequest(IoControlCode, DeviceObject, InputBuffer, InputBufferLength, OutputBuffer, \
+                                      OutputBufferLength, InternalDeviceIoControl, Event, IoStatusBlock)          \
+  rtIoBuildDeviceIoControlRequest((IoControlCode), (DeviceObject), (InputBuffer), (InputBufferLength),             \
+                                  (OutputBuffer), (OutputBufferLength), (InternalDeviceIoControl), (Event),        \
+                                  (IoStatusBlock), __func__, RT_SITE)
 
 /* Work items: run at PASSIVE_LEVEL on their own stack. */
 typedef struct _IO_WORKITEM *PIO_WORKITEM;

@@ -5,30 +5,34 @@
 // dispatch routines, so an IRP the I/O manager sends (IoCallDriver, the
 // host's CreateFile / DeviceIoControl) reaches the C routine as a C IRP with
 // its stack location and a copy of its SystemBuffer; IoCompleteRequest from C
-// copies the status and the buffer back and completes the wskemu IRP.
+// completes the wskemu IRP, and the status and buffer go back when completion
+// passes the caller's location. IoCallDriver from C sends a C IRP (its own
+// IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
+// dispatch routine gets the same C IRP, as on Windows.
 import * as irpApi from "../../irp/mod.ts";
+import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
   type DEVICE_OBJECT,
   type DRIVER_OBJECT,
-  IoCompleteRequest,
+  IoCallDriver,
   IoCreateDevice,
   IoDeleteDevice,
-  IoMarkIrpPending,
   type IRP,
   IRP_MJ_MAXIMUM_FUNCTION,
-  SL_PENDING_RETURNED,
 } from "../../irp/mod.ts";
 import {
+  type NTSTATUS,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
-import type { IrpTwins } from "./_irp.ts";
+import { INVOKE_ALL, invokeFlag, type IrpTwins, notInvoked } from "./_irp.ts";
 import type { ExecContext, Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
+import { ForeignDevices } from "./_foreign_device.ts";
 
 const DEVICE_TAG = 0x63766544; // 'Devc'
 const IRP_TAG = 0x20707249; // 'Irp '
@@ -46,10 +50,13 @@ export interface DeviceDeps {
 /** A request's C stand-in: the C IRP and its copy of the SystemBuffer. */
 interface Request {
   Irp: IRP;
+  /** The caller's SystemBuffer and MDL chain (the C driver may pass the IRP on, which replaces them). */
+  system: Uint8Array | null;
+  Mdl: IRP["MdlAddress"];
   buffer: number;
   length: number;
-  /** Direct I/O: the C copy of the bytes `Irp.MdlAddress` describes, and its C MDL. */
-  direct: { data: number; mdl: number; view: Uint8Array } | null;
+  /** Direct I/O: for each MDL of the `Irp.MdlAddress` chain, the C copy of its bytes and its C MDL. */
+  direct: { data: number; mdl: number; view: Uint8Array }[];
 }
 
 /** The C driver's devices and the requests in flight to them. */
@@ -60,8 +67,29 @@ export class DeviceBridge {
   private driver: DRIVER_OBJECT | null = null;
   private cDriver = 0;
   private dispatchContext: ExecContext | null = null;
+  /** The C dispatch routines running now (innermost last): none of them may block. */
+  readonly dispatching: string[] = [];
+  /** IoCallDriver calls from C in progress: their dispatch routines run on the caller's stack. */
+  private callsFromC = 0;
 
-  constructor(private readonly d: DeviceDeps) {}
+  /** Other drivers' devices the C driver opened with IoGetDeviceObjectPointer. */
+  readonly foreign: ForeignDevices;
+
+  constructor(private readonly d: DeviceDeps) {
+    d.irps.deviceToC = (device) => this.cDevice.get(device as DEVICE_OBJECT) ?? 0;
+    this.foreign = new ForeignDevices(d);
+  }
+
+  /** IoGetDeviceObjectPointer: a named device, the driver's own or another driver's. */
+  IoGetDeviceObjectPointer(
+    ObjectName: number,
+    _DesiredAccess: number,
+    FileObject: number,
+    DeviceObject: number,
+  ): number {
+    this.publish(); // a device of its own named in DriverEntry must already dispatch
+    return this.foreign.open(ObjectName, FileObject, DeviceObject, (d) => this.cDevice.get(d));
+  }
 
   /** DriverEntry is about to run for these two halves of the driver object. */
   attach(DriverObject: DRIVER_OBJECT, cDriver: number): void {
@@ -148,6 +176,7 @@ export class DeviceBridge {
     const { mem, table } = this.d;
     for (const [address, device] of this.devices) {
       device.Flags = mem.u32(address + mem.off("DEVICE_OBJECT.Flags"));
+      device.StackSize = Math.max(1, mem.byte(address + mem.off("DEVICE_OBJECT.StackSize")));
     }
     if (this.driver === null) return;
     for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) {
@@ -161,22 +190,58 @@ export class DeviceBridge {
     }
   }
 
-  /** A request reaches a C dispatch routine: the C IRP is built, the routine runs (it must not block). */
-  private dispatch(routine: number, name: string, DeviceObject: DEVICE_OBJECT, Irp: IRP): number {
-    const { mem, machine, table } = this.d;
-    const address = this.cIrp(Irp, this.cDevice.get(DeviceObject) ?? 0);
-    this.dispatchContext ??= machine.newContext("dispatch routines");
-    const status = machine.inContext(
-      this.dispatchContext,
-      () => table.call(routine, this.cDevice.get(DeviceObject) ?? 0, address) >>> 0,
-      name,
-    );
-    if (status === STATUS_PENDING && this.requests.has(address)) {
-      const location = mem.u32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"));
-      if (mem.byte(location + mem.off("IO_STACK_LOCATION.Control")) & SL_PENDING_RETURNED) {
-        IoMarkIrpPending(Irp);
-      }
+  /**
+   * IoCallDriver from C: the device is one of the driver's own; the IRP's next
+   * location (completion routine included) goes to the twin, which wskemu's
+   * IoCallDriver sends on.
+   */
+  IofCallDriver(DeviceObject: number, address: number): number {
+    const device = this.devices.get(DeviceObject);
+    const foreign = device === undefined ? this.foreign.device(DeviceObject) : undefined;
+    if (foreign !== undefined) return this.foreign.call(foreign, address);
+    if (device === undefined) {
+      return KeBugCheckEx(
+        DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+        0x04,
+        DeviceObject,
+        address,
+        0,
+        `IoCallDriver to 0x${DeviceObject.toString(16)}, which is not a device object ` +
+          "(deleted already, or dereferenced?)",
+      );
     }
+    this.publish(); // DriverEntry may call its own devices before it returns
+    const Irp = this.d.irps.take(address);
+    if (Irp === null) return this.d.irps.twin(address, "IoCallDriver") as never;
+    this.callsFromC++;
+    try {
+      return IoCallDriver(device, Irp);
+    } finally {
+      this.callsFromC--;
+    }
+  }
+
+  /**
+   * A request reaches a C dispatch routine, on the caller's C stack when C
+   * sent it and on the dispatch stack otherwise (it must not block).
+   */
+  private dispatch(routine: number, name: string, DeviceObject: DEVICE_OBJECT, Irp: IRP): number {
+    const { machine, table, irps } = this.d;
+    const cDevice = this.cDevice.get(DeviceObject) ?? 0;
+    let address = irps.addressOf(Irp);
+    if (address === undefined) address = this.cIrp(Irp, cDevice);
+    else irps.dispatched(address, cDevice);
+    const context = this.callsFromC > 0 && machine.current !== null
+      ? machine.current
+      : (this.dispatchContext ??= machine.newContext("dispatch routines"));
+    this.dispatching.push(name);
+    let status: number;
+    try {
+      status = machine.inContext(context, () => table.call(routine, cDevice, address) >>> 0, name);
+    } finally {
+      this.dispatching.pop();
+    }
+    if (status === STATUS_PENDING) irps.pendingFromC(address);
     return status;
   }
 
@@ -227,49 +292,79 @@ export class DeviceBridge {
       mem.u8.set(system, buffer);
       mem.setU32(f("AssociatedIrp.SystemBuffer"), buffer);
     }
-    let direct: Request["direct"] = null;
-    const Mdl = Irp.MdlAddress;
-    if (Mdl !== null) {
-      // Direct I/O: the driver's MDL describes a C copy of the bytes (one MDL; a chain is not bridged).
+    // Direct I/O: each MDL of the chain describes a C copy of its bytes, linked as the chain is.
+    const direct: Request["direct"] = [];
+    let link = f("MdlAddress");
+    for (let Mdl = Irp.MdlAddress; Mdl !== null; Mdl = Mdl.Next) {
       const view = Mdl.StartVa.subarray(0, Mdl.ByteCount);
       const data = this.d.allocate(Math.max(1, view.length), IRP_TAG);
       mem.u8.set(view, data);
       const mdl = this.d.allocate(mem.off("MDL") + 8, IRP_TAG);
       writeMdl(mem, mdl, data, view.length);
-      mem.setU32(f("MdlAddress"), mdl);
-      direct = { data, mdl, view };
+      mem.setU32(link, mdl);
+      link = mdl + mem.off("MDL.Next");
+      direct.push({ data, mdl, view });
     }
-    this.requests.set(address, { Irp, buffer, length: system?.length ?? 0, direct });
+    this.requests.set(address, {
+      Irp,
+      system,
+      Mdl: Irp.MdlAddress,
+      buffer,
+      length: system?.length ?? 0,
+      direct,
+    });
     this.d.irps.adopt(address, Irp);
+    this.finishAbove(address, IrpSp);
     return address;
   }
 
-  /** IoCompleteRequest from C: status and buffer back to the wskemu IRP, which completes. */
-  IofCompleteRequest(address: number, PriorityBoost: number): void {
+  /**
+   * The caller's completion routine (in the C driver's location) runs after
+   * the C stand-in is finished: buffers copied back, C memory freed. The
+   * routine wskemu calls in its place keeps the caller's invoke flags and the
+   * pending mark the I/O manager would propagate.
+   */
+  private finishAbove(address: number, IrpSp: IRP["Stack"][number]): void {
+    const { CompletionRoutine: routine, Context, Control: control } = IrpSp;
+    const finish = (DeviceObject: DEVICE_OBJECT | null, Irp: IRP, ctx: unknown): NTSTATUS => {
+      this.finish(address);
+      if (routine !== null && (control & invokeFlag(Irp)) !== 0) {
+        return routine(DeviceObject, Irp, ctx);
+      }
+      return notInvoked(Irp);
+    };
+    Object.defineProperty(finish, "name", { value: routine?.name || "(I/O manager)" });
+    IrpSp.CompletionRoutine = finish;
+    IrpSp.Context = Context;
+    IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
+  }
+
+  /** The C stand-in of a request is done: status and buffers back to the wskemu IRP, C memory freed. */
+  private finish(address: number): void {
     const { mem } = this.d;
     const request = this.requests.get(address);
-    if (!request) {
-      // Not a request of ours: wskemu's own checks decide (0x44 for one that is not in flight).
-      IoCompleteRequest(this.d.irps.twin(address, "IoCompleteRequest").Irp, PriorityBoost);
-      return;
-    }
-    const { Irp, buffer, length, direct } = request;
-    Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
-    Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
-    const system = Irp.AssociatedIrp.SystemBuffer;
+    if (!request) return;
+    const { Irp, system, buffer, length, direct } = request;
+    Irp.AssociatedIrp.SystemBuffer = system;
+    Irp.MdlAddress = request.Mdl;
     if (system && buffer) {
       system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
     }
-    if (direct) {
-      direct.view.set(mem.u8.subarray(direct.data, direct.data + direct.view.length));
-      this.d.free(direct.mdl);
-      this.d.free(direct.data);
+    for (const { data, mdl, view } of direct) {
+      view.set(mem.u8.subarray(data, data + view.length));
+      this.d.free(mdl);
+      this.d.free(data);
     }
     this.requests.delete(address);
     this.d.irps.forget(address);
     if (buffer) this.d.free(buffer);
     this.d.free(address);
-    IoCompleteRequest(Irp, PriorityBoost);
+  }
+
+  /** IoCompleteRequest from C: the status C wrote goes to the wskemu IRP, which completes. */
+  IofCompleteRequest(address: number, PriorityBoost: number): void {
+    // Not a live C IRP: 0xC9 as IoFreeIrp gives; one not in flight: wskemu's 0x44.
+    this.d.irps.complete(address, PriorityBoost);
   }
 
   /** Requests the C driver has not completed yet, for the unload report. */

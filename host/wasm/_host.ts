@@ -4,6 +4,7 @@
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTagName } from "../../irp/pool.ts";
+import { STATUS_PENDING } from "../../irp/ntstatus.ts";
 import { DriverLoadError } from "../load.ts";
 import { DeviceBridge } from "./_device.ts";
 import { IrpTwins } from "./_irp.ts";
@@ -26,6 +27,22 @@ export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
   "deregisterSuspend",
   "captureSuspend",
 ]);
+
+/** The *Prepare imports, the kernel routine each serves, and when its result means "park the stack". */
+const SUSPENDING_CALLERS: Readonly<Record<string, string>> = {
+  waitPrepare: "KeWaitForSingleObject",
+  waitMultiplePrepare: "KeWaitForMultipleObjects",
+  delayPrepare: "KeDelayExecutionThread",
+  deregisterPrepare: "WskDeregister",
+  capturePrepare: "WskCaptureProviderNPI",
+};
+const WILL_SUSPEND: Readonly<Record<string, (result: unknown) => boolean>> = {
+  waitPrepare: (r) => r === STATUS_PENDING,
+  waitMultiplePrepare: (r) => r === STATUS_PENDING,
+  delayPrepare: (r) => r === STATUS_PENDING,
+  deregisterPrepare: (r) => r !== 0,
+  capturePrepare: (r) => r === STATUS_PENDING,
+};
 
 /** How the host runs one driver. */
 export interface HostOptions {
@@ -71,17 +88,18 @@ export class DriverHost {
     options: HostOptions,
   ) {
     this.exports = instance.exports as unknown as DriverExports;
-    if (
-      typeof this.exports.rtLayoutTable !== "function" ||
-      typeof this.exports.DriverEntry !== "function"
-    ) {
+    if (typeof this.exports.rtLayoutTable !== "function") {
       throw new DriverLoadError("not a wskemu C driver (build it with deno task driver build)");
+    }
+    if (typeof this.exports.DriverEntry !== "function") {
+      throw new DriverLoadError("the module exports no DriverEntry");
     }
     const layout = readLayout(memory, this.exports.rtLayoutTable());
     const problems = checkLayout(layout);
     if (problems.length) {
       throw new DriverLoadError(
-        `the driver was built against other headers: ${problems.join("; ")}`,
+        `the driver was built against other headers (${problems.join("; ")}): ` +
+          "rebuild it with deno task driver build",
       );
     }
     this.mem = new CMemory(memory, layout);
@@ -162,6 +180,10 @@ export class DriverHost {
         devices.symbolicLink("IoCreateSymbolicLink", Link, Device),
       IoDeleteSymbolicLink: (Link: number) => devices.symbolicLink("IoDeleteSymbolicLink", Link),
       IofCompleteRequest: devices.IofCompleteRequest.bind(devices),
+      IofCallDriver: devices.IofCallDriver.bind(devices),
+      IoGetDeviceObjectPointer: devices.IoGetDeviceObjectPointer.bind(devices),
+      ObfDereferenceObject: (Object: number) =>
+        devices.foreign.close(Object) ? 0 : this.kernel.ObfDereferenceObject(Object),
     };
   }
 
@@ -187,7 +209,25 @@ export class DriverHost {
     for (let i = 0; i < args.length; i++) if (typeof args[i] === "number") args[i] = args[i]! >>> 0;
     const result = fn(...args);
     this.irps.afterCall();
+    if (name in WILL_SUSPEND && WILL_SUSPEND[name]!(result)) this.noSuspendInDispatch(name);
     return result;
+  }
+
+  /**
+   * The C runtime is about to park the stack (a *Prepare import said so). JSPI
+   * cannot park a stack with host frames on it, and a dispatch routine runs
+   * inside IoCallDriver, one.
+   */
+  private noSuspendInDispatch(name: string): void {
+    const routine = this.devices.dispatching.at(-1);
+    if (routine === undefined) return;
+    throw new BugCheckError(
+      KMODE_EXCEPTION_NOT_HANDLED,
+      [STATUS_NOT_IMPLEMENTED, 0, 0, 0],
+      `the dispatch routine ${routine} blocks (${SUSPENDING_CALLERS[name]}), but wskemu runs ` +
+        "dispatch routines synchronously inside IoCallDriver: pend the IRP (IoMarkIrpPending, " +
+        "STATUS_PENDING) and finish it from a work item or a system thread",
+    );
   }
 
   /** A Suspending import: the C stack is parked and put back when the routine settles. */
@@ -274,6 +314,13 @@ export class DriverHost {
       leaks.push({
         kind: "irp",
         description: `${this.devices.pending()} request(s) to the driver's devices never completed`,
+      });
+    }
+    for (const file of this.devices.foreign.held()) {
+      leaks.push({
+        kind: "other",
+        description: `file object at 0x${file.toString(16)} from IoGetDeviceObjectPointer ` +
+          "not dereferenced (ObDereferenceObject)",
       });
     }
     for (const address of this.devices.devices.keys()) {

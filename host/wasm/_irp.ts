@@ -10,20 +10,41 @@ import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bug
 import {
   IoAllocateIrp,
   IoCancelIrp,
+  IoCompleteRequest,
   IoFreeIrp,
+  IoMarkIrpPending,
   IoReuseIrp,
+  IoSetCancelRoutine,
   IoSetNextIrpStackLocation,
+  IoSkipCurrentIrpStackLocation,
   type IRP,
   SL_INVOKE_ON_CANCEL,
   SL_INVOKE_ON_ERROR,
   SL_INVOKE_ON_SUCCESS,
+  SL_PENDING_RETURNED,
 } from "../../irp/mod.ts";
-import { NT_SUCCESS, type NTSTATUS } from "../../irp/ntstatus.ts";
+import { NT_SUCCESS, type NTSTATUS, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import type { FunctionTable } from "./_table.ts";
 
-const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+/** Every SL_INVOKE_ON_* flag: the routines the host puts in front of a driver's always run. */
+export const INVOKE_ALL = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+
+/** The SL_INVOKE_ON_* flag a routine needs to run for this outcome of the IRP. */
+export function invokeFlag(Irp: IRP): number {
+  if (Irp.Cancel) return SL_INVOKE_ON_CANCEL;
+  return NT_SUCCESS(Irp.IoStatus.Status) ? SL_INVOKE_ON_SUCCESS : SL_INVOKE_ON_ERROR;
+}
+
+/**
+ * Stands in for a routine that does not run for this outcome: as the I/O
+ * manager does, a pending mark moves up to the location above.
+ */
+export function notInvoked(Irp: IRP): NTSTATUS {
+  if (Irp.PendingReturned && Irp.CurrentLocation <= Irp.StackCount) IoMarkIrpPending(Irp);
+  return STATUS_SUCCESS;
+}
 
 /** Work to do in C memory when an IRP completes (write an out-parameter, build a list, ...). */
 export type Fixup = (Irp: IRP) => void;
@@ -33,6 +54,8 @@ interface Twin {
   readonly Irp: IRP;
   readonly function: string;
   readonly site: string;
+  /** Locations from this index up belong to the I/O manager's callers: their routines are not in C memory. */
+  readonly callerLocations: number;
   fixups: Fixup[];
 }
 
@@ -48,6 +71,8 @@ export class IrpTwins {
   private taken: Twin | null = null;
   informationToC: InformationToC = (information) =>
     typeof information === "number" ? information : 0;
+  /** The C address of a wskemu device object (0 for none): what a C completion routine gets. */
+  deviceToC: (device: unknown) => number = () => 0;
 
   constructor(
     private readonly mem: CMemory,
@@ -59,7 +84,14 @@ export class IrpTwins {
   created(address: number, StackSize: number, fn: string, site: string): boolean {
     const Irp = IoAllocateIrp(StackSize, false);
     if (Irp === null) return false;
-    const twin: Twin = { address, Irp, function: fn, site, fixups: [] };
+    const twin: Twin = {
+      address,
+      Irp,
+      function: fn,
+      site,
+      callerLocations: Irp.StackCount,
+      fixups: [],
+    };
     this.byAddress.set(address, twin);
     this.byIrp.set(Irp, twin);
     this.freed.delete(address);
@@ -68,9 +100,21 @@ export class IrpTwins {
 
   /** An IRP the I/O manager built (a request to the C driver's device): C memory stands in for it. */
   adopt(address: number, Irp: IRP): void {
-    const twin: Twin = { address, Irp, function: "the I/O manager", site: "", fixups: [] };
+    const twin: Twin = {
+      address,
+      Irp,
+      function: "the I/O manager",
+      site: "",
+      callerLocations: Irp.CurrentLocation - 1,
+      fixups: [],
+    };
     this.byAddress.set(address, twin);
     this.byIrp.set(Irp, twin);
+  }
+
+  /** The C address of an IRP that has a C half, if it has one. */
+  addressOf(Irp: IRP): number | undefined {
+    return this.byIrp.get(Irp)?.address;
   }
 
   /** The C stand-in of an adopted IRP is gone (it completed). */
@@ -121,6 +165,36 @@ export class IrpTwins {
   }
 
   /**
+   * IoSetCancelRoutine from C: C's `Irp->CancelRoutine` and the twin's change
+   * together; when IoCancelIrp picks the routine, C sees Cancel, CancelIrql
+   * and the cleared field before the C routine runs, at DISPATCH_LEVEL.
+   */
+  setCancelRoutine(address: number, routine: number): number {
+    const twin = this.twin(address, "IoSetCancelRoutine");
+    const { mem } = this;
+    const field = address + mem.off("IRP.CancelRoutine");
+    const previous = mem.u32(field);
+    mem.setU32(field, routine);
+    if (routine === 0) {
+      IoSetCancelRoutine(twin.Irp, null);
+      return previous;
+    }
+    const name = this.table.name(routine);
+    const cancel = (DeviceObject: unknown, Irp: IRP): void => {
+      mem.setU32(field, 0);
+      mem.setByte(address + mem.off("IRP.Cancel"), 1);
+      mem.setByte(address + mem.off("IRP.CancelIrql"), Irp.CancelIrql);
+      this.machine.inDpc(
+        () => this.table.call(routine, this.deviceToC(DeviceObject), address),
+        name,
+      );
+    };
+    Object.defineProperty(cancel, "name", { value: name });
+    IoSetCancelRoutine(twin.Irp, cancel);
+    return previous;
+  }
+
+  /**
    * Sync point 1, at a kernel call taking `address` (0 = no IRP): the twin,
    * with the completion routine C set in its next stack location mirrored
    * behind an observer that will run the fixups first.
@@ -131,24 +205,38 @@ export class IrpTwins {
     this.taken = twin;
     const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
     const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
-    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the twin too.
+    // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the
+    // twin too, with the completion routine it set there.
     while (
       Irp.CurrentLocation > Math.max(current, 2) && Irp.CurrentLocation <= Irp.StackCount + 1
     ) {
+      this.mirror(twin, Irp.CurrentLocation - 2);
       IoSetNextIrpStackLocation(Irp);
+    }
+    // IoSkipCurrentIrpStackLocation in C gave the current location back.
+    while (Irp.CurrentLocation < current && Irp.CurrentLocation <= Irp.StackCount) {
+      IoSkipCurrentIrpStackLocation(Irp);
     }
     const index = Math.min(current, Irp.StackCount + 1) - 2;
     if (index < 0 || index >= Irp.StackCount) return Irp; // no location: wskemu bug checks 0x35
-    const location = address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
-    const routine = mem.u32(location + mem.off("IO_STACK_LOCATION.CompletionRoutine"));
-    const context = mem.u32(location + mem.off("IO_STACK_LOCATION.Context"));
-    const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
-    const IrpSp = Irp.Stack[index]!;
-    IrpSp.MajorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MajorFunction"));
-    IrpSp.CompletionRoutine = this.observer(twin, routine, control);
-    IrpSp.Context = context;
-    IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
+    this.mirror(twin, index);
     return Irp;
+  }
+
+  /** Stack location `index` of the C IRP into the twin: codes, and the completion routine behind an observer. */
+  private mirror(twin: Twin, index: number): void {
+    // A request passed down with IoSkipCurrentIrpStackLocation keeps its caller's routine there.
+    if (index >= twin.callerLocations) return;
+    const { mem } = this;
+    const location = twin.address + mem.off("IRP") + index * mem.off("IO_STACK_LOCATION");
+    const routine = mem.u32(location + mem.off("IO_STACK_LOCATION.CompletionRoutine"));
+    const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
+    const IrpSp = twin.Irp.Stack[index]!;
+    IrpSp.MajorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MajorFunction"));
+    IrpSp.MinorFunction = mem.byte(location + mem.off("IO_STACK_LOCATION.MinorFunction"));
+    IrpSp.CompletionRoutine = this.observer(twin, routine, control);
+    IrpSp.Context = mem.u32(location + mem.off("IO_STACK_LOCATION.Context"));
+    IrpSp.Control = (control & ~INVOKE_ALL) | INVOKE_ALL;
   }
 
   /** After a kernel call returned: C sees the IRP passed down (CurrentLocation), as IoCallDriver shows it. */
@@ -157,6 +245,47 @@ export class IrpTwins {
     if (twin === null) return;
     this.taken = null;
     this.syncPosition(twin);
+  }
+
+  /** The IRP reaches a dispatch routine: C sees the location IoCallDriver made current, and its device. */
+  dispatched(address: number, cDevice: number): void {
+    const twin = this.byAddress.get(address);
+    if (!twin) return;
+    this.syncPosition(twin);
+    const { mem } = this;
+    const location = mem.u32(address + mem.off("IRP.Tail.Overlay.CurrentStackLocation"));
+    mem.setU32(location + mem.off("IO_STACK_LOCATION.DeviceObject"), cDevice);
+  }
+
+  /** IoMarkIrpPending in C (the current location's Control) reaches the twin. */
+  pendingFromC(address: number): void {
+    const twin = this.byAddress.get(address);
+    if (!twin) return;
+    const { mem } = this;
+    const { Irp } = twin;
+    if (Irp.CurrentLocation < 1 || Irp.CurrentLocation > Irp.StackCount) return;
+    const location = address + mem.off("IRP") +
+      (Irp.CurrentLocation - 1) * mem.off("IO_STACK_LOCATION");
+    const control = mem.byte(location + mem.off("IO_STACK_LOCATION.Control"));
+    if (
+      control & SL_PENDING_RETURNED &&
+      !(Irp.Stack[Irp.CurrentLocation - 1]!.Control & SL_PENDING_RETURNED)
+    ) {
+      IoMarkIrpPending(Irp);
+    }
+  }
+
+  /**
+   * IoCompleteRequest from C on an IRP it holds (sent to its own device): the
+   * status and pending mark C wrote go to the twin, which completes.
+   */
+  complete(address: number, PriorityBoost: number): void {
+    const twin = this.twin(address, "IoCompleteRequest");
+    const { mem } = this;
+    twin.Irp.IoStatus.Status = mem.u32(address + mem.off("IRP.IoStatus.Status"));
+    twin.Irp.IoStatus.Information = mem.u32(address + mem.off("IRP.IoStatus.Information"));
+    this.pendingFromC(address);
+    IoCompleteRequest(twin.Irp, PriorityBoost);
   }
 
   private syncPosition(twin: Twin): void {
@@ -195,20 +324,24 @@ export class IrpTwins {
 
   private observer(twin: Twin, routine: number, control: number) {
     const name = routine ? this.table.name(routine) : "(no completion routine)";
-    const observe = (_DeviceObject: unknown, Irp: IRP, Context: unknown): NTSTATUS =>
+    const observe = (DeviceObject: unknown, Irp: IRP, Context: unknown): NTSTATUS =>
       this.machine.inDpc(() => {
         const fixups = twin.fixups;
         twin.fixups = [];
         for (const fixup of fixups) fixup(Irp);
         this.syncToC(twin);
-        const Status = Irp.IoStatus.Status;
-        const wanted = Irp.Cancel
-          ? SL_INVOKE_ON_CANCEL
-          : NT_SUCCESS(Status)
-          ? SL_INVOKE_ON_SUCCESS
-          : SL_INVOKE_ON_ERROR;
-        if (routine === 0 || (control & wanted) === 0 || this.machine.halted) return Status;
-        return this.table.call(routine, 0, twin.address, Context as number) >>> 0;
+        if (routine === 0 || (control & invokeFlag(Irp)) === 0 || this.machine.halted) {
+          return notInvoked(Irp);
+        }
+        const result = this.table.call(
+          routine,
+          this.deviceToC(DeviceObject),
+          twin.address,
+          Context as number,
+        ) >>>
+          0;
+        this.pendingFromC(twin.address); // the routine's IoMarkIrpPending, for its own location
+        return result;
       }, name);
     Object.defineProperty(observe, "name", { value: name });
     return observe;

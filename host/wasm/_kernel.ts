@@ -31,7 +31,6 @@ function eventType(type: number): number {
   return type === TIMER_SYNCHRONIZATION_OBJECT ? 1 : type;
 }
 const EPOCH_1601_TO_1970_MS = 11_644_473_600_000;
-const STATUS_NOT_SUPPORTED = 0xC00000BB;
 
 /** A system thread started by PsCreateSystemThread. */
 export interface CThread {
@@ -493,14 +492,14 @@ export class Kernel {
       ZwQueryValueKey: this.d.registry.ZwQueryValueKey.bind(this.d.registry),
       RtlQueryRegistryValues: this.d.registry.RtlQueryRegistryValues.bind(this.d.registry),
       IoCancelIrp: (Irp: number) => irps.cancel(Irp) ? 1 : 0,
+      IoSetCancelRoutine: (Irp: number, CancelRoutine: number) =>
+        irps.setCancelRoutine(Irp, CancelRoutine),
       IoAcquireCancelSpinLock: (Irql: number) => {
         const OldIrql = { value: 0 };
         IoAcquireCancelSpinLock(OldIrql);
         mem.setByte(Irql, OldIrql.value);
       },
       IoReleaseCancelSpinLock: (Irql: number) => IoReleaseCancelSpinLock(Irql),
-      // Calls from C down to another driver's device are not bridged yet (docs/fidelity.md).
-      IofCallDriver: () => STATUS_NOT_SUPPORTED,
       IoAllocateWorkItem: (DeviceObject: number) => {
         const item = this.d.allocate(8, 0x74496b57 /* 'WkIt' */);
         mem.setU32(item, DeviceObject);

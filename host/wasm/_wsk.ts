@@ -4,7 +4,6 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
-import { MDL } from "../../irp/mdl.ts";
 import type { WSK_BUF } from "../../irp/mdl.ts";
 import { KeGetCurrentIrql, PASSIVE_LEVEL } from "../../irp/irql.ts";
 import { IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
@@ -31,6 +30,7 @@ import {
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   type WSK_SOCKET,
+  type WSK_TRANSPORT,
 } from "../../wsk/structures.ts";
 import { WskProviderDispatch } from "../../wsk/provider.ts";
 import type { IrpTwins } from "./_irp.ts";
@@ -38,11 +38,12 @@ import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
-import { OpaqueHandles, type WskObjects } from "./_wsk_events.ts";
+import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
 const ADDRINFO_TAG = 0x416b7357; // 'WskA'
 const SO_WSK_EVENT_CALLBACK = 0x4002;
 const WSK_SET_STATIC_EVENT_CALLBACKS = 7;
+const WSK_TRANSPORT_LIST_QUERY = 2;
 const SOL_SOCKET = 0xffff;
 
 type Fn = (...args: never[]) => unknown;
@@ -101,21 +102,8 @@ export class WskBridge {
   private buf(address: number): WSK_BUF | null {
     const { mem } = this.d;
     if (address === 0) return null;
-    let first: MDL | null = null, last: MDL | null = null;
-    for (
-      let m = mem.u32(address + mem.off("WSK_BUF.Mdl"));
-      m !== 0;
-      m = mem.u32(m + mem.off("MDL.Next"))
-    ) {
-      const va = mem.u32(m + mem.off("MDL.StartVa")) + mem.u32(m + mem.off("MDL.ByteOffset"));
-      const count = mem.u32(m + mem.off("MDL.ByteCount"));
-      const mdl = new MDL(mem.inside(va, count) ? mem.view(va, count) : new Uint8Array(0), count);
-      if (last) last.Next = mdl;
-      else first = mdl;
-      last = mdl;
-    }
     return {
-      Mdl: first,
+      Mdl: readMdlChain(mem, mem.u32(address + mem.off("WSK_BUF.Mdl"))),
       Offset: mem.u32(address + mem.off("WSK_BUF.Offset")),
       Length: mem.u32(address + mem.off("WSK_BUF.Length")),
     };
@@ -222,6 +210,44 @@ export class WskBridge {
         return status;
       },
     };
+  }
+
+  /** WSK_TRANSPORT_LIST_QUERY: wskemu's list, written to C as an array of WSK_TRANSPORT. */
+  private transportList(
+    Client: number,
+    OutputSize: number,
+    OutputBuffer: number,
+    OutputSizeReturned: number,
+    Irp: number,
+  ): number {
+    const { mem } = this.d;
+    const c = this.controlBuffers(false, 0, 0, OutputSize, OutputBuffer, OutputSizeReturned);
+    const list: WSK_TRANSPORT[] = [];
+    const status = WskProviderDispatch.WskControlClient(
+      this.client(Client),
+      WSK_TRANSPORT_LIST_QUERY,
+      0,
+      null,
+      OutputSize,
+      list,
+      c.returned,
+      this.d.irps.take(Irp),
+    );
+    const size = mem.off("WSK_TRANSPORT");
+    list.forEach((t, i) => {
+      const at = OutputBuffer + i * size;
+      const f = (field: string) => at + mem.off(`WSK_TRANSPORT.${field}`);
+      mem.setU16(f("Version"), t.Version);
+      mem.setU16(f("SocketType"), t.SocketType);
+      mem.setU32(f("Protocol"), t.Protocol);
+      mem.setU16(f("AddressFamily"), t.AddressFamily);
+      const id = f("ProviderId");
+      mem.setU32(id, t.ProviderId.Data1);
+      mem.setU16(id + 4, t.ProviderId.Data2);
+      mem.setU16(id + 6, t.ProviderId.Data3);
+      mem.u8.set(t.ProviderId.Data4, id + 8);
+    });
+    return c.done(status);
   }
 
   private noWaitAtDispatch(what: string): void {
@@ -383,6 +409,9 @@ export class WskBridge {
         OutputSizeReturned: number,
         Irp: number,
       ) => {
+        if (ControlCode === WSK_TRANSPORT_LIST_QUERY && OutputBuffer !== 0) {
+          return this.transportList(Client, OutputSize, OutputBuffer, OutputSizeReturned, Irp);
+        }
         const c = this.controlBuffers(
           ControlCode === WSK_SET_STATIC_EVENT_CALLBACKS,
           InputSize,

@@ -6,7 +6,7 @@
 // (data indications are copied into pool and live until WskRelease).
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
 import { BugCheckError } from "../../irp/bugcheck.ts";
-import { wskBufSegments } from "../../irp/mdl.ts";
+import { MDL, wskBufSegments } from "../../irp/mdl.ts";
 import { STATUS_PENDING, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type {
   Box,
@@ -431,6 +431,20 @@ export function writeMdl(mem: CMemory, mdl: number, data: number, length: number
   mem.setU32(mdl + mem.off("MDL.StartVa"), data & ~(PAGE - 1));
   mem.setU32(mdl + mem.off("MDL.ByteOffset"), data & (PAGE - 1));
   mem.setU32(mdl + mem.off("MDL.ByteCount"), length);
+}
+
+/** wskemu MDLs over zero-copy views of the C MDL chain starting at `first` (0: null). */
+export function readMdlChain(mem: CMemory, first: number): MDL | null {
+  let head: MDL | null = null, last: MDL | null = null;
+  for (let m = first; m !== 0; m = mem.u32(m + mem.off("MDL.Next"))) {
+    const va = mem.u32(m + mem.off("MDL.StartVa")) + mem.u32(m + mem.off("MDL.ByteOffset"));
+    const count = mem.u32(m + mem.off("MDL.ByteCount"));
+    const mdl = new MDL(mem.inside(va, count) ? mem.view(va, count) : new Uint8Array(0), count);
+    if (last) last.Next = mdl;
+    else head = mdl;
+    last = mdl;
+  }
+  return head;
 }
 
 /** Which runtime table serves a wskemu socket, from the functions its dispatch table has. */

@@ -79,6 +79,8 @@ export interface WasmDriver extends DriverModule {
 }
 
 const DEFAULT_PAGES = 1024;
+/** wasm32's limit: 4 GiB. */
+const MAX_PAGES = 65536;
 const DEFAULT_STACK = 64 * 1024;
 
 /**
@@ -87,10 +89,19 @@ const DEFAULT_STACK = 64 * 1024;
  * driver set one, sets `DriverObject.DriverUnload` to run the C DriverUnload
  * the same way (it returns a promise: await it).
  *
+ * Throws DriverLoadError, with a one-line reason, for a file that is not a
+ * wasm module, a module that is not a wskemu driver or exports no
+ * DriverEntry, and a driver built against other headers.
+ *
  * @example Usage
- * ```ts ignore
- * import { loadWasmDriver } from "./mod.ts";
- * const driver = await loadWasmDriver("/tmp/demo.wasm", { memoryPages: 256 });
+ * ```ts
+ * import { loadWasmDriver } from "@wskemu/wsk/host/wasm";
+ * import { DriverLoadError } from "@wskemu/wsk/host";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".wasm" }); // empty: not a driver
+ * await assert.rejects(loadWasmDriver(path, { memoryPages: 16 }), DriverLoadError);
+ * await Deno.remove(path);
  * ```
  */
 export async function loadWasmDriver(
@@ -105,6 +116,12 @@ export async function loadWasmDriver(
     throw new DriverLoadError(`cannot load ${path}: ${why}`, { cause: error });
   }
   const pages = options.memoryPages ?? DEFAULT_PAGES;
+  if (!Number.isInteger(pages) || pages < 1 || pages > MAX_PAGES) {
+    throw new DriverLoadError(
+      `the driver's memory (memoryPages, --memory-pages) must be a whole number of 64 KiB ` +
+        `pages from 1 to ${MAX_PAGES}, not ${pages}`,
+    );
+  }
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const bound: { host?: DriverHost } = {};
   const imports: Record<string, Record<string, unknown>> = { env: { memory } };
@@ -120,20 +137,34 @@ export async function loadWasmDriver(
     instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   } catch (error) {
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const needs = /smaller than the declared initial of (\d+)/.exec(why);
     throw new DriverLoadError(
-      `cannot load ${path}: ${why} (was it built by deno task driver build?)`,
-      {
-        cause: error,
-      },
+      needs
+        ? `cannot load ${path}: its data alone needs ${
+          needs[1]
+        } pages of memory, more than ${pages}`
+        : `cannot load ${path}: ${why} (was it built by deno task driver build?)`,
+      { cause: error },
     );
   }
   const registry = options.registry ?? hostRegistry;
-  const h = bound.host = new DriverHost(module, instance, memory, {
-    stackSize: options.stackSize ?? DEFAULT_STACK,
-    specialPool: options.specialPool ?? true,
-    registry,
-    print: options.print ?? ((line) => console.log(line)),
-  });
+  let h: DriverHost;
+  try {
+    h = bound.host = new DriverHost(module, instance, memory, {
+      stackSize: options.stackSize ?? DEFAULT_STACK,
+      specialPool: options.specialPool ?? true,
+      registry,
+      print: options.print ?? ((line) => console.log(line)),
+    });
+  } catch (error) {
+    // The host's own stacks and tables did not fit: that is a load failure, not a driver bug.
+    if (error instanceof DriverLoadError || !/raise memoryPages/.test(String(error))) throw error;
+    throw new DriverLoadError(
+      `cannot load ${path}: ${pages} pages (${pages * 64} KiB) of memory are too few for the ` +
+        "driver's stacks and pool: raise memoryPages (--memory-pages)",
+      { cause: error },
+    );
+  }
   h.machine.modulePath = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   return {
     missingImports: h.missing(module),

@@ -6,7 +6,7 @@ import { assertClean, driverWasm, haveToolchain, startDriver } from "./_driver.t
 
 Deno.test({
   name:
-    "tests/c/drivers/coverage.c: accept, socket-connect, cancel, options, addresses, names and WAITALL from C",
+    "tests/c/drivers/coverage.c: accept, socket-connect, cancel, options, addresses, names, WAITALL, MDL chains and the transport list from C",
   ignore: !haveToolchain,
   async fn() {
     const driver = startDriver(await driverWasm("tests/c/drivers/coverage.c"), {}, ["--for", "0"]);
@@ -21,6 +21,16 @@ Deno.test({
     assert.match(output, /WskGetRemoteAddress: 0x00000000 family 2/);
     assert.match(output, /WskGetNameInfo: 0x00000000 127\.0\.0\.1 80/);
     assert.match(output, /WAITALL receive: 0x00000000 5 bytes "hello"/);
+    assert.match(output, /chained send: 0x00000000 12 bytes/);
+    assert.match(output, /chained receive: 0x00000000 12 bytes "hello, world"/);
+    assert.match(output, /transport list without a buffer: 0x80000005, 112 bytes needed/);
+    assert.match(output, /transport list: 0x00000000/);
+    assert.deepEqual(output.match(/transport: .*/g), [
+      "transport: type 1 protocol 6 family 2 version 1.0",
+      "transport: type 1 protocol 6 family 23 version 1.0",
+      "transport: type 2 protocol 17 family 2 version 1.0",
+      "transport: type 2 protocol 17 family 23 version 1.0",
+    ]);
     assertClean(output);
     assert.equal(code, 0, output);
   },

@@ -14,63 +14,13 @@ import {
   DO_BUFFERED_IO,
   DO_DEVICE_INITIALIZING,
   DRIVER_OBJECT,
-  IoAllocateIrp,
-  IoAllocateMdl,
-  IoCallDriver,
-  IoFreeIrp,
-  IoGetNextIrpStackLocation,
-  IoSetCompletionRoutine,
-  type IRP,
-  IRP_MJ_DEVICE_CONTROL,
-  STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
 } from "../../irp/mod.ts";
 import { driverWasm, haveToolchain } from "./_driver.ts";
+import { deviceControl } from "./_ioctl.ts";
 
 const IOCTL_REVERSE = (0x22 << 16) | (0x800 << 2);
 const IOCTL_FILL = (0x22 << 16) | (0x801 << 2) | 2; // METHOD_OUT_DIRECT
-
-/**
- * Sends one DeviceIoControl (the input in the SystemBuffer; an output buffer, when given,
- * described by an MDL as for METHOD_OUT_DIRECT) and returns the completed IRP's status and count.
- */
-function deviceControl(
-  Device: NonNullable<DRIVER_OBJECT["DeviceObject"]>,
-  code: number,
-  input: Uint8Array,
-  output?: Uint8Array,
-) {
-  const Irp = IoAllocateIrp(Device.StackSize, false)!;
-  if (output) IoAllocateMdl(output, output.length, false, false, Irp);
-  const IrpSp = IoGetNextIrpStackLocation(Irp);
-  IrpSp.MajorFunction = IRP_MJ_DEVICE_CONTROL;
-  IrpSp.Parameters = {
-    DeviceIoControl: {
-      OutputBufferLength: output?.length ?? input.length,
-      InputBufferLength: input.length,
-      IoControlCode: code,
-    },
-  };
-  Irp.AssociatedIrp.SystemBuffer = input;
-  let completed: { Status: number; Information: number } | null = null;
-  IoSetCompletionRoutine(
-    Irp,
-    (_Device, Done: IRP) => {
-      completed = {
-        Status: Done.IoStatus.Status,
-        Information: Done.IoStatus.Information as number,
-      };
-      return STATUS_MORE_PROCESSING_REQUIRED;
-    },
-    null,
-    true,
-    true,
-    true,
-  );
-  const returned = IoCallDriver(Device, Irp);
-  IoFreeIrp(Irp);
-  return { returned, completed: completed!, buffer: input };
-}
 
 Deno.test({
   name:
@@ -92,19 +42,26 @@ Deno.test({
     const Device = DriverObject.DeviceObject!;
     assert.equal(Device.Flags & (DO_BUFFERED_IO | DO_DEVICE_INITIALIZING), DO_BUFFERED_IO);
 
-    const reversed = deviceControl(Device, IOCTL_REVERSE, new TextEncoder().encode("wskemu"));
+    const input = new TextEncoder().encode("wskemu");
+    const reversed = deviceControl(Device, IOCTL_REVERSE, input);
     assert.equal(reversed.returned, STATUS_SUCCESS);
-    assert.deepEqual(reversed.completed, { Status: STATUS_SUCCESS, Information: 6 });
-    assert.equal(new TextDecoder().decode(reversed.buffer), "umeksw");
+    assert.deepEqual(await reversed.completed, { Status: STATUS_SUCCESS, Information: 6 });
+    assert.equal(new TextDecoder().decode(input), "umeksw");
 
     const unknown = deviceControl(Device, 0x1234, new Uint8Array(4));
-    assert.equal(unknown.completed.Status, 0xC0000010); // STATUS_INVALID_DEVICE_REQUEST
+    assert.equal((await unknown.completed).Status, 0xC0000010); // STATUS_INVALID_DEVICE_REQUEST
     assert.match(lines.join("\n"), /DeviceControl call 2: 0 bytes, 0xC0000010/);
 
     const output = new Uint8Array(5);
     const filled = deviceControl(Device, IOCTL_FILL, new Uint8Array(0), output);
-    assert.deepEqual(filled.completed, { Status: STATUS_SUCCESS, Information: 5 });
-    assert.equal(new TextDecoder().decode(output), "xxxxx");
+    assert.deepEqual(await filled.completed, { Status: STATUS_SUCCESS, Information: 5 });
+    assert.equal(new TextDecoder().decode(output), "abcde");
+
+    // An MDL chain: the driver walks Next and fills every buffer.
+    const first = new Uint8Array(3), second = new Uint8Array(4);
+    const chained = deviceControl(Device, IOCTL_FILL, new Uint8Array(0), first, second);
+    assert.deepEqual(await chained.completed, { Status: STATUS_SUCCESS, Information: 7 });
+    assert.deepEqual(new TextDecoder().decode(first) + new TextDecoder().decode(second), "abcabcd");
 
     await DriverObject.DriverUnload?.(DriverObject);
     assert.equal(DriverObject.DeviceObject, null);

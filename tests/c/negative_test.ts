@@ -24,6 +24,10 @@ const crashes: [string, RegExp][] = [
     /bug check PAGE_FAULT_IN_NONPAGED_AREA \(0x50\): .*0xDDDDDDDD is freed, poisoned pool/,
   ],
   ["stack_overflow.c", /bug check UNEXPECTED_KERNEL_MODE_TRAP \(0x7F\): kernel stack overflow/],
+  [
+    "dispatch_wait.c",
+    /bug check KMODE_EXCEPTION_NOT_HANDLED \(0x1E\): the dispatch routine Blocker blocks \(KeDelayExecutionThread\).*pend the IRP/,
+  ],
 ];
 
 for (const [source, stop] of crashes) {

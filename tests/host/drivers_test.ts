@@ -3,7 +3,8 @@
 // would (`deno task driver run`): each is caught with the right code, and the
 // report names the file and line.
 import assert from "node:assert/strict";
-import { runExample } from "../examples/_spawn.ts";
+import { runExample, startServer } from "../examples/_spawn.ts";
+import type { TraceEvent } from "../../host/mod.ts";
 
 function driver(name: string, ...options: string[]) {
   return runExample("host/cli.ts", "run", `tests/drivers/${name}.ts`, "--for", "0.2", ...options);
@@ -94,7 +95,7 @@ Deno.test("low resources simulation: a driver that never checks for NULL is 0x1E
   assert.match(stderr, /DRIVER FRAME: DriverEntry .*no_null_check\.ts:20:/);
 });
 
-Deno.test("hang detection: a receive nobody completes is reported with its !irp, and unloading with it pending is 0xCE", async () => {
+Deno.test("hang detection: a datagram receive for a reply from a peer that is gone is reported with its !irp, and unloading with it pending is 0xCE", async () => {
   const { code, stdout, stderr } = await runExample(
     "host/cli.ts",
     "run",
@@ -111,4 +112,32 @@ Deno.test("hang detection: a receive nobody completes is reported with its !irp,
   assert.match(stdout, /Sockets not closed: 1/);
   assert.match(stdout, /Pending IRPs at unload: 1/);
   assert.match(stdout, /DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS \(0xCE\)/);
+});
+
+Deno.test("hang detection: a stream receive on a live, idle connection waits past the threshold and is not reported", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const server = await startServer(
+      "examples/echosrv.ts",
+      "--verifier",
+      "pooltracking,deadlock=100",
+      "--trace",
+      file,
+    );
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    // The client stays quiet for 4 thresholds: the server's receives wait, legitimately.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await conn.write(new Uint8Array([1, 2, 3]));
+    assert.equal(await conn.read(new Uint8Array(3)), 3);
+    conn.close();
+    const { code, output } = await server.stop();
+    assert.equal(code, 0, output);
+    assert.doesNotMatch(output, /hang/);
+    const events: TraceEvent[] = JSON.parse(await Deno.readTextFile(file)).traceEvents;
+    const waited = events.filter((e) => e.name.startsWith("WskReceive ") && e.dur! > 300_000);
+    assert.ok(waited.length > 0, "a receive pended through the quiet 400 ms");
+    assert.ok(!events.some((e) => e.name.startsWith("hang")), "and no hang was recorded");
+  } finally {
+    await Deno.remove(file);
+  }
 });

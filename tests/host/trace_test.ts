@@ -3,7 +3,19 @@
 // --seed makes low-resources and completion-timing runs replay exactly.
 import assert from "node:assert/strict";
 import { runExample, startServer } from "../examples/_spawn.ts";
-import type { TraceEvent } from "../../host/mod.ts";
+import { DriverHost, type TraceEvent, VERIFIER_OFF } from "../../host/mod.ts";
+import {
+  type DRIVER_OBJECT,
+  type ETHREAD,
+  type HANDLE,
+  KeWaitForSingleObject,
+  ObReferenceObjectByHandle,
+  PsCreateSystemThread,
+  PsTerminateSystemThread,
+  STATUS_CANCELLED,
+  STATUS_SUCCESS,
+  ZwClose,
+} from "../../irp/mod.ts";
 
 async function traced(driver: string, ...options: string[]): Promise<TraceEvent[]> {
   const file = await Deno.makeTempFile({ suffix: ".json" });
@@ -36,7 +48,7 @@ Deno.test("--trace: a track per socket, the client and the queue; every IRP a sp
   ]);
   const socketTracks = [...tracks].filter(([, name]) => /^socket 0x[0-9A-F]+$/.test(name));
   assert.equal(socketTracks.length, 1, "one socket, one track");
-  const spans = events.filter((e) => e.ph === "X");
+  const spans = events.filter((e) => e.ph === "X" && e.cat === "irp");
   assert.deepEqual(
     spans.map((e) => `${tracks.get(e.tid)!.split(" ")[0]}: ${e.name}`).sort(),
     [
@@ -122,4 +134,73 @@ Deno.test("--trace-svg draws the same run: one row per track, a green bar per su
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("--trace: an IRP reused with IoReuseIrp has a span per call, each named after its own call and ended before the next", async () => {
+  const events = await traced("udp_self");
+  const irpOf = (e: TraceEvent) => String(e.args?.irp);
+  const socket = events.find((e) => e.ph === "X" && e.name.startsWith("WskSocket "))!;
+  // udp_self issues WskSocket, WskBind, WskGetLocalAddress, WskSendTo, WskCloseSocket on one IRP.
+  const reused = events.filter((e) => e.ph === "X" && irpOf(e) === irpOf(socket))
+    .sort((a, b) => a.ts - b.ts);
+  assert.deepEqual(reused.map((e) => e.name.split(" ")[0]), [
+    "WskSocket",
+    "WskBind",
+    "WskGetLocalAddress",
+    "WskSendTo",
+    "WskCloseSocket",
+  ]);
+  for (let i = 1; i < reused.length; i++) {
+    const before = reused[i - 1]!;
+    assert.ok(
+      before.ts + before.dur! <= reused[i]!.ts,
+      `${before.name} ends before ${reused[i]!.name} begins`,
+    );
+  }
+});
+
+async function Worker(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+function Stopper(): void {
+  PsTerminateSystemThread(STATUS_CANCELLED);
+}
+
+/** Starts a system thread and returns its object (the handle is closed). */
+function startThread(routine: () => void | Promise<void>): ETHREAD {
+  const Handle = { value: null as HANDLE | null };
+  assert.equal(PsCreateSystemThread(Handle, 0, null, null, null, routine, null), STATUS_SUCCESS);
+  const Thread = { value: null as unknown };
+  ObReferenceObjectByHandle(Handle.value!, 0, null, 0, Thread, null);
+  ZwClose(Handle.value!);
+  return Thread.value as ETHREAD;
+}
+
+Deno.test("--trace: each system thread has its own track with its life as a span; DriverEntry and DriverUnload are spans on the driver's", async () => {
+  let threads: ETHREAD[] = [];
+  const host = new DriverHost({
+    DriverEntry(DriverObject: DRIVER_OBJECT) {
+      threads = [startThread(Worker), startThread(Stopper)];
+      DriverObject.DriverUnload = async () => {
+        for (const Thread of threads) await KeWaitForSingleObject(Thread, 0, 0, false, null);
+      };
+      return STATUS_SUCCESS;
+    },
+  }, { name: "threads", verifier: VERIFIER_OFF, trace: true, log: () => {} });
+  await host.start();
+  assert.equal((await host.stop()).clean, true);
+  const events = host.trace!.events;
+  const tracks = new Map(
+    events.filter((e) => e.ph === "M").map((e) => [e.tid, String(e.args!.name)]),
+  );
+  const spans = events.filter((e) => e.ph === "X").map((e) => `${tracks.get(e.tid)}: ${e.name}`);
+  assert.deepEqual(spans.sort(), [
+    "driver (PASSIVE_LEVEL): DriverEntry → STATUS_SUCCESS",
+    "driver (PASSIVE_LEVEL): DriverUnload → returned",
+    "system thread Stopper: Stopper → STATUS_CANCELLED",
+    "system thread Worker: Worker → STATUS_SUCCESS",
+  ]);
+  const worker = events.find((e) => e.name === "Worker → STATUS_SUCCESS")!;
+  assert.ok(worker.dur! >= 4_000, "the worker's span lasts as long as it ran (5 ms)");
 });

@@ -2,7 +2,8 @@
  * Not a bug: one pass over WSK calls the example drivers do not make —
  * WskAccept with address out-parameters, WskSocketConnect, IoCancelIrp on a
  * pending receive, WskGetOption, WskGetRemoteAddress, WskGetNameInfo, a
- * WAITALL receive — each printed with its status. */
+ * WAITALL receive, a send and a receive over MDL chains, the
+ * WSK_TRANSPORT_LIST_QUERY array — each printed with its status. */
 #include "_wsk_setup.h"
 
 static KEVENT Done;
@@ -29,6 +30,51 @@ static NTSTATUS Finish(PIRP Irp, PKEVENT Event) {
 #define SYNC(Irp, Call) ((Call), Finish((Irp), &Done))
 #define LISTEN(S) ((PWSK_PROVIDER_LISTEN_DISPATCH)(S)->Dispatch)
 #define CONN(S) ((PWSK_PROVIDER_CONNECTION_DISPATCH)(S)->Dispatch)
+
+/* WSK_TRANSPORT_LIST_QUERY: the size needed, then the array. */
+static VOID QueryTransports(VOID) {
+  WSK_TRANSPORT Transports[8];
+  SIZE_T Needed = 0;
+  NTSTATUS Status = TestNpi.Dispatch->WskControlClient(TestNpi.Client, WSK_TRANSPORT_LIST_QUERY, 0, NULL, 0, NULL,
+                                                       &Needed, NULL);
+  DbgPrint("transport list without a buffer: 0x%08X, %u bytes needed\n", Status, (ULONG)Needed);
+  Status = TestNpi.Dispatch->WskControlClient(TestNpi.Client, WSK_TRANSPORT_LIST_QUERY, 0, NULL, sizeof(Transports),
+                                              Transports, &Needed, NULL);
+  DbgPrint("transport list: 0x%08X\n", Status);
+  for (ULONG i = 0; NT_SUCCESS(Status) && i < Needed / sizeof(WSK_TRANSPORT); i++) {
+    DbgPrint("transport: type %u protocol %u family %u version %u.%u\n", Transports[i].SocketType,
+             Transports[i].Protocol, Transports[i].AddressFamily, WSK_MAJOR_VERSION(Transports[i].Version),
+             WSK_MINOR_VERSION(Transports[i].Version));
+  }
+}
+
+/* One WskSend over a three-MDL chain that starts inside its first MDL,
+ * received with WAITALL into a two-MDL chain: every byte arrives, in order. */
+static VOID SendChained(PIRP Irp, PIRP ReceiveIrp, PKEVENT Received, PWSK_SOCKET Client, PWSK_SOCKET Server) {
+  static CHAR Part1[] = "xhe", Part2[] = "llo, ", Part3[] = "world";
+  CHAR GotA[5], GotB[7], Joined[13] = {0};
+  PMDL Send = IoAllocateMdl(Part1, 3, FALSE, FALSE, NULL), Receive = IoAllocateMdl(GotA, sizeof(GotA), FALSE, FALSE, NULL);
+  WSK_BUF SendBuf = {Send, 1, 12}, ReceiveBuf = {Receive, 0, 12};
+  NTSTATUS Status;
+  Send->Next = IoAllocateMdl(Part2, 5, FALSE, FALSE, NULL);
+  Send->Next->Next = IoAllocateMdl(Part3, 5, FALSE, FALSE, NULL);
+  Receive->Next = IoAllocateMdl(GotB, sizeof(GotB), FALSE, FALSE, NULL);
+  for (PMDL m = Send; m != NULL; m = m->Next) MmBuildMdlForNonPagedPool(m);
+  for (PMDL m = Receive; m != NULL; m = m->Next) MmBuildMdlForNonPagedPool(m);
+  KeClearEvent(Received);
+  CONN(Server)->WskReceive(Server, &ReceiveBuf, WSK_FLAG_WAITALL, Ready(ReceiveIrp, Received));
+  Status = SYNC(Irp, CONN(Client)->WskSend(Client, &SendBuf, 0, Ready(Irp, &Done)));
+  DbgPrint("chained send: 0x%08X %u bytes\n", Status, (ULONG)Irp->IoStatus.Information);
+  Status = Finish(ReceiveIrp, Received);
+  RtlCopyMemory(Joined, GotA, sizeof(GotA));
+  RtlCopyMemory(Joined + sizeof(GotA), GotB, sizeof(GotB));
+  DbgPrint("chained receive: 0x%08X %u bytes \"%s\"\n", Status, (ULONG)ReceiveIrp->IoStatus.Information, Joined);
+  IoFreeMdl(Send->Next->Next);
+  IoFreeMdl(Send->Next);
+  IoFreeMdl(Send);
+  IoFreeMdl(Receive->Next);
+  IoFreeMdl(Receive);
+}
 
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
   PIRP Irp = IoAllocateIrp(1, FALSE), AcceptIrp = IoAllocateIrp(1, FALSE);
@@ -104,6 +150,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) 
   Status = SYNC(Irp, CONN(Client)->WskSend(Client, &HelloBuf, 0, Ready(Irp, &Done)));
   Status = Finish(AcceptIrp, &Accepted);
   DbgPrint("WAITALL receive: 0x%08X %u bytes \"%s\"\n", Status, (ULONG)AcceptIrp->IoStatus.Information, Got);
+  SendChained(Irp, AcceptIrp, &Accepted, Client, Server);
+  QueryTransports();
 
   SYNC(Irp, CONN(Client)->WskCloseSocket(Client, Ready(Irp, &Done)));
   SYNC(Irp, CONN(Server)->WskCloseSocket(Server, Ready(Irp, &Done)));

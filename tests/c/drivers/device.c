@@ -1,7 +1,7 @@
 /* Copyright 2026 the wskemu authors. MIT license.
  * Not a bug: a device with a symbolic link and an IRP_MJ_DEVICE_CONTROL
  * handler that returns its input reversed (METHOD_BUFFERED) or fills the
- * output MDL with 'x' (METHOD_OUT_DIRECT); create and close
+ * output MDL chain with "abc..." from each MDL's start (METHOD_OUT_DIRECT); create and close
  * succeed. */
 #include <ntddk.h>
 
@@ -32,9 +32,12 @@ NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PULONG Calls = DeviceObject->DeviceExtension;
   ++*Calls;
   if (IrpSp->Parameters.DeviceIoControl.IoControlCode == IOCTL_FILL && Irp->MdlAddress != NULL) {
-    PUCHAR Out = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority);
-    In = MmGetMdlByteCount(Irp->MdlAddress);
-    for (ULONG i = 0; i < In; i++) Out[i] = 'x';
+    In = 0;
+    for (PMDL Mdl = Irp->MdlAddress; Mdl != NULL; Mdl = Mdl->Next) {
+      PUCHAR Out = MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority);
+      for (ULONG i = 0; i < MmGetMdlByteCount(Mdl); i++) Out[i] = (UCHAR)('a' + i);
+      In += MmGetMdlByteCount(Mdl);
+    }
   } else if (IrpSp->Parameters.DeviceIoControl.IoControlCode != IOCTL_REVERSE) {
     Status = STATUS_INVALID_DEVICE_REQUEST;
     In = 0;
