@@ -158,6 +158,15 @@ export function drainCompletionQueueNow(): void {
 }
 
 /**
+ * Internal: a drain is running and more work waits behind the item it runs:
+ * other completion routines are about to run, and may issue more requests
+ * that could be handed to the transport together (see WskSend's gathering).
+ */
+export function completionWorkWaiting(): boolean {
+  return running && head < queue.length;
+}
+
+/**
  * Internal: a driver's call into the emulator starts (a WSK dispatch
  * function, IoCancelIrp).
  * Until the matching {@linkcode leaveDriverCall}, {@linkcode drainCompletionQueueNow}

@@ -2,7 +2,11 @@
 // Internal: a connection-oriented socket over one real TCP stream — bind,
 // connect, send, receive, disconnect, addresses — with Windows' state rules.
 import { queueDpc, queueIrpCompletion } from "../irp/completion.ts";
-import { drainCompletionQueueNow } from "../irp/completion_queue.ts";
+import {
+  completionWorkWaiting,
+  drainCompletionQueueNow,
+  queueWork,
+} from "../irp/completion_queue.ts";
 import { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
@@ -69,6 +73,14 @@ export class ConnectionSocket extends SocketBase {
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
   #connectAbort: AbortController | null = null;
+  /**
+   * Sends gathered for one transport write, oldest first, or null. A send
+   * issued while other completion routines wait to run (a driver keeping
+   * several sends outstanding re-posts one per completion) is held here, and
+   * every send after it joins, until the flush queued behind those routines
+   * hands them all to one write: one syscall for many small sends.
+   */
+  #gathered: WriteOp[] | null = null;
 
   readonly eventBits: number = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -272,20 +284,42 @@ export class ConnectionSocket extends SocketBase {
     if (Buffer.Length === 0) return succeedIrp(Irp, 0);
     const stream = this.stream!;
     const flush = (Flags & WSK_FLAG_NODELAY) !== 0 && !this.options.noDelay;
-    const op = new WriteOp(Irp, this, Buffer.Length, flush);
+    const op = new WriteOp(Irp, this, Buffer.Length, flush, segments);
     if (flush) stream.setNoDelay(true);
-    if (stream.writeWith !== undefined) {
+    const gathered = this.#gathered;
+    if (gathered !== null) {
+      gathered.push(op);
+    } else if (stream.writeWith !== undefined && completionWorkWaiting()) {
+      this.#gathered = [op];
+      queueWork(flushGathered, this, undefined, undefined);
+    } else if (stream.writeWith !== undefined) {
       // The hot path: no promise, no closure per send.
-      try {
-        stream.writeWith(segments, sendWritten, op);
-      } catch (error) {
-        // A transport that throws breaks its contract: the send fails with what it threw.
-        sendWritten(op, statusFromError(error));
-      }
+      writeWith(stream, segments, sendWritten, op);
     } else {
       settledStatus(() => stream.write(segments)).then((status) => sendWritten(op, status));
     }
     return STATUS_PENDING;
+  }
+
+  /**
+   * Hands the gathered sends to the transport as one write, in order. Sends
+   * completed meanwhile (an abort, a cancel, the close) are left out: they
+   * completed already, and an abort or close also refuses the write.
+   */
+  flushGathered(): void {
+    const gathered = this.#gathered;
+    if (gathered === null) return;
+    this.#gathered = null;
+    const live = gathered.filter((op) => !op.done);
+    const stream = this.stream;
+    if (live.length === 0 || stream === null || stream.writeWith === undefined) return;
+    if (live.length === 1) {
+      writeWith(stream, live[0].segments, sendWritten, live[0]);
+      return;
+    }
+    const segments: Uint8Array[] = [];
+    for (const op of live) for (const segment of op.segments) segments.push(segment);
+    writeWith(stream, segments, gatherWritten, live);
   }
 
   receiveCall(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
@@ -303,10 +337,12 @@ export class ConnectionSocket extends SocketBase {
       return succeedIrp(Irp);
     }
     if (this.sendShutdown) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    // Sends still gathered go first: the final data and the FIN follow them.
+    this.flushGathered();
     const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
     this.sendShutdown = true;
     const stream = this.stream!;
-    const op = new WriteOp(Irp, this, 0, false);
+    const op = new WriteOp(Irp, this, 0, false, []);
     const finalWrite = segments.length
       ? settledStatus(() => stream.write(segments))
       : Promise.resolve(STATUS_SUCCESS);
@@ -366,6 +402,8 @@ class WriteOp extends PendingIrp {
     readonly sent: number,
     /** WSK_FLAG_NODELAY on a socket without TCP_NODELAY: set it back afterwards. */
     readonly flush: boolean,
+    /** The bytes, kept for a gathered send until its write. */
+    readonly segments: readonly Uint8Array[],
   ) {
     super(Irp, socket.pending, writeCancelled);
   }
@@ -377,11 +415,42 @@ function writeCancelled(op: PendingIrp): void {
   if (!socket.closed) socket.abortive(STATUS_CONNECTION_ABORTED);
 }
 
-/** The transport is done with a send: complete it (the end of a transport callback). */
-function sendWritten(op: WriteOp, status: NTSTATUS): void {
+/** The runner of a gathered flush (a completion-queue item: no closure per flush). */
+function flushGathered(socket: ConnectionSocket): void {
+  socket.flushGathered();
+}
+
+/** `stream.writeWith`, a transport that throws failing the write with what it threw. */
+function writeWith<C>(
+  stream: TcpStream,
+  segments: readonly Uint8Array[],
+  done: (context: C, status: NTSTATUS) => void,
+  context: C,
+): void {
+  try {
+    stream.writeWith!(segments, done, context);
+  } catch (error) {
+    // A transport that throws breaks its contract: the send fails with what it threw.
+    done(context, statusFromError(error));
+  }
+}
+
+/** Completes one send with the write's status and its own byte count. */
+function completeSend(op: WriteOp, status: NTSTATUS): void {
   const socket = op.socket;
   if (op.flush && !socket.closed) socket.stream?.setNoDelay(socket.options.noDelay);
   op.complete(status, status === STATUS_SUCCESS ? op.sent : 0);
+}
+
+/** The transport is done with a send: complete it (the end of a transport callback). */
+function sendWritten(op: WriteOp, status: NTSTATUS): void {
+  completeSend(op, status);
+  drainCompletionQueueNow();
+}
+
+/** The transport is done with gathered sends: each completes, in order, with the write's status. */
+function gatherWritten(ops: readonly WriteOp[], status: NTSTATUS): void {
+  for (const op of ops) completeSend(op, status);
   drainCompletionQueueNow();
 }
 

@@ -4,18 +4,24 @@ import assert from "node:assert/strict";
 import {
   AF_INET,
   IoAllocateMdl,
+  IoCancelIrp,
   IPPROTO_TCP,
   MmBuildMdlForNonPagedPool,
+  queueDpc,
   SOCK_STREAM,
   type SOCKADDR_IN,
   sockaddrToString,
   STATUS_ACCESS_DENIED,
+  STATUS_CANCELLED,
+  STATUS_CONNECTION_ABORTED,
   STATUS_SUCCESS,
+  WSK_FLAG_ABORTIVE,
   WSK_FLAG_WAITALL,
   type WSK_SOCKET,
 } from "../../mod.ts";
 import {
   addr,
+  type Call,
   call,
   connDispatch,
   listen,
@@ -64,6 +70,87 @@ Deno.test("8 outstanding sends and 8 outstanding receives complete in posting or
     assert.deepEqual(order, [
       ...Array.from({ length: 8 }, (_, i) => `send ${i}`),
       ...Array.from({ length: 8 }, (_, i) => `receive ${i}`),
+    ]);
+  }));
+
+/** Issues `send(i)` for each i from its own DPC, all queued at once: later routines wait behind each. */
+function sendsFromDpcs(count: number, send: (i: number) => Call): Promise<Call[]> {
+  const calls: Call[] = [];
+  const { promise, resolve } = Promise.withResolvers<Call[]>();
+  for (let i = 0; i < count; i++) {
+    queueDpc(() => {
+      calls.push(send(i));
+      if (calls.length === count) resolve(calls);
+    });
+  }
+  return promise;
+}
+
+Deno.test("sends issued while other completion work waits complete in order, each with its own byte count, bytes in order", () =>
+  withConnection(async ({ Socket, peer, d }) => {
+    const sizes = [1, 700, 1024, 3, 4096, 1500, 9, 2048];
+    const calls = await sendsFromDpcs(
+      sizes.length,
+      (i) => start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(sizes[i]).fill(i)), 0, Irp)),
+    );
+    const order: number[] = [];
+    const completions = await Promise.all(
+      calls.map((c, i) => c.done.then((done) => (order.push(i), done))),
+    );
+    assert.deepEqual(order, sizes.map((_, i) => i));
+    assert.deepEqual(
+      completions.map((c) => [c.Status, c.Information]),
+      sizes.map((n) => [STATUS_SUCCESS, n]),
+    );
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const got = await readExactly(peer, total);
+    let at = 0;
+    sizes.forEach((n, i) => {
+      assert.ok(got.subarray(at, at + n).every((b) => b === i), `send ${i}'s bytes in place`);
+      at += n;
+    });
+  }));
+
+Deno.test("an abortive disconnect while sends wait to be written completes each of them once, in order, aborted", () =>
+  withConnection(async ({ Socket, d }) => {
+    let disconnect: Promise<unknown> | null = null;
+    const calls = await sendsFromDpcs(5, (i) => {
+      const sent = start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(100)), 0, Irp));
+      if (i === 4) {
+        disconnect = call((Irp) => d.WskDisconnect(Socket, null, WSK_FLAG_ABORTIVE, Irp));
+      }
+      return sent;
+    });
+    const order: number[] = [];
+    const completions = await Promise.all(
+      calls.map((c, i) => c.done.then((done) => (order.push(i), done))),
+    );
+    await disconnect;
+    assert.deepEqual(order, [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      completions.map((c) => [c.Status, c.Information]),
+      calls.map(() => [STATUS_CONNECTION_ABORTED, 0]),
+    );
+  }));
+
+Deno.test("cancelling one of several sends waiting to be written aborts them all, each completing once, in order", () =>
+  withConnection(async ({ Socket, d }) => {
+    const calls = await sendsFromDpcs(4, (i) => {
+      const sent = start((Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(100)), 0, Irp));
+      if (i === 3) IoCancelIrp(sent.Irp);
+      return sent;
+    });
+    const order: number[] = [];
+    const completions = await Promise.all(
+      calls.map((c, i) => c.done.then((done) => (order.push(i), done))),
+    );
+    assert.deepEqual(order, [0, 1, 2, 3]);
+    // The cancel aborts the connection; the cancelled send itself completes STATUS_CANCELLED.
+    assert.deepEqual(completions.map((c) => c.Status), [
+      STATUS_CONNECTION_ABORTED,
+      STATUS_CONNECTION_ABORTED,
+      STATUS_CONNECTION_ABORTED,
+      STATUS_CANCELLED,
     ]);
   }));
 
