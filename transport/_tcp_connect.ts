@@ -5,13 +5,12 @@
  *
  * @module
  */
-import { connect, type Socket } from "node:net";
 import { STATUS_CANCELLED, STATUS_SUCCESS } from "../irp/ntstatus.ts";
 import type { NTSTATUS } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Result, TcpConnectOptions, TcpStream } from "./types.ts";
-import { checkEndpoint, endpointOr } from "./_endpoint.ts";
-import { NodeTcpStream } from "./_tcp_stream.ts";
+import { checkEndpoint } from "./_endpoint.ts";
+import { NodeTcpStream, StreamSocket } from "./_tcp_stream.ts";
 
 function failed(status: NTSTATUS): Result<TcpStream> {
   return { status, value: null };
@@ -26,16 +25,14 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
   if (signal?.aborted) return Promise.resolve(failed(STATUS_CANCELLED));
 
   const stream = new NodeTcpStream();
-  let socket: Socket;
+  // A peer's FIN must not end our sending side: WSK can still send after it.
+  const socket = new StreamSocket(stream, { allowHalfOpen: true });
   try {
-    socket = connect({
+    socket.connect({
       host: remote.hostname,
       port: remote.port,
       localAddress: local?.hostname,
       localPort: local?.port,
-      // A peer's FIN must not end our sending side: WSK can still send after it.
-      allowHalfOpen: true,
-      onread: stream.onread,
     });
   } catch (error) {
     // A permission denial or a bad argument may be thrown here rather than emitted.
@@ -56,11 +53,8 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
       if (settled) return;
       // From here on the stream owns the socket and its 'error' events.
       socket.off("error", onError);
-      stream.attach(
-        socket,
-        endpointOr(socket.localAddress, socket.localPort, local ?? remote),
-        endpointOr(socket.remoteAddress, socket.remotePort, remote),
-      );
+      // The addresses are read when first asked for: most connections never ask.
+      stream.attach(socket, local ?? remote, remote, true);
       finish({ status: STATUS_SUCCESS, value: stream });
     };
     // Stays attached after a failure so that a late 'error' is never unhandled.

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import type { OnReadOpts, Socket } from "node:net";
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 import {
   type NTSTATUS,
   STATUS_CANCELLED,
@@ -39,6 +39,7 @@ import {
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Endpoint, TcpReceiver, TcpStream } from "./types.ts";
+import { endpointOr } from "./_endpoint.ts";
 import { WriteQueue } from "./_write_queue.ts";
 
 /**
@@ -52,6 +53,27 @@ export const RECEIVE_BUFFER_SIZE = 64 * 1024;
 const SHARED_RECEIVE_BUFFER = new Uint8Array(RECEIVE_BUFFER_SIZE);
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A `node:net` socket that tells its stream before it lets go of its handle,
+ * so that the stream can still learn its addresses (see
+ * {@linkcode NodeTcpStream.attach}).
+ */
+export class StreamSocket extends Socket {
+  #stream: NodeTcpStream;
+
+  /** A socket (not connected yet) for `stream`, reading through its `onread`. */
+  constructor(stream: NodeTcpStream, options: SocketConstructorOpts) {
+    super({ ...options, onread: stream.onread });
+    this.#stream = stream;
+  }
+
+  /** The stream reads its addresses while the handle is still there. */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stream.handleClosing();
+    super._destroy(error, callback);
+  }
+}
 
 /** Where the stream is, from our side. */
 const enum Local {
@@ -69,8 +91,12 @@ export class NodeTcpStream implements TcpStream {
   /** Pass as the `onread` option when the socket is created. */
   readonly onread: OnReadOpts;
   #socket: Socket | null = null;
+  /** The ends, once known; null until first asked for (see attach). */
   #local: Endpoint | null = null;
   #remote: Endpoint | null = null;
+  /** What the ends are reported as when the socket cannot tell. */
+  #localFallback: Endpoint | null = null;
+  #remoteFallback: Endpoint | null = null;
   #state = Local.Open;
   #receiver: TcpReceiver | null = null;
   /** pause() was called and resume() not yet: receive() must not start reading. */
@@ -99,24 +125,55 @@ export class NodeTcpStream implements TcpStream {
     };
   }
 
-  /** Take over `socket` (connected, not reading) and its addresses. */
-  attach(socket: Socket, local: Endpoint, remote: Endpoint): void {
+  /**
+   * Take over `socket` (connected, not reading). `local` and `remote` are its
+   * ends; or, when `lazy`, what to report if the socket cannot tell them:
+   * then they are read from the socket when first asked for, or before its
+   * handle goes (a {@linkcode StreamSocket} says when). getsockname after
+   * connect cost a fifth of a connect + close cycle, for addresses most
+   * connections never ask for.
+   */
+  attach(socket: Socket, local: Endpoint, remote: Endpoint, lazy = false): void {
     this.#socket = socket;
-    this.#local = local;
-    this.#remote = remote;
+    if (lazy) {
+      this.#localFallback = local;
+      this.#remoteFallback = remote;
+    } else {
+      this.#local = local;
+      this.#remote = remote;
+    }
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
   }
 
-  /** The local end. */
+  /**
+   * The local end. Read before the handle went (see {@linkcode attach}); after
+   * {@linkcode close}, the fallback unless someone asked before.
+   */
   get localAddress(): Endpoint {
-    return this.#local!;
+    const socket = this.#socket!;
+    return this.#local ??= endpointOr(socket.localAddress, socket.localPort, this.#localFallback!);
   }
 
   /** The remote end. */
   get remoteAddress(): Endpoint {
-    return this.#remote!;
+    const socket = this.#socket!;
+    return this.#remote ??= endpointOr(
+      socket.remoteAddress,
+      socket.remotePort,
+      this.#remoteFallback!,
+    );
+  }
+
+  /**
+   * The socket is about to release its handle: learn the ends now, unless
+   * {@linkcode close} released the stream (nobody may ask any more).
+   */
+  handleClosing(): void {
+    if (this.#state === Local.Closed || this.#socket === null) return;
+    void this.localAddress;
+    void this.remoteAddress;
   }
 
   /** Bytes accepted by write() and not yet handed to the kernel. */

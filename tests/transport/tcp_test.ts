@@ -100,6 +100,23 @@ Deno.test("tcpTransport.connect() binds the local port it is given, and the serv
   listener.close();
 });
 
+Deno.test("a connected stream reports its real ends after the peer reset it, though nobody asked before", async () => {
+  await using pair = await connectedPair();
+  const failed = Promise.withResolvers<number>();
+  pair.client.receive({ data: () => true, end: () => {}, error: failed.resolve });
+  pair.server.abort();
+  assert.equal(await failed.promise, STATUS_CONNECTION_RESET);
+  assert.deepEqual(pair.client.localAddress, pair.server.remoteAddress);
+  assert.deepEqual(pair.client.remoteAddress, pair.listener.localAddress);
+});
+
+Deno.test("a connected stream reports its real ends after its own abort(), though nobody asked before", async () => {
+  await using pair = await connectedPair();
+  pair.client.abort();
+  assert.deepEqual(pair.client.localAddress, pair.server.remoteAddress);
+  assert.deepEqual(pair.client.remoteAddress, pair.listener.localAddress);
+});
+
 Deno.test("tcpTransport.connect() from a local address with port 0 gets a real port", async () => {
   await using pair = await connectedPair();
   const listener = pair.listener;
