@@ -78,9 +78,12 @@ export class ConnectionSocket extends SocketBase {
    * issued while other completion routines wait to run (a driver keeping
    * several sends outstanding re-posts one per completion) is held here, and
    * every send after it joins, until the flush queued behind those routines
-   * hands them all to one write: one syscall for many small sends.
+   * hands them all to one write: one syscall for many small sends. Up to
+   * GATHER_LIMIT bytes: large sends gain nothing, and the first of a large
+   * gather would wait for the last to reach the kernel.
    */
   #gathered: WriteOp[] | null = null;
+  #gatheredBytes = 0;
 
   readonly eventBits: number = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -289,8 +292,13 @@ export class ConnectionSocket extends SocketBase {
     const gathered = this.#gathered;
     if (gathered !== null) {
       gathered.push(op);
-    } else if (stream.writeWith !== undefined && completionWorkWaiting()) {
+      this.#gatheredBytes += Buffer.Length;
+      if (this.#gatheredBytes >= GATHER_LIMIT) this.flushGathered();
+    } else if (
+      Buffer.Length < GATHER_LIMIT && stream.writeWith !== undefined && completionWorkWaiting()
+    ) {
       this.#gathered = [op];
+      this.#gatheredBytes = Buffer.Length;
       queueWork(flushGathered, this, undefined, undefined);
     } else if (stream.writeWith !== undefined) {
       // The hot path: no promise, no closure per send.
@@ -458,6 +466,12 @@ function isWildcard(ep: Endpoint | null): boolean {
   if (!ep) return true;
   return ep.port === 0 && (ep.hostname === "0.0.0.0" || ep.hostname === "::");
 }
+
+/**
+ * The most bytes of sends gathered into one write: the send backlog WSK
+ * advertises (64 KiB sends still pair up; 1 MiB ones go alone).
+ */
+const GATHER_LIMIT = IDEAL_SEND_BACKLOG;
 
 /** The largest WskConnectEx buffer. */
 export const CONNECT_EX_LIMIT = 65535;
