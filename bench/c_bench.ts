@@ -97,15 +97,40 @@ async function tsClientExchange(port: number): Promise<number> {
   return took;
 }
 
-/** Mean milliseconds of `rounds` sequential runs of `work`, after one warm-up run. */
-async function meanMs(rounds: number, work: () => Promise<void>): Promise<number> {
-  await work();
-  const start = performance.now();
-  for (let i = 0; i < rounds; i++) await work();
-  return (performance.now() - start) / rounds;
+/** The median of `values`. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs every comparison and prints one table; the ratios are C time / TS time (lower is faster). */
+/**
+ * Median milliseconds of each side over `rounds` rounds that alternate TS and
+ * C, after one warm-up round of each, so that load on the machine hits both.
+ */
+async function alternating(
+  rounds: number,
+  ts: () => Promise<number>,
+  c: () => Promise<number>,
+): Promise<{ tsMs: number; cMs: number }> {
+  await ts();
+  await c();
+  const tsTimes: number[] = [], cTimes: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    tsTimes.push(await ts());
+    cTimes.push(await c());
+  }
+  return { tsMs: median(tsTimes), cMs: median(cTimes) };
+}
+
+/** Milliseconds `work` takes. */
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+/** Runs every comparison and prints one table: medians of alternating rounds, as C speed / TS speed. */
 async function compare(): Promise<void> {
   const ts = await tsServer();
   const c = startDriver(await driverWasm("examples/c/echosrv.c"), { Port: 0 });
@@ -121,23 +146,29 @@ async function compare(): Promise<void> {
       MaximumLength: 0,
       Buffer: "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\pingpong",
     });
-    const tsServerMs = await meanMs(10, () => echoRound(ts.port));
-    const cServerMs = await meanMs(10, () => echoRound(cPort));
-    const tsTimes: number[] = [];
-    for (let i = 0; i < 11; i++) tsTimes.push(await tsClientExchange(cPort));
-    const tsClientMs = tsTimes.slice(1).reduce((a, b) => a + b, 0) / 10;
+    const server = await alternating(
+      11,
+      () => timed(() => echoRound(ts.port)),
+      () => timed(() => echoRound(cPort)),
+    );
     // Both clients time the exchange alone (connecting and loading the driver are not part of it).
-    const cTimes: number[] = [];
-    for (let i = 0; i < 11; i++) cTimes.push(await cClientExchange(client, cPort));
-    const cClientMs = cTimes.slice(1).reduce((a, b) => a + b, 0) / 10;
+    const clientSide = await alternating(
+      21,
+      () => tsClientExchange(cPort),
+      () => cClientExchange(client, cPort),
+    );
     const row = (what: string, tsMs: number, cMs: number) =>
       `${what.padEnd(48)} TS ${tsMs.toFixed(1).padStart(7)} ms   C ${
         cMs.toFixed(1).padStart(7)
       } ms   ` +
       `C/TS speed ${(tsMs / cMs).toFixed(2)}x`;
-    console.log(row(`echo server, ${CLIENTS} clients × 1 MiB`, tsServerMs, cServerMs));
+    console.log(row(`echo server, ${CLIENTS} clients × 1 MiB`, server.tsMs, server.cMs));
     console.log(
-      row(`client, ${EXCHANGE / 1024} KiB in ${CHUNK / 1024} KiB turns`, tsClientMs, cClientMs),
+      row(
+        `client, ${EXCHANGE / 1024} KiB in ${CHUNK / 1024} KiB turns`,
+        clientSide.tsMs,
+        clientSide.cMs,
+      ),
     );
     console.log(`KeWaitForSingleObject suspend/resume: ${lines.join(" ")}`);
   } finally {

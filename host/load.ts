@@ -29,20 +29,9 @@ function fileUrl(path: string): string {
 }
 
 async function loadWasm(path: string, options: LoadOptions): Promise<DriverModule> {
-  // The wasm loader comes with the C-drivers work; until it is there, say so.
-  const loader = new URL("./wasm/mod.ts", import.meta.url);
-  try {
-    await Deno.stat(loader);
-  } catch {
-    throw new DriverLoadError(
-      `C drivers are not available yet: ${path} is a .wasm driver, and this wskemu has no ` +
-        "wasm loader (host/wasm/mod.ts)",
-    );
-  }
-  const wasm = await import(loader.href) as {
-    loadWasmDriver(path: string, options: { memoryPages?: number }): Promise<DriverModule>;
-  };
-  return await wasm.loadWasmDriver(path, { memoryPages: options.memoryPages });
+  // Imported on demand: a TypeScript driver never pays for the C loader.
+  const { loadWasmDriver } = await import("./wasm/mod.ts");
+  return await loadWasmDriver(path, { memoryPages: options.memoryPages });
 }
 
 /**

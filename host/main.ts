@@ -274,20 +274,10 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
   return report.clean && !unwritten ? 0 : 1;
 }
 
-/** `build`: hands over to the C toolchain driver, when it exists. */
+/** `build`: hands over to the C toolchain driver, imported on demand. */
 async function build(args: string[]): Promise<number> {
-  const builder = new URL("./_build.ts", import.meta.url);
-  try {
-    await Deno.stat(builder);
-  } catch {
-    console.error(
-      "driver build: C drivers are not available yet (this wskemu has no C toolchain " +
-        "driver, host/_build.ts)",
-    );
-    return 1;
-  }
-  const module = await import(builder.href) as { build(args: string[]): Promise<number> };
-  return await module.build(args);
+  const { build } = await import("./_build.ts");
+  return await build(args);
 }
 
 /**
