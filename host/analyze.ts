@@ -8,64 +8,81 @@
  *
  * @module
  */
-import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
+import {
+  BAD_POOL_CALLER,
+  type BugCheckError,
+  bugCheckName,
+  CANCEL_STATE_IN_COMPLETED_IRP,
+  DRIVER_IRQL_NOT_LESS_OR_EQUAL,
+  DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS,
+  DRIVER_VERIFIER_DETECTED_VIOLATION,
+  DRIVER_VERIFIER_IOMANAGER_VIOLATION,
+  formatAddress,
+  IRQL_NOT_LESS_OR_EQUAL,
+  KMODE_EXCEPTION_NOT_HANDLED,
+  MULTIPLE_IRP_COMPLETE_REQUESTS,
+  NO_MORE_IRP_STACK_LOCATIONS,
+  PAGE_FAULT_IN_FREED_SPECIAL_POOL,
+  PAGE_FAULT_IN_NONPAGED_AREA,
+  SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION,
+} from "../irp/bugcheck.ts";
 import { firstDriverFrame } from "../irp/_tracking.ts";
 import { relativeSite } from "./report.ts";
 import type { TraceEvent } from "./trace.ts";
 
 // What each parameter means, for the codes a WSK client meets.
 const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new Map([
-  [0x0A, {
+  [IRQL_NOT_LESS_OR_EQUAL, {
     meaning: "A wait or a pageable access at DISPATCH_LEVEL or above.",
     args: ["memory referenced / the promise", "IRQL", "0: read, 1: write", "address / routine"],
   }],
-  [0x1E, {
+  [KMODE_EXCEPTION_NOT_HANDLED, {
     meaning: "An exception in kernel mode that nobody handled.",
     args: ["exception code", "address of the exception", "parameter 0", "parameter 1"],
   }],
-  [0x35, {
+  [NO_MORE_IRP_STACK_LOCATIONS, {
     meaning: "An IRP was passed down with no stack location left.",
     args: ["the IRP", "reserved", "reserved", "reserved"],
   }],
-  [0x44, {
+  [MULTIPLE_IRP_COMPLETE_REQUESTS, {
     meaning: "IoCompleteRequest on an IRP that was already completed.",
     args: ["the IRP", "reserved", "reserved", "reserved"],
   }],
-  [0x48, {
+  [CANCEL_STATE_IN_COMPLETED_IRP, {
     meaning: "IoCancelIrp on an IRP that was already completed.",
     args: ["the IRP", "the cancel routine", "reserved", "reserved"],
   }],
-  [0x50, {
+  [PAGE_FAULT_IN_NONPAGED_AREA, {
     meaning: "A reference to memory that does not exist.",
     args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
   }],
-  [0xC1, {
+  [SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, {
     meaning: "Special pool found a write outside a block (P4 0x24: past its end).",
     args: ["block freed", "address corrupted", "reserved", "sub-code"],
   }],
-  [0xC2, {
+  [BAD_POOL_CALLER, {
     meaning: "A bad pool request (P1 says which: 0x07 double free, 0x0A wrong tag, ...).",
     args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
   }],
-  [0xC4, {
+  [DRIVER_VERIFIER_DETECTED_VIOLATION, {
     meaning: "A Driver Verifier check failed (P1 is the check; 0x62 pool leaked at unload; " +
       "0x2xxxx a DDI compliance rule).",
     args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
   }],
-  [0xC9, {
+  [DRIVER_VERIFIER_IOMANAGER_VIOLATION, {
     meaning: "An I/O Verification check failed (P1 is the check).",
     args: ["sub-code", "depends on P1 (often the device or IRQL)", "the IRP or routine", "depends"],
   }],
-  [0xCC, {
+  [PAGE_FAULT_IN_FREED_SPECIAL_POOL, {
     meaning: "Special pool was used after it was freed.",
     args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
   }],
-  [0xCE, {
+  [DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, {
     meaning: "The driver unloaded with operations still pending: something will call into " +
       "its code after it is gone.",
     args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
   }],
-  [0xD1, {
+  [DRIVER_IRQL_NOT_LESS_OR_EQUAL, {
     meaning: "A driver touched an invalid address (often NULL) at DISPATCH_LEVEL.",
     args: ["memory referenced", "IRQL", "0: read, 1: write", "address that referenced it"],
   }],

@@ -50,6 +50,12 @@ export interface UnloadReport {
   reason: string;
 }
 
+/** The unload bug check as `NAME (0xCODE, P1 0xp1)`, the P1 part only when it is set. */
+function unloadBugCheckText({ code, p1 }: { code: number; p1: number }): string {
+  return `${bugCheckName(code)} (0x${code.toString(16).toUpperCase()}` +
+    `${p1 ? `, P1 0x${p1.toString(16)}` : ""})`;
+}
+
 /** The one-line verdict and the unload bug check for a run's findings. */
 export function verdict(
   report: Omit<UnloadReport, "clean" | "reason" | "unloadBugCheck">,
@@ -70,9 +76,7 @@ export function verdict(
     reason = `FAILED: DriverUnload has not returned after ${report.unloadStuckMs} ms ` +
       `(it waits for something nothing will do)`;
   } else if (unloadBugCheck !== null) {
-    reason = `FAILED: ${bugCheckName(unloadBugCheck.code)} ` +
-      `(0x${unloadBugCheck.code.toString(16).toUpperCase()}` +
-      `${unloadBugCheck.p1 ? `, P1 0x${unloadBugCheck.p1.toString(16)}` : ""}) at unload: ` +
+    reason = `FAILED: ${unloadBugCheckText(unloadBugCheck)} at unload: ` +
       `${report.pendingDumps.length} IRP(s) pending, ${report.leaks.length} object(s) leaked`;
   } else if (report.hangs.length > 0) {
     reason = `FAILED: ${report.hangs.length} IRP(s) hung past the verifier's threshold`;
@@ -151,11 +155,9 @@ export function formatUnloadReport(report: UnloadReport): string {
     for (const dump of report.hangs) lines.push(dump.replace(/^/gm, "  "));
   }
   if (report.unloadBugCheck) {
-    const { code, p1 } = report.unloadBugCheck;
     lines.push(
-      `Driver Verifier: ${bugCheckName(code)} (0x${code.toString(16).toUpperCase()}` +
-        `${p1 ? `, P1 0x${p1.toString(16)}` : ""})` +
-        (code === DRIVER_VERIFIER_DETECTED_VIOLATION
+      `Driver Verifier: ${unloadBugCheckText(report.unloadBugCheck)}` +
+        (report.unloadBugCheck.code === DRIVER_VERIFIER_DETECTED_VIOLATION
           ? ": the driver unloaded without freeing what it allocated"
           : ": the driver unloaded with IRPs still pending; their completion would run " +
             "code that is gone"),
