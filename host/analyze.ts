@@ -17,7 +17,6 @@ import {
   DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS,
   DRIVER_VERIFIER_DETECTED_VIOLATION,
   DRIVER_VERIFIER_IOMANAGER_VIOLATION,
-  formatAddress,
   IRQL_NOT_LESS_OR_EQUAL,
   KMODE_EXCEPTION_NOT_HANDLED,
   MULTIPLE_IRP_COMPLETE_REQUESTS,
@@ -186,9 +185,4 @@ export function analyzeBugCheck(
   for (const event of trace.slice(-20)) lines.push(formatEvent(event));
   if (trace.length === 0) lines.push("  (none recorded: run with the verifier or --trace)");
   return lines.join("\n");
-}
-
-/** The address of an IRP named in a bug check's parameters, for finding its `!irp`. */
-export function parameterAddresses(error: BugCheckError): Set<string> {
-  return new Set(error.BugCheckParameters.filter((p) => p !== 0).map(formatAddress));
 }

@@ -37,7 +37,7 @@ import {
 import { hooks } from "../irp/_hooks.ts";
 import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
 import type { UNICODE_STRING } from "../wsk/structures.ts";
-import { analyzeBugCheck, parameterAddresses } from "./analyze.ts";
+import { analyzeBugCheck } from "./analyze.ts";
 import type { DriverModule } from "./driver_module.ts";
 import { type Baseline, baseline, collect } from "./leaks.ts";
 import { formatUnloadReport, relativeSite, type UnloadReport, verdict } from "./report.ts";
@@ -204,9 +204,9 @@ export class DriverHost {
 
   /** The `!irp` of a tracked IRP whose address is one of the bug check's parameters. */
   #irpDumpFor(error: BugCheckError): string | undefined {
-    const wanted = parameterAddresses(error);
+    const wanted = new Set(error.BugCheckParameters);
     for (const Irp of [...trackedIrps.keys(), ...(this.trace?.pending() ?? []).map((p) => p.Irp)]) {
-      if (wanted.has(formatAddress(objectAddress(Irp)))) {
+      if (wanted.has(objectAddress(Irp))) {
         return dumpIrp(Irp, this.trace?.ownerOf(Irp));
       }
     }
