@@ -20,7 +20,6 @@ import {
 import {
   type IO_STACK_LOCATION,
   type IO_STATUS_BLOCK,
-  IoAllocateIrp,
   IoGetNextIrpStackLocation,
   type IRP,
   IRP_MJ_CLEANUP,
@@ -28,7 +27,7 @@ import {
   IRP_MJ_CREATE,
   IRP_MJ_DEVICE_CONTROL,
 } from "../irp/irp.ts";
-import { PsGetCurrentThread } from "../irp/thread_irp.ts";
+import { IoBuildSynchronousFsdRequest } from "../irp/thread_irp.ts";
 import {
   KeInitializeEvent,
   KEVENT,
@@ -45,7 +44,6 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { resolveSymbolicLink } from "../irp/symbolic_link.ts";
-import { irpState } from "../irp/_irp_state.ts";
 
 /** A user-mode handle: a number, as Win32's HANDLE. */
 export type USER_HANDLE = number;
@@ -91,17 +89,21 @@ async function send(
   MajorFunction: number,
   fill: (IrpSp: IO_STACK_LOCATION, Irp: IRP) => boolean,
 ): Promise<IO_STATUS_BLOCK> {
-  const Irp = IoAllocateIrp(DeviceObject.StackSize, false);
-  if (!Irp) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
   const IoStatus: IO_STATUS_BLOCK = { Status: STATUS_SUCCESS, Information: 0 };
   const Event = new KEVENT();
   KeInitializeEvent(Event, NotificationEvent, false);
-  Irp.Tail.Overlay.Thread = PsGetCurrentThread();
-  Irp.UserIosb = IoStatus;
-  Irp.UserEvent = Event;
-  irpState(Irp).threadQueued = true;
+  // A thread IRP: completion copies IoStatus out, signals Event and frees it.
+  const Irp = IoBuildSynchronousFsdRequest(
+    MajorFunction,
+    DeviceObject,
+    null,
+    0,
+    null,
+    Event,
+    IoStatus,
+  );
+  if (!Irp) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
   const IrpSp = IoGetNextIrpStackLocation(Irp);
-  IrpSp.MajorFunction = MajorFunction;
   IrpSp.FileObject = FileObject;
   if (!fill(IrpSp, Irp)) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
   IoCallDriver(DeviceObject, Irp);
