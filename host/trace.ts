@@ -106,8 +106,9 @@ export class TraceRecorder {
     if (tid === undefined) {
       tid = this.#nextTrack++;
       this.#tracks.set(key, tid);
-      this.#labels.set(tid, label());
-      this.#meta(tid, label());
+      const text = label();
+      this.#labels.set(tid, text);
+      this.#meta(tid, text);
     }
     return tid;
   }
