@@ -155,7 +155,7 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
           `${title}</rect>`,
       );
       const call = e.name.split(" ")[0]!;
-      if (w > call.length * 7 + 6) {
+      if (w > call.length * CHAR_WIDTH + 6) {
         out.push(
           `<text x="${(left + 3).toFixed(1)}" y="${top + 12}" fill="#fff" font-size="11">` +
             `${escape(call)}</text>`,
