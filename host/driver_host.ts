@@ -36,7 +36,7 @@ import {
 } from "../irp/verifier.ts";
 import { hooks } from "../irp/_hooks.ts";
 import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
-import type { UNICODE_STRING } from "../wsk/structures.ts";
+import { RtlInitUnicodeString, type UNICODE_STRING } from "../wsk/structures.ts";
 import { analyzeBugCheck } from "./analyze.ts";
 import type { DriverModule } from "./driver_module.ts";
 import { type Baseline, baseline, collect } from "./leaks.ts";
@@ -92,10 +92,6 @@ function parameterValue(text: string): [number, number | string] {
     if (value <= 0xFFFF_FFFF) return [REG_DWORD, value];
   }
   return [REG_SZ, text];
-}
-
-function unicode(text: string): UNICODE_STRING {
-  return { Length: text.length * 2, MaximumLength: text.length * 2 + 2, Buffer: text };
 }
 
 function anyOn(settings: DriverVerifierSettings): boolean {
@@ -177,7 +173,8 @@ export class DriverHost {
     this.#unloadTimeoutMs = options.unloadTimeoutMs ??
       (this.#settings.hangThresholdMs || UNLOAD_TIMEOUT_MS);
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
-    this.RegistryPath = unicode(`${SERVICES_KEY}\\${this.#name}`);
+    this.RegistryPath = {} as UNICODE_STRING;
+    RtlInitUnicodeString(this.RegistryPath, `${SERVICES_KEY}\\${this.#name}`);
     this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
     this.whenBugCheck = new Promise((resolve) => this.#firstBugCheck = resolve);
     const parameters = `${this.RegistryPath.Buffer}\\Parameters`;
