@@ -19,7 +19,7 @@ import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
 import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
 import type { IRP } from "../irp/irp.ts";
-import { type NTSTATUS, ntStatusName } from "../irp/ntstatus.ts";
+import { NT_SUCCESS, type NTSTATUS, ntStatusName, STATUS_UNSUCCESSFUL } from "../irp/ntstatus.ts";
 import {
   REG_DWORD,
   REG_SZ,
@@ -320,7 +320,7 @@ export class DriverHost {
     for (let device = this.DriverObject.DeviceObject; device; device = device.NextDevice) {
       device.Flags &= ~DO_DEVICE_INITIALIZING;
     }
-    return this.#entryStatus ?? 0xC0000001;
+    return this.#entryStatus ?? STATUS_UNSUCCESSFUL;
   }
 
   /**
@@ -330,8 +330,9 @@ export class DriverHost {
    */
   async stop(): Promise<UnloadReport> {
     const unload = this.DriverObject.DriverUnload;
+    const succeeded = this.#entryStatus !== null && NT_SUCCESS(this.#entryStatus);
     let unloadStuckMs: number | undefined;
-    if (this.#entryStatus !== null && this.#entryStatus < 0x8000_0000 && unload) {
+    if (succeeded && unload) {
       if (!await this.#unload(unload)) unloadStuckMs = this.#unloadTimeoutMs;
     }
     await completionQueueIdle();
@@ -341,7 +342,6 @@ export class DriverHost {
       dumpIrp(Irp, this.trace?.ownerOf(Irp)) + `\n allocated at ${relativeSite(site)}`
     );
     this.halt();
-    const succeeded = this.#entryStatus !== null && this.#entryStatus < 0x8000_0000;
     const partial = {
       name: this.#name,
       entryStatus: this.#entryStatus,
