@@ -373,8 +373,15 @@ export async function withConnection(
   }
 }
 
-/** SO_WSK_EVENT_CALLBACK without an IRP (enabling takes none); returns the status. */
-export function enableEvents(Socket: WSK_SOCKET, EventMask: number): number {
+/**
+ * SO_WSK_EVENT_CALLBACK with `EventMask`; returns the status. Enabling takes no
+ * IRP; disabling (WSK_EVENT_DISABLE in the mask) may pass one.
+ */
+export function enableEvents(
+  Socket: WSK_SOCKET,
+  EventMask: number,
+  Irp: IRP | null = null,
+): number {
   return (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskControlSocket(
     Socket,
     WskSetOption,
@@ -385,6 +392,6 @@ export function enableEvents(Socket: WSK_SOCKET, EventMask: number): number {
     0,
     null,
     null,
-    null,
+    Irp,
   );
 }
