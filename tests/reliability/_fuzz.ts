@@ -46,6 +46,7 @@ export class Prng {
 export class IrpLedger {
   /** Completions per IRP handed out. */
   readonly completions: Map<IRP, number> = new Map();
+  readonly #waiters = new Map<IRP, () => void>();
 
   /** `onComplete` sees every completed IRP (to collect the sockets they return). */
   constructor(readonly onComplete: (Irp: IRP) => void = () => {}) {}
@@ -65,6 +66,8 @@ export class IrpLedger {
       (_DeviceObject, Done) => {
         this.completions.set(Done, (this.completions.get(Done) ?? 0) + 1);
         this.onComplete(Done);
+        this.#waiters.get(Done)?.();
+        this.#waiters.delete(Done);
         return STATUS_MORE_PROCESSING_REQUIRED;
       },
       null,
@@ -72,6 +75,14 @@ export class IrpLedger {
       true,
       true,
     );
+  }
+
+  /** Resolves once `Irp` has completed at least once (at once if it already has). */
+  completed(Irp: IRP): Promise<void> {
+    if (this.completions.get(Irp)) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiters.set(Irp, resolve);
+    return promise;
   }
 
   /** True when `Irp` is still with the provider: taken and not completed. */
