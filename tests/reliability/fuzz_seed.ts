@@ -358,7 +358,7 @@ export class FuzzRun {
     const Irp = this.values.ledger.irp();
     this.#invoke("setup", () => issue(Irp), [Irp]);
     return within(
-      this.values.ledger.completed(Irp).then(() => Irp.IoStatus.Information),
+      this.values.ledger.completed(Irp).then((first) => first.Information),
       10_000,
       "a setup call",
     );
