@@ -9,12 +9,14 @@ import {
   IoFreeIrp,
   IoSetCompletionRoutine,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   type IRP,
   MAKE_WSK_VERSION,
   MmBuildMdlForNonPagedPool,
   NPI_WSK_INTERFACE_ID,
   type NTSTATUS,
   SO_WSK_EVENT_CALLBACK,
+  SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR,
   sockaddr,
@@ -25,10 +27,12 @@ import {
   type WSK_BUF,
   type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
   WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_PROVIDER_CONNECTION_DISPATCH,
+  type WSK_PROVIDER_DATAGRAM_DISPATCH,
   type WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -202,6 +206,17 @@ export class TestClient {
     assert.equal((await call((Irp) => d.WskBind(Socket, any, 0, Irp))).Status, STATUS_SUCCESS);
     const c = await call((Irp) => d.WskConnect(Socket, sockaddr(host, port)!, 0, Irp));
     assert.equal(c.Status, STATUS_SUCCESS);
+    return Socket;
+  }
+
+  /** A UDP datagram socket bound to 127.0.0.1:0, expecting success. */
+  async boundDatagram(): Promise<WSK_SOCKET> {
+    const Socket = await this.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
+    const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
+    assert.equal(
+      (await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", 0), 0, Irp))).Status,
+      STATUS_SUCCESS,
+    );
     return Socket;
   }
 
