@@ -266,11 +266,16 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     if (n === null) break;
     chunks.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  return concatBytes(chunks);
+}
+
+/** `parts` one after the other, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
