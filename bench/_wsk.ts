@@ -4,8 +4,8 @@
 // reused and reissued from its own completion routine.
 import {
   AF_INET,
+  formatNtStatus,
   IoAllocateIrp,
-  IoAllocateMdl,
   IoCancelIrp,
   IoFreeIrp,
   IoReuseIrp,
@@ -14,7 +14,6 @@ import {
   IPPROTO_UDP,
   type IRP,
   MAKE_WSK_VERSION,
-  MmBuildMdlForNonPagedPool,
   NPI_WSK_INTERFACE_ID,
   ntohs,
   type NTSTATUS,
@@ -28,13 +27,11 @@ import {
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
   TCP_NODELAY,
-  type WSK_BUF,
   type WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_EVENT_RECEIVE_FROM,
   WSK_FLAG_DATAGRAM_SOCKET,
   WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
-  type WSK_PROVIDER_CONNECTION_DISPATCH,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -45,6 +42,7 @@ import {
   WskSetOption,
 } from "../mod.ts";
 import type { Transport } from "../transport/types.ts";
+import { call, connDispatch as connection } from "../tests/_wsk.ts";
 
 /** Registers a WSK client, over `transport` when given, and returns its provider NPI. */
 export function register(transport?: Transport): WSK_PROVIDER_NPI {
@@ -63,51 +61,16 @@ export function register(transport?: Transport): WSK_PROVIDER_NPI {
 /** The provider NPI of the bench's WSK client over the real network. */
 export const npi: WSK_PROVIDER_NPI = register();
 
-/** What a completed IRP reported. */
-export interface Completion {
-  Status: NTSTATUS;
-  Information: unknown;
-}
-
-/** Issues one WSK call on a fresh IRP and resolves with its completion. */
-export function call(issue: (Irp: IRP) => NTSTATUS): Promise<Completion> {
-  const { promise, resolve } = Promise.withResolvers<Completion>();
-  const Irp = IoAllocateIrp(1, false)!;
-  IoSetCompletionRoutine(
-    Irp,
-    (_d, Done) => {
-      resolve({ Status: Done.IoStatus.Status, Information: Done.IoStatus.Information });
-      IoFreeIrp(Done);
-      return STATUS_MORE_PROCESSING_REQUIRED;
-    },
-    null,
-    true,
-    true,
-    true,
-  );
-  issue(Irp);
-  return promise;
-}
+// One-shot calls, buffers and the connection table are the tests' own helpers.
+export { call, type Completion, connDispatch as connection, wskBuf as buf } from "../tests/_wsk.ts";
 
 /** Like {@linkcode call}, but a failure throws. */
 export async function mustCall(what: string, issue: (Irp: IRP) => NTSTATUS): Promise<unknown> {
   const { Status, Information } = await call(issue);
   if (Status !== STATUS_SUCCESS) {
-    throw new Error(`${what} failed: 0x${(Status >>> 0).toString(16)}`);
+    throw new Error(`${what} failed: ${formatNtStatus(Status)}`);
   }
   return Information;
-}
-
-/** A WSK_BUF over the whole of `bytes`. */
-export function buf(bytes: Uint8Array): WSK_BUF {
-  const Mdl = IoAllocateMdl(bytes, bytes.length, false, false, null)!;
-  MmBuildMdlForNonPagedPool(Mdl);
-  return { Mdl, Offset: 0, Length: bytes.length };
-}
-
-/** The connection table of a socket. */
-export function connection(Socket: WSK_SOCKET): WSK_PROVIDER_CONNECTION_DISPATCH {
-  return Socket.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH;
 }
 
 /** The datagram table of a socket. */

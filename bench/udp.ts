@@ -58,7 +58,7 @@ async function sendRow(peer: Peer, outstanding: number): Promise<Figures> {
       return bytes;
     });
   const rawBufs = slots(), nodeBufs = slots().map((b) => Buffer.from(b.buffer));
-  const wskBytes = slots(), wskBufs = wskBytes.map(buf);
+  const wskBytes = slots(), wskBufs = wskBytes.map((bytes) => buf(bytes));
   const seq = { raw: 0, node: 0, wsk: 0 };
   const stamp = (bytes: Uint8Array, side: Side) =>
     new DataView(bytes.buffer, bytes.byteOffset).setUint32(0, seq[side]++, true);

@@ -9,12 +9,14 @@ import {
   IoFreeIrp,
   IoSetCompletionRoutine,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   type IRP,
   MAKE_WSK_VERSION,
   MmBuildMdlForNonPagedPool,
   NPI_WSK_INTERFACE_ID,
   type NTSTATUS,
   SO_WSK_EVENT_CALLBACK,
+  SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKADDR,
   sockaddr,
@@ -25,10 +27,12 @@ import {
   type WSK_BUF,
   type WSK_CLIENT_LISTEN_DISPATCH,
   WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
   WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_PROVIDER_CONNECTION_DISPATCH,
+  type WSK_PROVIDER_DATAGRAM_DISPATCH,
   type WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -205,6 +209,17 @@ export class TestClient {
     return Socket;
   }
 
+  /** A UDP datagram socket bound to 127.0.0.1:0, expecting success. */
+  async boundDatagram(): Promise<WSK_SOCKET> {
+    const Socket = await this.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
+    const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
+    assert.equal(
+      (await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", 0), 0, Irp))).Status,
+      STATUS_SUCCESS,
+    );
+    return Socket;
+  }
+
   /** WskCloseSocket, expecting success. */
   async closeSocket(Socket: WSK_SOCKET): Promise<void> {
     const c = await call((Irp) =>
@@ -251,11 +266,16 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     if (n === null) break;
     chunks.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  return concatBytes(chunks);
+}
+
+/** `parts` one after the other, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
@@ -373,8 +393,15 @@ export async function withConnection(
   }
 }
 
-/** SO_WSK_EVENT_CALLBACK without an IRP (enabling takes none); returns the status. */
-export function enableEvents(Socket: WSK_SOCKET, EventMask: number): number {
+/**
+ * SO_WSK_EVENT_CALLBACK with `EventMask`; returns the status. Enabling takes no
+ * IRP; disabling (WSK_EVENT_DISABLE in the mask) may pass one.
+ */
+export function enableEvents(
+  Socket: WSK_SOCKET,
+  EventMask: number,
+  Irp: IRP | null = null,
+): number {
   return (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskControlSocket(
     Socket,
     WskSetOption,
@@ -385,6 +412,6 @@ export function enableEvents(Socket: WSK_SOCKET, EventMask: number): number {
     0,
     null,
     null,
-    null,
+    Irp,
   );
 }

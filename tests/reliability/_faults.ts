@@ -6,18 +6,16 @@ import { createHash } from "node:crypto";
 import {
   completionQueueIdle,
   formatNtStatus,
-  IoAllocateIrp,
   IoFreeIrp,
-  IoSetCompletionRoutine,
   type IRP,
   type NTSTATUS,
-  STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
   type WSK_PROVIDER_CONNECTION_DISPATCH,
   type WSK_SOCKET,
 } from "../../mod.ts";
 import type { Transport } from "../../transport/types.ts";
 import { connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
+import { IrpLedger, type IrpStatus } from "./_fuzz.ts";
 
 /** One IRP issued through a {@linkcode Ledger}. */
 export interface Tracked {
@@ -26,43 +24,32 @@ export interface Tracked {
   /** What the call returned. */
   returned: NTSTATUS;
   /** The first completion's status and information. */
-  done: Promise<{ Status: NTSTATUS; Information: unknown }>;
+  done: Promise<IrpStatus>;
 }
 
-/** Issues WSK calls on fresh IRPs and counts every completion of each. */
+/** Issues WSK calls on fresh IRPs and counts every completion of each (with an {@linkcode IrpLedger}). */
 export class Ledger {
-  readonly #entries: { Irp: IRP; completions: number; what: string }[] = [];
+  readonly #irps = new IrpLedger();
+  readonly #entries: { Irp: IRP; what: string }[] = [];
 
   /** Issue `issue` on a new IRP; `what` names it in failure messages. */
   start(what: string, issue: (Irp: IRP) => NTSTATUS): Tracked {
-    const Irp = IoAllocateIrp(1, false)!;
-    const entry = { Irp, completions: 0, what };
-    this.#entries.push(entry);
-    const done = Promise.withResolvers<{ Status: NTSTATUS; Information: unknown }>();
-    IoSetCompletionRoutine(
-      Irp,
-      (_d, Completed) => {
-        entry.completions++;
-        done.resolve({
-          Status: Completed.IoStatus.Status,
-          Information: Completed.IoStatus.Information,
-        });
-        return STATUS_MORE_PROCESSING_REQUIRED;
-      },
-      null,
-      true,
-      true,
-      true,
-    );
-    return { Irp, returned: issue(Irp), done: done.promise };
+    const Irp = this.#irps.irp();
+    this.#entries.push({ Irp, what });
+    const done = this.#irps.completed(Irp);
+    return { Irp, returned: issue(Irp), done };
   }
 
   /** Every IRP completed exactly once (after the queue drained); then all are freed. */
   async settle(): Promise<void> {
     await completionQueueIdle();
-    const wrong = this.#entries.filter((e) => e.completions !== 1)
-      .map((e) => `${e.what}: ${e.completions} completions`);
-    for (const { Irp } of this.#entries.splice(0)) IoFreeIrp(Irp);
+    const { completions } = this.#irps;
+    const wrong = this.#entries.filter((e) => completions.get(e.Irp) !== 1)
+      .map((e) => `${e.what}: ${completions.get(e.Irp)} completions`);
+    for (const { Irp } of this.#entries.splice(0)) {
+      completions.delete(Irp);
+      IoFreeIrp(Irp);
+    }
     assert.deepEqual(wrong, [], "every IRP completes exactly once");
   }
 }

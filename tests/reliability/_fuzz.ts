@@ -5,6 +5,7 @@ import {
   IoAllocateIrp,
   IoSetCompletionRoutine,
   type IRP,
+  type NTSTATUS,
   STATUS_MORE_PROCESSING_REQUIRED,
 } from "../../mod.ts";
 
@@ -42,10 +43,19 @@ export class Prng {
   }
 }
 
+/** An IRP's status and information when it completed. */
+export interface IrpStatus {
+  /** Irp.IoStatus.Status. */
+  Status: NTSTATUS;
+  /** Irp.IoStatus.Information. */
+  Information: unknown;
+}
+
 /** Counts how often each IRP's completion routine ran. */
 export class IrpLedger {
   /** Completions per IRP handed out. */
   readonly completions: Map<IRP, number> = new Map();
+  readonly #waiters = new Map<IRP, (first: IrpStatus) => void>();
 
   /** `onComplete` sees every completed IRP (to collect the sockets they return). */
   constructor(readonly onComplete: (Irp: IRP) => void = () => {}) {}
@@ -65,6 +75,11 @@ export class IrpLedger {
       (_DeviceObject, Done) => {
         this.completions.set(Done, (this.completions.get(Done) ?? 0) + 1);
         this.onComplete(Done);
+        this.#waiters.get(Done)?.({
+          Status: Done.IoStatus.Status,
+          Information: Done.IoStatus.Information,
+        });
+        this.#waiters.delete(Done);
         return STATUS_MORE_PROCESSING_REQUIRED;
       },
       null,
@@ -72,6 +87,22 @@ export class IrpLedger {
       true,
       true,
     );
+  }
+
+  /**
+   * Resolves with `Irp`'s status and information at its first completion
+   * counted from now (at once, with its current ones, if it has completed).
+   */
+  completed(Irp: IRP): Promise<IrpStatus> {
+    if (this.completions.get(Irp)) {
+      return Promise.resolve({
+        Status: Irp.IoStatus.Status,
+        Information: Irp.IoStatus.Information,
+      });
+    }
+    const { promise, resolve } = Promise.withResolvers<IrpStatus>();
+    this.#waiters.set(Irp, resolve);
+    return promise;
   }
 
   /** True when `Irp` is still with the provider: taken and not completed. */

@@ -5,11 +5,8 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import {
-  AF_INET,
   IoCancelIrp,
-  IPPROTO_UDP,
   MAKE_WSK_VERSION,
-  SOCK_DGRAM,
   STATUS_CANCELLED,
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_REFUSED,
@@ -18,11 +15,9 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_PENDING,
   STATUS_SUCCESS,
-  WSK_FLAG_DATAGRAM_SOCKET,
   WSK_FLAG_WAITALL,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
   WSK_REGISTRATION,
-  type WSK_SOCKET,
   wskRegisterWithTransport,
 } from "../../mod.ts";
 import { FaultTransport } from "../../testing/mod.ts";
@@ -164,24 +159,13 @@ async function udpPeer(): Promise<
   return { port: socket.address().port, seen, ended: ended.promise, close: () => socket.close() };
 }
 
-async function datagramSocket(client: TestClient): Promise<WSK_SOCKET> {
-  const Socket = await client.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
-  const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
-  assertStatus(
-    (await call((Irp) => d.WskBind(Socket, addr("127.0.0.1", 0), 0, Irp))).Status,
-    0,
-    "bind",
-  );
-  return Socket;
-}
-
 Deno.test("datagrams are lost or doubled as the seed decides, and the same seed decides the same", async () => {
   const outcome = async (seed: number) => {
     const client = new TestClient(
       new FaultTransport({ seed, udpDropRate: 0.3, udpDuplicateRate: 0.3 }),
     );
     const peer = await udpPeer();
-    const Socket = await datagramSocket(client);
+    const Socket = await client.boundDatagram();
     const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
     for (let i = 0; i < 100; i++) {
       const sent = await call((Irp) =>

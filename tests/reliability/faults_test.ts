@@ -13,6 +13,7 @@ import {
   STATUS_SUCCESS,
   WSK_FLAG_ABORTIVE,
 } from "../../mod.ts";
+import { ip, probeInNamespace } from "../_netns.ts";
 import { connDispatch, listening, TestClient, wskBuf } from "../_wsk.ts";
 import { assertStatus, connectedToPeer, Ledger, readToEnd, receiveAll } from "./_faults.ts";
 
@@ -152,21 +153,16 @@ Deno.test("closing a listening socket with 100 accepts pending cancels them in p
   await client.close();
 });
 
-async function ip(...args: string[]): Promise<boolean> {
-  const out = await new Deno.Command("ip", { args, stdout: "null", stderr: "null" }).output()
-    .catch(() => null);
-  return out?.success ?? false;
-}
-
 /** Root, iproute2 that can make a namespace, and iptables inside it. */
 async function canDropInNamespace(): Promise<boolean> {
   if (Deno.uid() !== 0) return false;
   const probe = `wskemu-drop-probe-${Deno.pid}`;
-  if (!(await ip("netns", "add", probe))) return false;
+  const ok = (...args: string[]) => ip(...args).then(() => true, () => false);
+  if (!(await ok("netns", "add", probe))) return false;
   try {
-    return await ip("netns", "exec", probe, "iptables", "-S");
+    return await ok("netns", "exec", probe, "iptables", "-S");
   } finally {
-    await ip("netns", "del", probe);
+    await ok("netns", "del", probe);
   }
 }
 
@@ -176,22 +172,10 @@ Deno.test({
   ignore: !(await canDropInNamespace()),
   async fn() {
     const ns = `wskemu-drop-${Deno.pid}`;
-    assert.ok(await ip("netns", "add", ns));
+    await ip("netns", "add", ns);
     try {
-      assert.ok(await ip("netns", "exec", ns, "ip", "link", "set", "lo", "up"));
-      const probe = await new Deno.Command("ip", {
-        args: [
-          "netns",
-          "exec",
-          ns,
-          Deno.execPath(),
-          "run",
-          "-A",
-          new URL("./_drop_probe.ts", import.meta.url).pathname,
-        ],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
+      await ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
+      const probe = await probeInNamespace(ns, new URL("./_drop_probe.ts", import.meta.url));
       assert.ok(probe.success, "the probe ran and every IRP completed exactly once");
       assert.deepEqual(JSON.parse(new TextDecoder().decode(probe.stdout)), {
         returned: true,
@@ -200,7 +184,7 @@ Deno.test({
         behind: "STATUS_CONNECTION_ABORTED (0xC0000241)",
       });
     } finally {
-      await ip("netns", "del", ns);
+      await ip("netns", "del", ns).catch(() => {});
     }
   },
 });

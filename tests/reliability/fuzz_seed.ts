@@ -358,12 +358,7 @@ export class FuzzRun {
     const Irp = this.values.ledger.irp();
     this.#invoke("setup", () => issue(Irp), [Irp]);
     return within(
-      (async () => {
-        while (!this.values.ledger.completions.get(Irp)) {
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-        return Irp.IoStatus.Information;
-      })(),
+      this.values.ledger.completed(Irp).then((first) => first.Information),
       10_000,
       "a setup call",
     );

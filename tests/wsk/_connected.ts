@@ -10,7 +10,7 @@ import {
   type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
-import { call, connDispatch, listen, type TestClient } from "../_wsk.ts";
+import { call, concatBytes, connDispatch, listen, type TestClient } from "../_wsk.ts";
 
 /** A socket connected to a Deno peer, with `events` as its connection callbacks (the rest NULL). */
 export async function connectedWithEvents(
@@ -42,13 +42,7 @@ export function bytesOf(head: WSK_DATA_INDICATION | null): Uint8Array {
     if (!va) throw new Error("an indication's MDL does not map");
     parts.push(va.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** SIO_WSK_QUERY_RECEIVE_BACKLOG: the bytes received and not yet taken by the client. */

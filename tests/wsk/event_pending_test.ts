@@ -6,10 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type IRP,
-  NPI_WSK_INTERFACE_ID,
   type NTSTATUS,
-  SO_WSK_EVENT_CALLBACK,
-  SOL_SOCKET,
   STATUS_EVENT_PENDING,
   STATUS_PENDING,
   STATUS_SUCCESS,
@@ -19,9 +16,7 @@ import {
   WSK_EVENT_DISCONNECT,
   WSK_EVENT_RECEIVE,
   WSK_EVENT_SEND_BACKLOG,
-  type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_SOCKET,
-  WskSetOption,
 } from "../../mod.ts";
 import {
   type Call,
@@ -40,18 +35,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /** SO_WSK_EVENT_CALLBACK disabling `event`, with or without an IRP. */
 function disable(Socket: WSK_SOCKET, event: number, Irp: IRP | null): NTSTATUS {
-  return (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskControlSocket(
-    Socket,
-    WskSetOption,
-    SO_WSK_EVENT_CALLBACK,
-    SOL_SOCKET,
-    8,
-    { NpiId: NPI_WSK_INTERFACE_ID, EventMask: event | WSK_EVENT_DISABLE },
-    0,
-    null,
-    null,
-    Irp,
-  );
+  return enableEvents(Socket, event | WSK_EVENT_DISABLE, Irp);
 }
 
 Deno.test("WskReceiveEvent disabling itself gets STATUS_EVENT_PENDING and is not called again", async () => {

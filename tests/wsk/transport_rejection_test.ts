@@ -6,8 +6,6 @@ import assert from "node:assert/strict";
 import {
   AF_INET,
   IPPROTO_TCP,
-  IPPROTO_UDP,
-  SOCK_DGRAM,
   SOCK_STREAM,
   sockaddr,
   STATUS_ADDRESS_ALREADY_ASSOCIATED,
@@ -15,7 +13,6 @@ import {
   STATUS_CONNECTION_RESET,
   STATUS_NETWORK_UNREACHABLE,
   STATUS_SUCCESS,
-  WSK_FLAG_DATAGRAM_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
 } from "../../mod.ts";
@@ -142,10 +139,8 @@ Deno.test("a rejected UDP send completes its WskSendTo and does not block the se
       return { ...result, value: flaky };
     },
   }));
-  const Socket = await client.socket(AF_INET, WSK_FLAG_DATAGRAM_SOCKET, SOCK_DGRAM, IPPROTO_UDP);
+  const Socket = await client.boundDatagram();
   const d = Socket.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
-  const any = sockaddr("127.0.0.1", 0)!;
-  assert.equal((await call((Irp) => d.WskBind(Socket, any, 0, Irp))).Status, STATUS_SUCCESS);
   const to = sockaddr("127.0.0.1", 9)!;
   const bytes = wskBuf(new Uint8Array(4));
   const [first, second] = await Promise.all([

@@ -4,13 +4,7 @@
 // (root and iproute2 needed; skipped otherwise). Everything stays on the
 // namespace's own loopback: no packet leaves it.
 import assert from "node:assert/strict";
-
-async function ip(...args: string[]): Promise<void> {
-  const out = await new Deno.Command("ip", { args, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
+import { ip, probeInNamespace } from "../_netns.ts";
 
 /** Whether this machine lets us make (and remove) a network namespace: root, iproute2, the right to mount. */
 async function canBuildNamespaces(): Promise<boolean> {
@@ -40,19 +34,7 @@ Deno.test({
       await inside("ip", "route", "add", "unreachable", "127.9.9.9");
       // One SYN retry: a dropped connect times out in about three seconds.
       await inside("sysctl", "-q", "-w", "net.ipv4.tcp_syn_retries=1");
-      const probe = await new Deno.Command("ip", {
-        args: [
-          "netns",
-          "exec",
-          ns,
-          Deno.execPath(),
-          "run",
-          "-A",
-          "tests/wsk/_unreachable_probe.ts",
-        ],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
+      const probe = await probeInNamespace(ns, new URL("./_unreachable_probe.ts", import.meta.url));
       assert.ok(probe.success, "the probe ran");
       assert.deepEqual(JSON.parse(new TextDecoder().decode(probe.stdout)), {
         host: "STATUS_HOST_UNREACHABLE (0xC000023D)",
