@@ -5,6 +5,7 @@
 // the C IRP's next stack location into the wskemu twin's (parameters, a view
 // of the SystemBuffer, the MDL chain over C memory), so the TS dispatch
 // routine reads and writes the C driver's buffers in place.
+import { IO_TYPE_FILE, METHOD_BUFFERED, METHOD_NEITHER } from "../../irp/ioctl.ts";
 import {
   type DEVICE_OBJECT,
   IoCallDriver,
@@ -24,9 +25,6 @@ import type { CMemory } from "./_memory.ts";
 import { readMdlChain } from "./_wsk_events.ts";
 
 const FOREIGN_TAG = 0x6e726f46; // 'Forn'
-const IO_TYPE_FILE = 5;
-const METHOD_BUFFERED = 0;
-const METHOD_NEITHER = 3;
 
 /** What the bridge needs from the host. */
 export interface ForeignDeps {

@@ -13,10 +13,10 @@ import {
   UNEXPECTED_KERNEL_MODE_TRAP,
 } from "../../irp/bugcheck.ts";
 import { queueDpc } from "../../irp/completion.ts";
+import { STATUS_ACCESS_VIOLATION } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
 
 const EXCEPTION_DOUBLE_FAULT = 8;
-const STATUS_ACCESS_VIOLATION = 0xC0000005;
 const STATUS_ILLEGAL_INSTRUCTION = 0xC000001D;
 const STATUS_INTEGER_DIVIDE_BY_ZERO = 0xC0000094;
 const GUARD = 256;

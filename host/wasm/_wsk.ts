@@ -4,10 +4,17 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
+import {
+  SO_WSK_EVENT_CALLBACK,
+  SOL_SOCKET,
+  WSK_SET_STATIC_EVENT_CALLBACKS,
+  WSK_TRANSPORT_LIST_QUERY,
+} from "../../wsk/constants.ts";
 import type { WSK_BUF } from "../../irp/mdl.ts";
 import { KeGetCurrentIrql, PASSIVE_LEVEL } from "../../irp/irql.ts";
 import { IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
+  STATUS_DEVICE_NOT_READY,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
@@ -41,10 +48,6 @@ import type { FunctionTable } from "./_table.ts";
 import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
 const ADDRINFO_TAG = 0x416b7357; // 'WskA'
-const SO_WSK_EVENT_CALLBACK = 0x4002;
-const WSK_SET_STATIC_EVENT_CALLBACKS = 7;
-const WSK_TRANSPORT_LIST_QUERY = 2;
-const SOL_SOCKET = 0xffff;
 
 type Fn = (...args: never[]) => unknown;
 
@@ -311,7 +314,7 @@ export class WskBridge {
         }
         return status;
       },
-      captureSuspend: () => Promise.resolve(0xC00000A3), // never reached: wskemu's provider is always ready
+      captureSuspend: () => Promise.resolve(STATUS_DEVICE_NOT_READY), // never reached: wskemu's provider is always ready
       WskReleaseProviderNPI: (Registration: number) => {
         WskReleaseProviderNPI(this.registrations.get(Registration) ?? null);
         const n = (this.captures.get(Registration) ?? 0) - 1;

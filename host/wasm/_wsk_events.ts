@@ -6,7 +6,7 @@
 // (data indications are copied into pool and live until WskRelease).
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
 import { BugCheckError } from "../../irp/bugcheck.ts";
-import { MDL, wskBufSegments } from "../../irp/mdl.ts";
+import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, wskBufSegments } from "../../irp/mdl.ts";
 import { STATUS_PENDING, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type {
   Box,
@@ -29,7 +29,6 @@ import type { FunctionTable } from "./_table.ts";
 
 const SOCKET_TAG = 0x536b7357; // 'WskS'
 const INDICATION_TAG = 0x496b7357; // 'WskI'
-const MDL_SOURCE_IS_NONPAGED_POOL = 0x4;
 const PAGE = 0x1000;
 
 /** Fake, never-dereferenced addresses for objects C holds only as opaque pointers. */
