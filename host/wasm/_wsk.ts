@@ -272,6 +272,16 @@ export class WskBridge {
     const { mem, irps, objects } = this.d;
     const P = WskProviderDispatch;
     const take = (Irp: number) => irps.take(Irp);
+    const release = (Socket: number, DataIndication: number) =>
+      this.socketCall(
+        "WskRelease",
+        Socket,
+        objects.takeRetained(DataIndication)?.indication ?? null,
+      );
+    const getAddress = (name: string) => (Socket: number, Address: number, Irp: number) => {
+      const tsIrp = take(Irp);
+      return this.socketCall(name, Socket, this.outAddress(Address, tsIrp), tsIrp);
+    };
     return {
       WskRegister: (ClientNpi: number, Registration: number) => {
         if (ClientNpi === 0 || Registration === 0) return STATUS_INVALID_PARAMETER;
@@ -287,9 +297,7 @@ export class WskBridge {
               WskClientEvent: null,
             },
           },
-          this.registrations.has(Registration)
-            ? this.registrations.get(Registration)!
-            : registration,
+          this.registrations.get(Registration) ?? registration,
         );
         if (status === STATUS_SUCCESS) this.registrations.set(Registration, registration);
         return status;
@@ -610,36 +618,11 @@ export class WskBridge {
         this.socketCall("WskReceive", Socket, this.buf(Buffer), Flags, take(Irp)),
       WskDisconnect: (Socket: number, Buffer: number, Flags: number, Irp: number) =>
         this.socketCall("WskDisconnect", Socket, this.buf(Buffer), Flags, take(Irp)),
-      WskRelease: (Socket: number, DataIndication: number) =>
-        this.socketCall(
-          "WskRelease",
-          Socket,
-          objects.takeRetained(DataIndication)?.indication ?? null,
-        ),
-      WskReleaseDatagram: (Socket: number, DataIndication: number) =>
-        this.socketCall(
-          "WskRelease",
-          Socket,
-          objects.takeRetained(DataIndication)?.indication ?? null,
-        ),
-      WskGetLocalAddress: (Socket: number, LocalAddress: number, Irp: number) => {
-        const tsIrp = take(Irp);
-        return this.socketCall(
-          "WskGetLocalAddress",
-          Socket,
-          this.outAddress(LocalAddress, tsIrp),
-          tsIrp,
-        );
-      },
-      WskGetRemoteAddress: (Socket: number, RemoteAddress: number, Irp: number) => {
-        const tsIrp = take(Irp);
-        return this.socketCall(
-          "WskGetRemoteAddress",
-          Socket,
-          this.outAddress(RemoteAddress, tsIrp),
-          tsIrp,
-        );
-      },
+      // Both C entries release through wskemu's one WskRelease, whichever chain it was.
+      WskRelease: release,
+      WskReleaseDatagram: release,
+      WskGetLocalAddress: getAddress("WskGetLocalAddress"),
+      WskGetRemoteAddress: getAddress("WskGetRemoteAddress"),
       WskSendTo: (
         Socket: number,
         Buffer: number,
