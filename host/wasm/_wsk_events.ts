@@ -22,6 +22,12 @@ import type {
   WSK_SOCKET,
 } from "../../wsk/structures.ts";
 import type { SOCKADDR } from "../../wsk/address.ts";
+import {
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+} from "../../wsk/constants.ts";
 import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import { writeSockaddr } from "./_sockaddr.ts";
@@ -149,10 +155,10 @@ export class WskObjects {
   /** A C WSK_CLIENT_*_DISPATCH for a socket of `Flags`' category, as wskemu's object (null for NULL). */
   clientDispatch(address: number, Flags: number): unknown {
     if (address === 0) return null;
-    if (Flags & 0x1) return this.listenDispatch(address);
-    if (Flags & 0x2) return this.connectionDispatch(address);
-    if (Flags & 0x4) return this.datagramDispatch(address);
-    if (Flags & 0x8) return this.streamDispatch(address);
+    if (Flags & WSK_FLAG_LISTEN_SOCKET) return this.listenDispatch(address);
+    if (Flags & WSK_FLAG_CONNECTION_SOCKET) return this.connectionDispatch(address);
+    if (Flags & WSK_FLAG_DATAGRAM_SOCKET) return this.datagramDispatch(address);
+    if (Flags & WSK_FLAG_STREAM_SOCKET) return this.streamDispatch(address);
     return null;
   }
 
@@ -190,31 +196,10 @@ export class WskObjects {
       const receive = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskReceiveEvent");
       const disconnect = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskDisconnectEvent");
       const backlog = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskSendBacklogEvent");
-      const { table } = this.d;
       return {
         WskReceiveEvent: receive ? this.receiveEvent(receive) : null,
-        WskDisconnectEvent: disconnect
-          ? named(
-            table.name(disconnect),
-            (SocketContext: unknown, Flags: number) =>
-              this.runCallback(
-                disconnect,
-                table.name(disconnect),
-                () => [SocketContext as number, Flags],
-              ),
-          )
-          : null,
-        WskSendBacklogEvent: backlog
-          ? named(
-            table.name(backlog),
-            (SocketContext: unknown, IdealBacklogSize: number) =>
-              this.runCallback(
-                backlog,
-                table.name(backlog),
-                () => [SocketContext as number, IdealBacklogSize],
-              ),
-          )
-          : null,
+        WskDisconnectEvent: disconnect ? this.contextAndNumberEvent(disconnect) : null,
+        WskSendBacklogEvent: backlog ? this.contextAndNumberEvent(backlog) : null,
       };
     });
   }
@@ -307,6 +292,16 @@ export class WskObjects {
         ];
       });
     });
+  }
+
+  /** An event whose arguments are the socket context and one number (Flags, IdealBacklogSize). */
+  private contextAndNumberEvent(routine: number) {
+    const name = this.d.table.name(routine);
+    return named(
+      name,
+      (SocketContext: unknown, value: number) =>
+        this.runCallback(routine, name, () => [SocketContext as number, value]),
+    );
   }
 
   private abortEvent(routine: number) {
