@@ -442,7 +442,7 @@ export function readMdlChain(mem: CMemory, first: number): MDL | null {
 }
 
 /** Which runtime table serves a wskemu socket, from the functions its dispatch table has. */
-export function categoryTable(socket: WSK_SOCKET): string {
+function categoryTable(socket: WSK_SOCKET): string {
   const d = socket.Dispatch as Record<string, unknown>;
   if ("WskListen" in d) return "WSK_PROVIDER_STREAM_DISPATCH";
   if ("WskSendTo" in d) return "WSK_PROVIDER_DATAGRAM_DISPATCH";
