@@ -54,7 +54,6 @@ interface Request {
   system: Uint8Array | null;
   Mdl: IRP["MdlAddress"];
   buffer: number;
-  length: number;
   /** Direct I/O: for each MDL of the `Irp.MdlAddress` chain, the C copy of its bytes and its C MDL. */
   direct: { data: number; mdl: number; view: Uint8Array }[];
 }
@@ -310,7 +309,6 @@ export class DeviceBridge {
       system,
       Mdl: Irp.MdlAddress,
       buffer,
-      length: system?.length ?? 0,
       direct,
     });
     this.d.irps.adopt(address, Irp);
@@ -344,11 +342,11 @@ export class DeviceBridge {
     const { mem } = this.d;
     const request = this.requests.get(address);
     if (!request) return;
-    const { Irp, system, buffer, length, direct } = request;
+    const { Irp, system, buffer, direct } = request;
     Irp.AssociatedIrp.SystemBuffer = system;
     Irp.MdlAddress = request.Mdl;
     if (system && buffer) {
-      system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
+      system.set(mem.u8.subarray(buffer, buffer + system.length));
     }
     for (const { data, mdl, view } of direct) {
       view.set(mem.u8.subarray(data, data + view.length));
