@@ -9,6 +9,7 @@
 // passes the caller's location. IoCallDriver from C sends a C IRP (its own
 // IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
 // dispatch routine gets the same C IRP, as on Windows.
+import { poolTag } from "../../irp/pool.ts";
 import * as irpApi from "../../irp/mod.ts";
 import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
@@ -34,8 +35,8 @@ import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
 import { ForeignDevices } from "./_foreign_device.ts";
 
-const DEVICE_TAG = 0x63766544; // 'Devc'
-const IRP_TAG = 0x20707249; // 'Irp '
+const DEVICE_TAG = poolTag("cveD"); // 'Devc' in memory
+const IRP_TAG = poolTag(" prI"); // 'Irp ' in memory
 
 /** What the device bridge needs from the host. */
 export interface DeviceDeps {

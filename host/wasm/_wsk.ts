@@ -4,6 +4,7 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
+import { poolTag } from "../../irp/pool.ts";
 import {
   SO_WSK_EVENT_CALLBACK,
   SOL_SOCKET,
@@ -47,7 +48,7 @@ import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
 import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
-const ADDRINFO_TAG = 0x416b7357; // 'WskA'
+const ADDRINFO_TAG = poolTag("AksW"); // 'WskA' in memory
 
 type Fn = (...args: never[]) => unknown;
 

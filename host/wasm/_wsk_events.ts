@@ -4,6 +4,7 @@
 // and the client dispatch tables C gives wskemu, whose event callbacks run in
 // C at DISPATCH_LEVEL on the DPC stack with their arguments built in C memory
 // (data indications are copied into pool and live until WskRelease).
+import { poolTag } from "../../irp/pool.ts";
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
 import { BugCheckError } from "../../irp/bugcheck.ts";
 import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, wskBufSegments } from "../../irp/mdl.ts";
@@ -33,8 +34,8 @@ import type { CMemory } from "./_memory.ts";
 import { writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
 
-const SOCKET_TAG = 0x536b7357; // 'WskS'
-const INDICATION_TAG = 0x496b7357; // 'WskI'
+const SOCKET_TAG = poolTag("SksW"); // 'WskS' in memory
+const INDICATION_TAG = poolTag("IksW"); // 'WskI' in memory
 const PAGE = 0x1000;
 
 /** Fake, never-dereferenced addresses for objects C holds only as opaque pointers. */
