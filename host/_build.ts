@@ -12,7 +12,7 @@
  * @example Building a driver
  * ```ts ignore
  * import { build } from "./_build.ts";
- * const code = await build(["-o", "/tmp/echo.wasm", "examples/c/echosrv/echosrv.c"]);
+ * const code = await build(["-o", "/tmp/echo.wasm", "examples/c/echosrv.c"]);
  * ```
  *
  * @module

@@ -9,6 +9,7 @@
 // passes the caller's location. IoCallDriver from C sends a C IRP (its own
 // IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
 // dispatch routine gets the same C IRP, as on Windows.
+import { poolTag } from "../../irp/pool.ts";
 import * as irpApi from "../../irp/mod.ts";
 import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
@@ -34,8 +35,8 @@ import type { FunctionTable } from "./_table.ts";
 import { writeMdl } from "./_wsk_events.ts";
 import { ForeignDevices } from "./_foreign_device.ts";
 
-const DEVICE_TAG = 0x63766544; // 'Devc'
-const IRP_TAG = 0x20707249; // 'Irp '
+const DEVICE_TAG = poolTag("cveD"); // 'Devc' in memory
+const IRP_TAG = poolTag(" prI"); // 'Irp ' in memory
 
 /** What the device bridge needs from the host. */
 export interface DeviceDeps {
@@ -54,7 +55,6 @@ interface Request {
   system: Uint8Array | null;
   Mdl: IRP["MdlAddress"];
   buffer: number;
-  length: number;
   /** Direct I/O: for each MDL of the `Irp.MdlAddress` chain, the C copy of its bytes and its C MDL. */
   direct: { data: number; mdl: number; view: Uint8Array }[];
 }
@@ -310,7 +310,6 @@ export class DeviceBridge {
       system,
       Mdl: Irp.MdlAddress,
       buffer,
-      length: system?.length ?? 0,
       direct,
     });
     this.d.irps.adopt(address, Irp);
@@ -344,11 +343,11 @@ export class DeviceBridge {
     const { mem } = this.d;
     const request = this.requests.get(address);
     if (!request) return;
-    const { Irp, system, buffer, length, direct } = request;
+    const { Irp, system, buffer, direct } = request;
     Irp.AssociatedIrp.SystemBuffer = system;
     Irp.MdlAddress = request.Mdl;
     if (system && buffer) {
-      system.set(mem.u8.subarray(buffer, buffer + Math.min(length, system.length)));
+      system.set(mem.u8.subarray(buffer, buffer + system.length));
     }
     for (const { data, mdl, view } of direct) {
       view.set(mem.u8.subarray(data, data + view.length));

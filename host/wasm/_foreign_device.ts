@@ -5,6 +5,8 @@
 // the C IRP's next stack location into the wskemu twin's (parameters, a view
 // of the SystemBuffer, the MDL chain over C memory), so the TS dispatch
 // routine reads and writes the C driver's buffers in place.
+import { poolTag } from "../../irp/pool.ts";
+import { IO_TYPE_FILE, METHOD_BUFFERED, METHOD_NEITHER } from "../../irp/ioctl.ts";
 import {
   type DEVICE_OBJECT,
   IoCallDriver,
@@ -23,10 +25,7 @@ import type { IrpTwins } from "./_irp.ts";
 import type { CMemory } from "./_memory.ts";
 import { readMdlChain } from "./_wsk_events.ts";
 
-const FOREIGN_TAG = 0x6e726f46; // 'Forn'
-const IO_TYPE_FILE = 5;
-const METHOD_BUFFERED = 0;
-const METHOD_NEITHER = 3;
+const FOREIGN_TAG = poolTag("nroF"); // 'Forn' in memory
 
 /** What the bridge needs from the host. */
 export interface ForeignDeps {

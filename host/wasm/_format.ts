@@ -3,7 +3,7 @@
 // stand-in and the RtlString*Printf family. wasm32 passes C varargs as a
 // pointer to an argument block (each argument aligned to its size), so the
 // host walks that block in linear memory.
-import { formatNtStatus } from "../../irp/ntstatus.ts";
+import { formatNtStatus, hex32 } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
 
 /** Walks a C argument block. */
@@ -53,7 +53,7 @@ function wppExtension(name: string, args: Args, context: FormatContext): string 
       return formatNtStatus(args.int());
     case "HRESULT":
     case "WINERROR":
-      return "0x" + (args.int() >>> 0).toString(16).toUpperCase().padStart(8, "0");
+      return hex32(args.int());
     case "FUNC":
       return context.function ?? "";
     case "FILE":

@@ -3,8 +3,8 @@
 // objects the host keeps for it — and its unload report.
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
-import { poolTagName } from "../../irp/pool.ts";
-import { STATUS_PENDING } from "../../irp/ntstatus.ts";
+import { poolTag, poolTagName } from "../../irp/pool.ts";
+import { STATUS_NOT_IMPLEMENTED, STATUS_PENDING } from "../../irp/ntstatus.ts";
 import { DriverLoadError } from "../load.ts";
 import { DeviceBridge } from "./_device.ts";
 import { IrpTwins } from "./_irp.ts";
@@ -16,8 +16,7 @@ import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
 
-const STATUS_NOT_IMPLEMENTED = 0xC0000002;
-const REGISTRY_TAG = 0x20676552; // 'Reg '
+const REGISTRY_TAG = poolTag(" geR"); // 'Reg ' in memory
 
 /** Imports that suspend the calling C stack (JSPI). */
 export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([

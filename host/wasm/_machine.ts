@@ -13,10 +13,10 @@ import {
   UNEXPECTED_KERNEL_MODE_TRAP,
 } from "../../irp/bugcheck.ts";
 import { queueDpc } from "../../irp/completion.ts";
+import { STATUS_ACCESS_VIOLATION } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
 
 const EXCEPTION_DOUBLE_FAULT = 8;
-const STATUS_ACCESS_VIOLATION = 0xC0000005;
 const STATUS_ILLEGAL_INSTRUCTION = 0xC000001D;
 const STATUS_INTEGER_DIVIDE_BY_ZERO = 0xC0000094;
 const GUARD = 256;
@@ -47,14 +47,14 @@ export interface MachineExports {
 }
 
 /** The name of the C function a wasm error was raised in, from V8's stack. */
-export function cFunctionOf(error: unknown): string {
+function cFunctionOf(error: unknown): string {
   const stack = error instanceof Error ? error.stack ?? "" : "";
   const frame = /at (\S+) \(wasm:/.exec(stack);
   return frame ? frame[1]! : "(unknown C function)";
 }
 
 /** A wasm trap or host exception from C code, as the bug check Windows would raise. */
-export function trapAsBugCheck(error: unknown, where: string): BugCheckError {
+function trapAsBugCheck(error: unknown, where: string): BugCheckError {
   if (error instanceof BugCheckError) return error;
   const fn = cFunctionOf(error);
   const text = error instanceof Error ? error.message : String(error);
@@ -149,7 +149,7 @@ const RUNTIME_FUNCTIONS = new Set([
  * `at Function (driver.wasm:1:offset)` and the host's own frames go, so a
  * report's "driver frame" names the C function that broke the rule.
  */
-export function attributeToC(error: BugCheckError, modulePath: string): BugCheckError {
+function attributeToC(error: BugCheckError, modulePath: string): BugCheckError {
   const stack = error.stack ?? "";
   const frames = [
     ...stack.matchAll(/at (\S+) \(wasm:\/\/[^:]+:wasm-function\[\d+\]:(0x[0-9a-f]+)\)/g),

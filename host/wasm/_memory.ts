@@ -138,7 +138,7 @@ export function readLayout(memory: WebAssembly.Memory, table: number): Layout {
 }
 
 /** What the host relies on; a driver built against other headers is refused at load. */
-export const LAYOUT_EXPECTATIONS: Readonly<Record<string, number>> = {
+const LAYOUT_EXPECTATIONS: Readonly<Record<string, number>> = {
   version: 2, // 2: WSK_TRANSPORT
   PVOID: 4,
   WCHAR: 2,

@@ -7,26 +7,29 @@ import {
   type NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
   STATUS_BUFFER_TOO_SMALL,
+  STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
 import {
+  REG_DWORD,
+  REG_SZ,
   registryCreateKey,
   registryKeyExists,
   registryQueryValue,
   registrySetValue,
 } from "../../irp/registry.ts";
+import {
+  RTL_QUERY_REGISTRY_DIRECT,
+  RTL_QUERY_REGISTRY_REQUIRED,
+  RTL_QUERY_REGISTRY_SUBKEY,
+  RTL_REGISTRY_HANDLE,
+  RTL_REGISTRY_OPTIONAL,
+  RTL_REGISTRY_SERVICES,
+} from "../../irp/registry_query.ts";
 
-const STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034;
-const REG_SZ = 1;
-const REG_DWORD = 4;
-const RTL_REGISTRY_SERVICES = 1;
-const RTL_REGISTRY_HANDLE = 0x40000000;
-const RTL_REGISTRY_OPTIONAL = 0x80000000;
-const RTL_QUERY_REGISTRY_SUBKEY = 0x1;
-const RTL_QUERY_REGISTRY_REQUIRED = 0x4;
-const RTL_QUERY_REGISTRY_DIRECT = 0x20;
 const SERVICES = "\\Registry\\Machine\\System\\CurrentControlSet\\Services";
 
 /** One registry value: a REG_DWORD number or a REG_SZ string. */
@@ -174,7 +177,7 @@ export class RegistryBridge {
   ): NTSTATUS {
     const { mem } = this;
     const key = this.handles.get(KeyHandle);
-    if (key === undefined) return 0xC0000008; // STATUS_INVALID_HANDLE
+    if (key === undefined) return STATUS_INVALID_HANDLE;
     if (KeyValueInformationClass !== 2) return STATUS_INVALID_PARAMETER;
     const value = this.store.get(key, mem.unicodeString(ValueName));
     if (value === undefined) return STATUS_OBJECT_NAME_NOT_FOUND;

@@ -1,11 +1,9 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: SOCKADDRs between C memory and wskemu's objects. Ports and IPv4
 // addresses keep network byte order on both sides, as in C.
+import { AF_INET, AF_INET6 } from "../../wsk/constants.ts";
 import type { SOCKADDR } from "../../wsk/address.ts";
 import type { CMemory } from "./_memory.ts";
-
-const AF_INET = 2;
-const AF_INET6 = 23;
 
 /** The SOCKADDR at `address` as wskemu's object (null for NULL). */
 export function readSockaddr(mem: CMemory, address: number): SOCKADDR | null {

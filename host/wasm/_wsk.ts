@@ -4,10 +4,18 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
+import { poolTag } from "../../irp/pool.ts";
+import {
+  SO_WSK_EVENT_CALLBACK,
+  SOL_SOCKET,
+  WSK_SET_STATIC_EVENT_CALLBACKS,
+  WSK_TRANSPORT_LIST_QUERY,
+} from "../../wsk/constants.ts";
 import type { WSK_BUF } from "../../irp/mdl.ts";
 import { KeGetCurrentIrql, PASSIVE_LEVEL } from "../../irp/irql.ts";
 import { IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import {
+  STATUS_DEVICE_NOT_READY,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
@@ -40,11 +48,7 @@ import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
 import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
-const ADDRINFO_TAG = 0x416b7357; // 'WskA'
-const SO_WSK_EVENT_CALLBACK = 0x4002;
-const WSK_SET_STATIC_EVENT_CALLBACKS = 7;
-const WSK_TRANSPORT_LIST_QUERY = 2;
-const SOL_SOCKET = 0xffff;
+const ADDRINFO_TAG = poolTag("AksW"); // 'WskA' in memory
 
 type Fn = (...args: never[]) => unknown;
 
@@ -269,6 +273,16 @@ export class WskBridge {
     const { mem, irps, objects } = this.d;
     const P = WskProviderDispatch;
     const take = (Irp: number) => irps.take(Irp);
+    const release = (Socket: number, DataIndication: number) =>
+      this.socketCall(
+        "WskRelease",
+        Socket,
+        objects.takeRetained(DataIndication)?.indication ?? null,
+      );
+    const getAddress = (name: string) => (Socket: number, Address: number, Irp: number) => {
+      const tsIrp = take(Irp);
+      return this.socketCall(name, Socket, this.outAddress(Address, tsIrp), tsIrp);
+    };
     return {
       WskRegister: (ClientNpi: number, Registration: number) => {
         if (ClientNpi === 0 || Registration === 0) return STATUS_INVALID_PARAMETER;
@@ -284,9 +298,7 @@ export class WskBridge {
               WskClientEvent: null,
             },
           },
-          this.registrations.has(Registration)
-            ? this.registrations.get(Registration)!
-            : registration,
+          this.registrations.get(Registration) ?? registration,
         );
         if (status === STATUS_SUCCESS) this.registrations.set(Registration, registration);
         return status;
@@ -311,7 +323,7 @@ export class WskBridge {
         }
         return status;
       },
-      captureSuspend: () => Promise.resolve(0xC00000A3), // never reached: wskemu's provider is always ready
+      captureSuspend: () => Promise.resolve(STATUS_DEVICE_NOT_READY), // never reached: wskemu's provider is always ready
       WskReleaseProviderNPI: (Registration: number) => {
         WskReleaseProviderNPI(this.registrations.get(Registration) ?? null);
         const n = (this.captures.get(Registration) ?? 0) - 1;
@@ -607,36 +619,11 @@ export class WskBridge {
         this.socketCall("WskReceive", Socket, this.buf(Buffer), Flags, take(Irp)),
       WskDisconnect: (Socket: number, Buffer: number, Flags: number, Irp: number) =>
         this.socketCall("WskDisconnect", Socket, this.buf(Buffer), Flags, take(Irp)),
-      WskRelease: (Socket: number, DataIndication: number) =>
-        this.socketCall(
-          "WskRelease",
-          Socket,
-          objects.takeRetained(DataIndication)?.indication ?? null,
-        ),
-      WskReleaseDatagram: (Socket: number, DataIndication: number) =>
-        this.socketCall(
-          "WskRelease",
-          Socket,
-          objects.takeRetained(DataIndication)?.indication ?? null,
-        ),
-      WskGetLocalAddress: (Socket: number, LocalAddress: number, Irp: number) => {
-        const tsIrp = take(Irp);
-        return this.socketCall(
-          "WskGetLocalAddress",
-          Socket,
-          this.outAddress(LocalAddress, tsIrp),
-          tsIrp,
-        );
-      },
-      WskGetRemoteAddress: (Socket: number, RemoteAddress: number, Irp: number) => {
-        const tsIrp = take(Irp);
-        return this.socketCall(
-          "WskGetRemoteAddress",
-          Socket,
-          this.outAddress(RemoteAddress, tsIrp),
-          tsIrp,
-        );
-      },
+      // Both C entries release through wskemu's one WskRelease, whichever chain it was.
+      WskRelease: release,
+      WskReleaseDatagram: release,
+      WskGetLocalAddress: getAddress("WskGetLocalAddress"),
+      WskGetRemoteAddress: getAddress("WskGetRemoteAddress"),
       WskSendTo: (
         Socket: number,
         Buffer: number,

@@ -4,9 +4,10 @@
 // and the client dispatch tables C gives wskemu, whose event callbacks run in
 // C at DISPATCH_LEVEL on the DPC stack with their arguments built in C memory
 // (data indications are copied into pool and live until WskRelease).
+import { poolTag } from "../../irp/pool.ts";
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
 import { BugCheckError } from "../../irp/bugcheck.ts";
-import { MDL, wskBufSegments } from "../../irp/mdl.ts";
+import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, wskBufSegments } from "../../irp/mdl.ts";
 import { STATUS_PENDING, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type {
   Box,
@@ -22,14 +23,19 @@ import type {
   WSK_SOCKET,
 } from "../../wsk/structures.ts";
 import type { SOCKADDR } from "../../wsk/address.ts";
+import {
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+} from "../../wsk/constants.ts";
 import type { Machine } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
 import { writeSockaddr } from "./_sockaddr.ts";
 import type { FunctionTable } from "./_table.ts";
 
-const SOCKET_TAG = 0x536b7357; // 'WskS'
-const INDICATION_TAG = 0x496b7357; // 'WskI'
-const MDL_SOURCE_IS_NONPAGED_POOL = 0x4;
+const SOCKET_TAG = poolTag("SksW"); // 'WskS' in memory
+const INDICATION_TAG = poolTag("IksW"); // 'WskI' in memory
 const PAGE = 0x1000;
 
 /** Fake, never-dereferenced addresses for objects C holds only as opaque pointers. */
@@ -150,10 +156,10 @@ export class WskObjects {
   /** A C WSK_CLIENT_*_DISPATCH for a socket of `Flags`' category, as wskemu's object (null for NULL). */
   clientDispatch(address: number, Flags: number): unknown {
     if (address === 0) return null;
-    if (Flags & 0x1) return this.listenDispatch(address);
-    if (Flags & 0x2) return this.connectionDispatch(address);
-    if (Flags & 0x4) return this.datagramDispatch(address);
-    if (Flags & 0x8) return this.streamDispatch(address);
+    if (Flags & WSK_FLAG_LISTEN_SOCKET) return this.listenDispatch(address);
+    if (Flags & WSK_FLAG_CONNECTION_SOCKET) return this.connectionDispatch(address);
+    if (Flags & WSK_FLAG_DATAGRAM_SOCKET) return this.datagramDispatch(address);
+    if (Flags & WSK_FLAG_STREAM_SOCKET) return this.streamDispatch(address);
     return null;
   }
 
@@ -191,31 +197,10 @@ export class WskObjects {
       const receive = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskReceiveEvent");
       const disconnect = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskDisconnectEvent");
       const backlog = this.fn(address, "WSK_CLIENT_CONNECTION_DISPATCH.WskSendBacklogEvent");
-      const { table } = this.d;
       return {
         WskReceiveEvent: receive ? this.receiveEvent(receive) : null,
-        WskDisconnectEvent: disconnect
-          ? named(
-            table.name(disconnect),
-            (SocketContext: unknown, Flags: number) =>
-              this.runCallback(
-                disconnect,
-                table.name(disconnect),
-                () => [SocketContext as number, Flags],
-              ),
-          )
-          : null,
-        WskSendBacklogEvent: backlog
-          ? named(
-            table.name(backlog),
-            (SocketContext: unknown, IdealBacklogSize: number) =>
-              this.runCallback(
-                backlog,
-                table.name(backlog),
-                () => [SocketContext as number, IdealBacklogSize],
-              ),
-          )
-          : null,
+        WskDisconnectEvent: disconnect ? this.contextAndNumberEvent(disconnect) : null,
+        WskSendBacklogEvent: backlog ? this.contextAndNumberEvent(backlog) : null,
       };
     });
   }
@@ -308,6 +293,16 @@ export class WskObjects {
         ];
       });
     });
+  }
+
+  /** An event whose arguments are the socket context and one number (Flags, IdealBacklogSize). */
+  private contextAndNumberEvent(routine: number) {
+    const name = this.d.table.name(routine);
+    return named(
+      name,
+      (SocketContext: unknown, value: number) =>
+        this.runCallback(routine, name, () => [SocketContext as number, value]),
+    );
   }
 
   private abortEvent(routine: number) {
@@ -448,7 +443,7 @@ export function readMdlChain(mem: CMemory, first: number): MDL | null {
 }
 
 /** Which runtime table serves a wskemu socket, from the functions its dispatch table has. */
-export function categoryTable(socket: WSK_SOCKET): string {
+function categoryTable(socket: WSK_SOCKET): string {
   const d = socket.Dispatch as Record<string, unknown>;
   if ("WskListen" in d) return "WSK_PROVIDER_STREAM_DISPATCH";
   if ("WskSendTo" in d) return "WSK_PROVIDER_DATAGRAM_DISPATCH";

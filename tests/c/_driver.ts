@@ -123,6 +123,11 @@ export function startDriver(
   };
 }
 
+/** Builds one C source and runs it through DriverEntry and straight to DriverUnload (`--for 0`). */
+export async function runOnce(source: string): Promise<{ code: number; output: string }> {
+  return await startDriver(await driverWasm(source), {}, ["--for", "0"]).exited();
+}
+
 /** The unload report of a clean run: nothing held, no bug check. */
 export function assertClean(output: string): void {
   for (

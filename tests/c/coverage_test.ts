@@ -2,15 +2,14 @@
 // WSK calls from C that the example drivers do not make, each with the status
 // and the out-parameters Windows would give.
 import assert from "node:assert/strict";
-import { assertClean, driverWasm, haveToolchain, startDriver } from "./_driver.ts";
+import { assertClean, haveToolchain, runOnce } from "./_driver.ts";
 
 Deno.test({
   name:
     "tests/c/drivers/coverage.c: accept, socket-connect, cancel, options, addresses, names, WAITALL, MDL chains and the transport list from C",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/coverage.c"), {}, ["--for", "0"]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/coverage.c");
     assert.match(output, /WskSocketConnect: 0x00000000/);
     assert.match(output, /WskAccept: 0x00000000 local matches remote 127\.0\.0\.1/);
     assert.match(

@@ -4,7 +4,7 @@
 // what the kernel's scheduling gives them: interleaved threads keep their stacks
 // intact, a work item may block, timers signal and run their DPCs.
 import assert from "node:assert/strict";
-import { assertClean, driverWasm, haveToolchain, startDriver } from "./_driver.ts";
+import { assertClean, driverWasm, haveToolchain, runOnce, startDriver } from "./_driver.ts";
 
 const crashes: [string, RegExp][] = [
   [
@@ -49,8 +49,7 @@ Deno.test({
     "tests/c/drivers/pool_leak.c: the unload report lists the leaked block by tag, size and allocating function",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/pool_leak.c"), {}, ["--for", "0"]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/pool_leak.c");
     assert.match(output, /Pool blocks still allocated: 1/);
     assert.match(
       output,
@@ -65,11 +64,7 @@ Deno.test({
     "tests/c/drivers/interleaved_threads.c: four threads suspended mid-call, with completions between, keep their stacks",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/interleaved_threads.c"), {}, [
-      "--for",
-      "0",
-    ]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/interleaved_threads.c");
     assert.match(output, /4 threads, 500 rounds, 4000 completions in between: every stack intact/);
     assertClean(output);
     assert.equal(code, 0);
@@ -81,8 +76,7 @@ Deno.test({
     "tests/c/drivers/work_item.c: a work item runs at PASSIVE_LEVEL on its own stack and may block",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/work_item.c"), {}, ["--for", "0"]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/work_item.c");
     assert.match(output, /work item ran at IRQL 0 with context hello/);
     assert.equal(code, 0, output);
   },
@@ -93,8 +87,7 @@ Deno.test({
     "tests/c/drivers/timer.c: a periodic timer's DPC runs at DISPATCH_LEVEL; a synchronization timer is waited for",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/timer.c"), {}, ["--for", "0"]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/timer.c");
     assert.match(
       output,
       /timer: 3 DPC ticks at DISPATCH_LEVEL; one-shot wait 0x00000000, then reset by the wait/,
@@ -109,11 +102,7 @@ Deno.test({
     "tests/c/drivers/multi_wait.c: KeWaitForMultipleObjects wakes on any (worker loop) or all, with timeouts",
   ignore: !haveToolchain,
   async fn() {
-    const driver = startDriver(await driverWasm("tests/c/drivers/multi_wait.c"), {}, [
-      "--for",
-      "0",
-    ]);
-    const { code, output } = await driver.exited();
+    const { code, output } = await runOnce("tests/c/drivers/multi_wait.c");
     assert.match(
       output,
       /worker handled 3 work items; WaitAll 0x00000102 then 0x00000000, B consumed/,
