@@ -64,11 +64,6 @@ export function specialPoolBlock(size: number, describe: string): Uint8Array {
   return proxy;
 }
 
-/** True for a block from specialPoolBlock. */
-export function isSpecialPoolBlock(P: object): boolean {
-  return blocks.has(P);
-}
-
 /** Frees a special pool block: checks its guard bytes, then poisons it. */
 export function freeSpecialPoolBlock(P: object): void {
   const block = blocks.get(P);

@@ -15,9 +15,10 @@
  *
  * @module
  */
-import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED, objectAddress } from "./bugcheck.ts";
+import { type BugCheckError, objectAddress } from "./bugcheck.ts";
 import { callAtDispatchLevel } from "./irql.ts";
 import { hooks } from "./_hooks.ts";
+import { unhandledException } from "./_unhandled.ts";
 
 /**
  * What runs a queued item: it gets the three values queued with it. Runners
@@ -44,10 +45,6 @@ const idleWaiters: (() => void)[] = [];
 const listeners = new Set<(error: BugCheckError) => void>();
 let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
 
-// The code MSVC raises for a thrown C++ exception: the closest kernel-mode
-// analogue of a JavaScript exception nobody caught.
-const THROWN_EXCEPTION_CODE = 0xE06D7363;
-
 /** What a queued item is about, for messages: a DPC's routine, or the runner of other work. */
 function subjectOf(run: Runner<unknown, unknown, unknown>, a: unknown): { name: string } {
   return run === runDpc ? a as () => void : run;
@@ -63,14 +60,8 @@ function asBugCheck(
   run: Runner<unknown, unknown, unknown>,
   a: unknown,
 ): BugCheckError {
-  if (error instanceof BugCheckError) return error;
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new BugCheckError(
-    KMODE_EXCEPTION_NOT_HANDLED,
-    [THROWN_EXCEPTION_CODE, objectAddress(subjectOf(run, a)), 0, 0],
-    `${dpcName(subjectOf(run, a))} threw an exception nobody handled: ${text}`,
-    { cause: error },
-  );
+  const subject = subjectOf(run, a);
+  return unhandledException(error, dpcName(subject), objectAddress(subject));
 }
 
 /** Delivers a bug check from queued work to whoever asked, or makes it uncaught. */

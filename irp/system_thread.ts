@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "./bugcheck.ts";
 import { queueDpc } from "./completion_queue.ts";
 import { KeInitializeEvent, KeSetEvent, KEVENT, NotificationEvent } from "./kevent.ts";
 import {
@@ -24,6 +23,7 @@ import { simulateLowResources } from "./verifier.ts";
 import { kernelHandles, openHandle } from "./_handles.ts";
 import { hooks } from "./_hooks.ts";
 import { allocationSite } from "./_tracking.ts";
+import { unhandledException } from "./_unhandled.ts";
 
 /** `KSTART_ROUTINE`: a system thread's body; it may be async. */
 export type KSTART_ROUTINE = (StartContext: unknown) => void | Promise<void>;
@@ -129,14 +129,7 @@ export function PsCreateSystemThread(
       (error) => {
         if (error instanceof ThreadTermination) return finish(thread, error.ExitStatus);
         finish(thread, STATUS_SUCCESS);
-        const bugCheck = error instanceof BugCheckError ? error : new BugCheckError(
-          KMODE_EXCEPTION_NOT_HANDLED,
-          [0xE06D7363, 0, 0, 0],
-          `the system thread ${name} threw an exception nobody handled: ${
-            error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-          }`,
-          { cause: error },
-        );
+        const bugCheck = unhandledException(error, `the system thread ${name}`);
         if (error instanceof Error && error.stack) bugCheck.stack = error.stack;
         queueDpc(function raiseSystemThreadBugCheck() {
           throw bugCheck;

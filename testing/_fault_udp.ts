@@ -104,25 +104,25 @@ export class FaultUdpSocket implements UdpSocket {
   }
 
   #deliver(): void {
-    while (!this.#closed) {
-      const next = this.#arriving[0];
-      if (next === undefined) return;
-      if (next.due > performance.now()) return this.#inAlarm.set(next.due);
-      this.#arriving.shift();
-      this.#receiver?.(next.item);
-    }
+    this.#release(this.#arriving, this.#inAlarm, (datagram) => this.#receiver?.(datagram));
   }
 
   #send(): void {
-    while (!this.#closed) {
-      const next = this.#sending[0];
-      if (next === undefined) return;
-      if (next.due > performance.now()) return this.#outAlarm.set(next.due);
-      this.#sending.shift();
-      const { chunks, to, copies, settle } = next.item;
+    this.#release(this.#sending, this.#outAlarm, ({ chunks, to, copies, settle }) => {
       const first = this.inner.send(chunks, to);
       if (copies === 2) this.inner.send(chunks, to);
       first.then(settle);
+    });
+  }
+
+  /** Hands on the due items of `queue` in order; `alarm` rings for the next one. */
+  #release<T>(queue: Delayed<T>[], alarm: Alarm, handle: (item: T) => void): void {
+    while (!this.#closed) {
+      const next = queue[0];
+      if (next === undefined) return;
+      if (next.due > performance.now()) return alarm.set(next.due);
+      queue.shift();
+      handle(next.item);
     }
   }
 }

@@ -474,7 +474,23 @@ function isWildcard(ep: Endpoint | null): boolean {
 const GATHER_LIMIT = IDEAL_SEND_BACKLOG;
 
 /** The largest WskConnectEx buffer. */
-export const CONNECT_EX_LIMIT = 65535;
+const CONNECT_EX_LIMIT = 65535;
+
+/**
+ * WskConnectEx on a connection or stream socket: a buffer over
+ * CONNECT_EX_LIMIT fails before the socket's state is looked at.
+ */
+export function connectEx(
+  socket: Pick<ConnectionSocket, "connect">,
+  RemoteAddress: SOCKADDR,
+  Buffer: WSK_BUF | null,
+  Flags: number,
+  Irp: IRP,
+): NTSTATUS {
+  return Buffer && Buffer.Length > CONNECT_EX_LIMIT
+    ? failIrp(Irp, STATUS_BUFFER_OVERFLOW)
+    : socket.connect(RemoteAddress, Flags, Irp, Buffer);
+}
 
 /** WskSendEx / WskReceiveEx: reserved for system use. The IRP, if any, completes with STATUS_NOT_IMPLEMENTED. */
 export function reserved(...args: unknown[]): NTSTATUS {
@@ -500,10 +516,7 @@ export const connectionFunctions = {
       Socket,
       Irp,
       ConnectionSocket,
-      (s, irp) =>
-        Buffer && Buffer.Length > CONNECT_EX_LIMIT
-          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
-          : s.connect(RemoteAddress, Flags, irp, Buffer),
+      (s, irp) => connectEx(s, RemoteAddress, Buffer, Flags, irp),
     ),
   WskGetLocalAddress: (Socket, LocalAddress, Irp) =>
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(LocalAddress, "local", irp)),

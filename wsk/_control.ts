@@ -44,7 +44,7 @@ import type { WSK_EVENT_CALLBACK_CONTROL, WSK_SOCKET } from "./structures.ts";
 import { NPI_WSK_INTERFACE_ID } from "./structures.ts";
 
 /** Reads a ULONG from an option input buffer: a Uint8Array (little-endian), a box, or a number. */
-export function readUlong(input: unknown, size: number): number | null {
+function readUlong(input: unknown, size: number): number | null {
   if (typeof input === "number") return input >>> 0;
   if (input instanceof Uint8Array) {
     if (size < 4 || input.length < 4) return null;

@@ -11,6 +11,7 @@ import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../irp/bugcheck.ts";
 import { queueDpc } from "../irp/completion.ts";
 import { STATUS_ACCESS_VIOLATION } from "../irp/ntstatus.ts";
 import { hooks } from "../irp/_hooks.ts";
+import { errorText } from "../irp/_unhandled.ts";
 import { enterDriverCall, leaveDriverCall } from "../irp/completion_queue.ts";
 
 const guarded = new WeakSet<object>();
@@ -24,11 +25,10 @@ type AnyFunction = (...args: any[]) => any;
  */
 function asBugCheck(what: string, error: unknown): BugCheckError {
   if (error instanceof BugCheckError) return error;
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new BugCheckError(
     KMODE_EXCEPTION_NOT_HANDLED,
     [STATUS_ACCESS_VIOLATION, 0, 0, 0],
-    `${what} (a bad pointer in C): ${text}`,
+    `${what} (a bad pointer in C): ${errorText(error)}`,
     { cause: error },
   );
 }

@@ -5,14 +5,13 @@
 import type { IRP } from "../irp/irp.ts";
 import {
   type NTSTATUS,
-  STATUS_BUFFER_OVERFLOW,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
 } from "../irp/ntstatus.ts";
 import type { Endpoint } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { BasicDispatch } from "./_basic.ts";
-import { CONNECT_EX_LIMIT, ConnectionSocket, reserved } from "./_connection.ts";
+import { connectEx, ConnectionSocket, reserved } from "./_connection.ts";
 import { guardTable } from "./_guard.ts";
 import { failIrp, succeedIrp } from "./_irp.ts";
 import { ListenSocket } from "./_listen.ts";
@@ -143,10 +142,7 @@ export const StreamDispatch: WSK_PROVIDER_STREAM_DISPATCH = guardTable<
       Socket,
       Irp,
       StreamSocket,
-      (s, irp) =>
-        Buffer && Buffer.Length > CONNECT_EX_LIMIT
-          ? failIrp(irp, STATUS_BUFFER_OVERFLOW)
-          : s.connect(RemoteAddress, Flags, irp, Buffer),
+      (s, irp) => connectEx(s, RemoteAddress, Buffer, Flags, irp),
     ),
   WskAccept: (Socket, Flags, Context, Dispatch, Local, Remote, Irp) =>
     socketCall(
