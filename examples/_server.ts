@@ -4,8 +4,8 @@
 // `deno run` entry that hands a server to the driver host.
 import type { DriverModule } from "../host/driver_module.ts";
 import { main as driverHost } from "../host/main.ts";
+import { unhandledException } from "../irp/_unhandled.ts";
 import {
-  BugCheckError,
   IoReuseIrp,
   IoSetCompletionRoutine,
   IPPROTO_IPV6,
@@ -15,7 +15,6 @@ import {
   KeSetEvent,
   KEVENT,
   KeWaitForSingleObject,
-  KMODE_EXCEPTION_NOT_HANDLED,
   type NTSTATUS,
   queueDpc,
   STATUS_MORE_PROCESSING_REQUIRED,
@@ -56,14 +55,7 @@ export class WorkQueue {
 
 /** Raises what a work item threw as a bug check from queued work. */
 function raiseFromWorkItem(error: unknown, name: string): void {
-  const bugCheck = error instanceof BugCheckError ? error : new BugCheckError(
-    KMODE_EXCEPTION_NOT_HANDLED,
-    [0xE06D7363, 0, 0, 0],
-    `the work item ${name} threw an exception nobody handled: ${
-      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    }`,
-    { cause: error },
-  );
+  const bugCheck = unhandledException(error, `the work item ${name}`);
   queueDpc(function raiseWorkItemBugCheck() {
     throw bugCheck;
   });

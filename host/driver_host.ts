@@ -35,6 +35,7 @@ import {
   verifierSeed,
 } from "../irp/verifier.ts";
 import { hooks } from "../irp/_hooks.ts";
+import { unhandledException } from "../irp/_unhandled.ts";
 import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
 import { RtlInitUnicodeString, type UNICODE_STRING } from "../wsk/structures.ts";
 import { analyzeBugCheck } from "./analyze.ts";
@@ -435,13 +436,7 @@ function readSource(path: string | undefined): { path: string; text: string } | 
 /** Whatever a driver entry point threw, as the bug check it stands for. */
 function asBugCheck(error: unknown, where: string): BugCheckError {
   if (error instanceof BugCheckError) return error;
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const wrapped = new BugCheckError(
-    KMODE_EXCEPTION_NOT_HANDLED,
-    [0xE06D7363, 0, 0, 0],
-    `${where} threw an exception nobody handled: ${text}`,
-    { cause: error },
-  );
+  const wrapped = unhandledException(error, where);
   if (error instanceof Error && error.stack) wrapped.stack = error.stack;
   return wrapped;
 }

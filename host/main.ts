@@ -26,6 +26,7 @@ import { renderTraceSvg } from "./trace_svg.ts";
 import { parseVerifierFlags, VERIFIER_STANDARD, VerifierFlagError } from "./verifier_flags.ts";
 import type { DriverVerifierSettings } from "../irp/verifier.ts";
 import type { DriverModule } from "./driver_module.ts";
+import { errorText } from "../irp/_unhandled.ts";
 
 const USAGE =
   `usage: deno task driver run DRIVER [--param NAME=VALUE]... [--verifier FLAGS] [--seed N]
@@ -86,13 +87,8 @@ async function checkWritable(flag: string, path: string | null): Promise<void> {
   try {
     await (await Deno.open(path, { write: true, create: true })).close();
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: cannot write there (${oneLine(error)})`);
+    throw new UsageError(`${flag} ${path}: cannot write there (${errorText(error)})`);
   }
-}
-
-/** An error as one line: its name and message, never its stack. */
-function oneLine(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** Parses `run`'s arguments (after the word `run`). */
@@ -221,7 +217,7 @@ async function writeTraces(args: RunArgs, host: DriverHost): Promise<string | nu
     try {
       await Deno.writeTextFile(path, text());
     } catch (error) {
-      return `FAILED: cannot write the trace to ${path} (${oneLine(error)})`;
+      return `FAILED: cannot write the trace to ${path} (${errorText(error)})`;
     }
   }
   return null;
@@ -300,7 +296,7 @@ export async function main(argv: string[], loaded?: DriverModule): Promise<numbe
       return 1;
     }
     // Whatever else went wrong, the user gets one line, not a stack trace.
-    console.error(`driver: FAILED: ${oneLine(error)}`);
+    console.error(`driver: FAILED: ${errorText(error)}`);
     return 1;
   }
 }
