@@ -20,8 +20,8 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Datagram, Endpoint } from "../transport/types.ts";
-import { fillSockaddr } from "./_address.ts";
-import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
+import { SenderAddresses } from "./_datagram_address.ts";
+import { chargeOf, DatagramFifo, type HeldDatagram, ownCopy } from "./_datagram_queue.ts";
 import { PendingIrp, type PendingList } from "./_irp.ts";
 import { deferredWrite } from "./_guard.ts";
 import type { SOCKADDR } from "./address.ts";
@@ -86,8 +86,11 @@ export class DatagramReceiver {
   #retainedCharge = 0;
   #retained = new Map<WSK_DATAGRAM_INDICATION, { mdls: MDL[]; charge: number }>();
   #indicationQueued = false;
+  readonly #senders: SenderAddresses;
 
-  constructor(readonly host: DatagramHost) {}
+  constructor(readonly host: DatagramHost) {
+    this.#senders = new SenderAddresses(host.family);
+  }
 
   /** Datagrams queued now. */
   get held(): number {
@@ -114,9 +117,7 @@ export class DatagramReceiver {
     Irp: IRP,
   ): NTSTATUS {
     const request: ReceiveRequest = {
-      op: new PendingIrp(Irp, this.host.pending, (op) => {
-        this.#requests = this.#requests.filter((r) => r.op !== op);
-      }),
+      op: new PendingIrp(Irp, this.host.pending, this.#forget),
       segments,
       length,
       RemoteAddress,
@@ -128,6 +129,11 @@ export class DatagramReceiver {
     else this.#requests.push(request);
     return STATUS_PENDING;
   }
+
+  /** A cancelled WskReceiveFrom leaves the queue (one function for every IRP: no closure each). */
+  #forget = (op: PendingIrp): void => {
+    this.#requests = this.#requests.filter((r) => r.op !== op);
+  };
 
   /**
    * A datagram from the transport; its bytes are only valid during this call.
@@ -143,7 +149,8 @@ export class DatagramReceiver {
       this.#fill(request, datagram.data, datagram.from);
       return true;
     }
-    const held = { data: datagram.data.slice(), from: { ...datagram.from } };
+    // The endpoint is ours to keep (see Datagram); only the bytes are lent.
+    const held = { data: ownCopy(datagram.data), from: datagram.from };
     if (!this.#admits(chargeOf(held))) {
       this.stats.dropped++;
       return false;
@@ -207,14 +214,15 @@ export class DatagramReceiver {
       segment.set(data.subarray(copied, copied + n));
       copied += n;
     }
-    const written = deferredWrite("WskReceiveFrom", () => {
-      if (request.RemoteAddress) fillSockaddr(request.RemoteAddress, from, this.host.family);
-      // No control data is emulated (no IP_PKTINFO and the like).
-      if (request.ControlLength) request.ControlLength.value = 0;
-      if (request.ControlFlags) {
-        request.ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
-      }
-    });
+    const { RemoteAddress, ControlLength, ControlFlags } = request;
+    // Nothing to write (a common receive) costs no closure.
+    const written = (!RemoteAddress && !ControlLength && !ControlFlags) ||
+      deferredWrite("WskReceiveFrom", () => {
+        if (RemoteAddress) this.#senders.fill(RemoteAddress, from);
+        // No control data is emulated (no IP_PKTINFO and the like).
+        if (ControlLength) ControlLength.value = 0;
+        if (ControlFlags) ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
+      });
     if (written) request.op.complete(STATUS_SUCCESS, copied);
     else request.op.complete(STATUS_ACCESS_VIOLATION);
   }
@@ -236,7 +244,7 @@ export class DatagramReceiver {
     if (!callback || this.#waiting.length === 0) return;
     const batch = this.#waiting.takeAll();
     for (const datagram of batch) this.#charged -= chargeOf(datagram);
-    const list = indicationList(batch, this.host.family);
+    const list = indicationList(batch, this.#senders);
     this.stats.dropped += batch.length - list.indicated.length;
     if (!list.head) return;
     const head = list.head;
@@ -278,7 +286,7 @@ interface IndicationList {
  * datagram whose MDL cannot be allocated (low resources) is dropped, as a
  * stack out of buffers drops it.
  */
-function indicationList(datagrams: HeldDatagram[], family: number): IndicationList {
+function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): IndicationList {
   const list: IndicationList = { head: null, mdls: [], indicated: [] };
   let tail: WSK_DATAGRAM_INDICATION | null = null;
   for (const datagram of datagrams) {
@@ -286,7 +294,7 @@ function indicationList(datagrams: HeldDatagram[], family: number): IndicationLi
     if (!Mdl) continue;
     MmBuildMdlForNonPagedPool(Mdl);
     const RemoteAddress: SOCKADDR = {};
-    fillSockaddr(RemoteAddress, datagram.from, family);
+    senders.fill(RemoteAddress, datagram.from);
     const element: WSK_DATAGRAM_INDICATION = {
       Next: null,
       Buffer: { Mdl, Offset: 0, Length: datagram.data.length },
