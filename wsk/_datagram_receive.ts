@@ -232,13 +232,12 @@ export class DatagramReceiver {
     if (this.#indicationQueued || this.#waiting.length === 0) return;
     if (!this.host.receiveFromEvent()) return;
     this.#indicationQueued = true;
-    queueDpc(() => {
-      this.#indicationQueued = false;
-      this.#indicate();
-    });
+    queueDpc(this.#indicate);
   }
 
-  #indicate(): void {
+  /** The DPC that indicates what waits (one function per socket: no closure per indication). */
+  #indicate = (): void => {
+    this.#indicationQueued = false;
     if (this.host.closed || this.#requests.length > 0) return;
     const callback = this.host.receiveFromEvent();
     if (!callback || this.#waiting.length === 0) return;
@@ -260,7 +259,7 @@ export class DatagramReceiver {
     }
     for (const Mdl of list.mdls) IoFreeMdl(Mdl);
     if (status === STATUS_DATA_NOT_ACCEPTED) this.#putBack(list.indicated);
-  }
+  };
 
   /** STATUS_DATA_NOT_ACCEPTED: the transport keeps the datagrams (they were already charged). */
   #putBack(datagrams: HeldDatagram[]): void {
