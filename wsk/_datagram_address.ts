@@ -3,7 +3,14 @@
 // filling a sender's SOCKADDR once per datagram without parsing its address
 // each time.
 import type { Endpoint } from "../transport/types.ts";
-import { fillIn4, fillIn6, fillSockaddr, parseIPv4, parseIPv6 } from "./_address.ts";
+import {
+  fillIn4,
+  fillIn6,
+  fillSockaddr,
+  parseIPv4,
+  parseIPv6,
+  sockaddrToEndpoint,
+} from "./_address.ts";
 import type { SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from "./address.ts";
 import { slabBytes } from "./_datagram_queue.ts";
 import { AF_INET, AF_INET6 } from "./constants.ts";
@@ -81,5 +88,33 @@ export class SenderAddresses {
       this.#bytes = six.sin6_addr.u.Byte.slice();
       this.#scope = six.sin6_scope_id;
     }
+  }
+}
+
+/**
+ * SOCKADDR destinations as endpoints. Formatting the address text is most of
+ * what reading a SOCKADDR costs, and a driver mostly sends to the destination
+ * of its last send, so the last AF_INET destination's endpoint is reused while
+ * the structure holds the same address and port (endpoints are never changed
+ * once made).
+ */
+export class DestinationEndpoints {
+  #sAddr = -1;
+  #port = -1;
+  #endpoint: Endpoint | null = null;
+
+  /** `sa` as an endpoint; null when it is not a valid AF_INET or AF_INET6 address. */
+  endpointOf(sa: SOCKADDR): Endpoint | null {
+    const four = sa as Partial<SOCKADDR_IN>;
+    if (four.sin_family === AF_INET && four.sin_addr?.s_addr === this.#sAddr) {
+      if (four.sin_port === this.#port) return this.#endpoint;
+    }
+    const to = sockaddrToEndpoint(sa);
+    if (to !== null && to.family === 4) {
+      this.#sAddr = four.sin_addr!.s_addr;
+      this.#port = four.sin_port!;
+      this.#endpoint = to;
+    }
+    return to;
   }
 }
