@@ -139,6 +139,30 @@ export function createUdpTransport(options: UdpTransportOptions = {}): UdpTransp
  */
 export const udpTransport: UdpTransport = createUdpTransport();
 
+/**
+ * The backend a bind of {@linkcode udpTransport} (or of any transport from
+ * {@linkcode createUdpTransport} with `backend: "auto"`) gets:
+ * `"Deno.listenDatagram"` when this program has it (it runs with
+ * `--unstable-net`, or `"unstable": ["net"]` in its deno.json) and the bind is
+ * not IPv6-only, else `"node:dgram"`.
+ *
+ * @param ipv6Only Whether the bind asks for an IPv6-only socket.
+ * @returns The backend's name.
+ *
+ * @example Which backend an IPv4 bind gets here
+ * ```ts
+ * import { udpBackend } from "@wskemu/wsk/transport";
+ * import assert from "node:assert/strict";
+ *
+ * const fast = typeof Deno.listenDatagram === "function";
+ * assert.equal(udpBackend(), fast ? "Deno.listenDatagram" : "node:dgram");
+ * assert.equal(udpBackend(true), "node:dgram");
+ * ```
+ */
+export function udpBackend(ipv6Only = false): "Deno.listenDatagram" | "node:dgram" {
+  return !ipv6Only && denoDatagramAvailable() ? "Deno.listenDatagram" : "node:dgram";
+}
+
 async function bind(
   options: UdpBindOptions,
   hold: HoldPolicy,
@@ -153,7 +177,7 @@ async function bind(
   const permitted = checkNetPermission(local);
   if (permitted !== STATUS_SUCCESS) return { status: permitted, value: null };
   const ipv6Only = local.family === 6 && (options.ipv6Only ?? false);
-  const bindOnce = nodeOnly || ipv6Only || !denoDatagramAvailable()
+  const bindOnce = nodeOnly || udpBackend(ipv6Only) === "node:dgram"
     ? () => bindNode(options, hold)
     : () => Promise.resolve(bindDeno(options, hold));
   let result = await bindOnce();
