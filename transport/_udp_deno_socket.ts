@@ -4,25 +4,19 @@
  * `"unstable": ["net"]`): several times cheaper per datagram than node:dgram,
  * which stays the fallback. One receive loop per socket reads into a reused
  * 64 KiB buffer from the moment of bind and hands each datagram to the shared
- * {@linkcode DatagramDelivery}, as the node backend does.
+ * delivery of {@linkcode BoundUdpSocket}, as the node backend does.
  *
  * What the Deno socket lacks is emulated or left to node:dgram: it has no
  * IPv6-only option (such binds go to node:dgram, see udp.ts), and SO_BROADCAST
  * is always on underneath, so broadcasts are refused here while the option is
- * off (see {@linkcode DestinationCheck}).
+ * off (see _udp_destination.ts).
  *
  * @module
  */
-import {
-  type NTSTATUS,
-  STATUS_CANCELLED,
-  STATUS_FILE_FORCED_CLOSED,
-  STATUS_SUCCESS,
-} from "../irp/ntstatus.ts";
-import type { Datagram, Endpoint, Result, UdpBindOptions, UdpSocket } from "./types.ts";
-import { DatagramDelivery, type HoldPolicy } from "./_udp_delivery.ts";
-import { DestinationCheck } from "./_udp_destination.ts";
-import { noteClosed } from "./_udp_release.ts";
+import { type NTSTATUS, STATUS_CANCELLED, STATUS_SUCCESS } from "../irp/ntstatus.ts";
+import type { Endpoint, Result, UdpBindOptions, UdpSocket } from "./types.ts";
+import type { HoldPolicy } from "./_udp_delivery.ts";
+import { BoundUdpSocket } from "./_udp_base.ts";
 import { statusFromError } from "./errors.ts";
 
 /** Large enough for any UDP payload (65527 bytes over IPv6): a smaller buffer truncates. */
@@ -76,65 +70,28 @@ function gathered(chunks: readonly Uint8Array[]): Uint8Array {
 const sent = (): NTSTATUS => STATUS_SUCCESS;
 
 /** A {@linkcode UdpSocket} over a bound `Deno.DatagramConn`. */
-export class DenoUdpSocket implements UdpSocket {
-  /** The bound address, with the real port when port 0 was asked. */
-  readonly localAddress: Endpoint;
+export class DenoUdpSocket extends BoundUdpSocket {
   readonly #conn: Deno.DatagramConn;
-  readonly #delivery: DatagramDelivery;
-  readonly #destinations: DestinationCheck;
-  #closed = false;
 
   /** Wrap `conn`, which is bound, and start reading from it. */
   constructor(conn: Deno.DatagramConn, hold: HoldPolicy) {
-    this.#conn = conn;
-    this.#delivery = new DatagramDelivery(hold);
-    this.localAddress = endpointOf(conn.addr);
     // Deno has no IPv6-only socket: an IPv6 one is dual stack.
-    this.#destinations = new DestinationCheck(this.localAddress.family, false);
+    super(endpointOf(conn.addr), false, hold);
+    this.#conn = conn;
     this.#read();
   }
 
-  /**
-   * Deliver each datagram to `receiver`. Datagrams held before this call are
-   * delivered first, from a microtask (never inside this call). A later call
-   * replaces the receiver.
-   */
-  receive(receiver: (datagram: Datagram) => void): void {
-    this.#delivery.receive(receiver);
+  protected sendChecked(chunks: readonly Uint8Array[], to: Endpoint): Promise<NTSTATUS> {
+    const address: Deno.NetAddr = { transport: "udp", hostname: to.hostname, port: to.port };
+    return this.#conn.send(gathered(chunks), address).then(sent, this.#sendFailed);
   }
 
-  /**
-   * Send one datagram made of `chunks` to `to` (see {@linkcode DestinationCheck}
-   * for the destinations refused). Over-size payloads (more than 65507 bytes
-   * to IPv4, 65527 to IPv6) resolve STATUS_BUFFER_OVERFLOW. The chunks are
-   * read until the promise settles.
-   */
-  send(chunks: readonly Uint8Array[], to: Endpoint): Promise<NTSTATUS> {
-    if (this.#closed) return Promise.resolve(STATUS_FILE_FORCED_CLOSED);
-    const refused = this.#destinations.check(to);
-    if (refused !== STATUS_SUCCESS) return Promise.resolve(refused);
-    return this.#conn.send(gathered(chunks), {
-      transport: "udp",
-      hostname: to.hostname,
-      port: to.port,
-    })
-      .then(sent, this.#sendFailed);
+  /** The Deno socket always has SO_BROADCAST on: only what send refuses changes. */
+  protected applyBroadcast(): boolean {
+    return true;
   }
 
-  /** SO_BROADCAST. The Deno socket always has it on; this decides what send refuses. */
-  setBroadcast(on: boolean): void {
-    if (this.#closed) return;
-    this.#destinations.broadcast = on;
-  }
-
-  /** Release the socket and drop any held datagrams. Calling it again does nothing. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#delivery.close();
-    // The pending receive keeps the OS socket until the loop turns: a bind of
-    // this port right now would find it in use (see _udp_release.ts).
-    noteClosed(this.localAddress.port);
+  protected release(): void {
     try {
       this.#conn.close();
     } catch {
@@ -143,19 +100,19 @@ export class DenoUdpSocket implements UdpSocket {
   }
 
   #sendFailed = (error: unknown): NTSTATUS =>
-    this.#closed ? STATUS_CANCELLED : statusFromError(error);
+    this.closed ? STATUS_CANCELLED : statusFromError(error);
 
   /** The receive loop: one receive pending at all times, until close. */
   async #read(): Promise<void> {
     const buffer = new Uint8Array(RECEIVE_BUFFER);
-    const conn = this.#conn, delivery = this.#delivery;
+    const conn = this.#conn, delivery = this.delivery;
     for (;;) {
       let received: [Uint8Array, Deno.Addr];
       try {
         received = await conn.receive(buffer);
       } catch (error) {
         // Close rejects the pending receive (Interrupted); that ends the loop.
-        if (this.#closed || !receiveGoesOn(error)) return;
+        if (this.closed || !receiveGoesOn(error)) return;
         continue;
       }
       delivery.arrived({ data: received[0], from: endpointOf(received[1]) });

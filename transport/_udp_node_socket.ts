@@ -2,8 +2,8 @@
 /**
  * The node:dgram UDP backend: what serves a bind when `Deno.listenDatagram`
  * is missing (no `--unstable-net`) or cannot (an IPv6-only socket), or when
- * the transport is told to use it. Sends, SO_BROADCAST, close; arrivals go to
- * the shared {@linkcode DatagramDelivery}.
+ * the transport is told to use it: node:dgram's sends, SO_BROADCAST and close
+ * under what {@linkcode BoundUdpSocket} shares with the Deno backend.
  *
  * @module
  */
@@ -16,10 +16,9 @@ import {
   STATUS_FILE_FORCED_CLOSED,
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
-import type { Datagram, Endpoint, Result, UdpBindOptions, UdpSocket } from "./types.ts";
-import { DatagramDelivery, type HoldPolicy } from "./_udp_delivery.ts";
-import { DestinationCheck } from "./_udp_destination.ts";
-import { noteClosed } from "./_udp_release.ts";
+import type { Endpoint, Result, UdpBindOptions, UdpSocket } from "./types.ts";
+import type { HoldPolicy } from "./_udp_delivery.ts";
+import { BoundUdpSocket } from "./_udp_base.ts";
 import { statusFromError } from "./errors.ts";
 
 /**
@@ -62,24 +61,17 @@ export function bindNode(options: UdpBindOptions, hold: HoldPolicy): Promise<Res
 }
 
 /** A {@linkcode UdpSocket} over a bound node:dgram socket. */
-export class NodeUdpSocket implements UdpSocket {
-  /** The bound address, with the real port when port 0 was asked. */
-  readonly localAddress: Endpoint;
+export class NodeUdpSocket extends BoundUdpSocket {
   readonly #socket: dgram.Socket;
-  readonly #delivery: DatagramDelivery;
-  readonly #destinations: DestinationCheck;
-  #closed = false;
 
   /** Wrap `socket`, which must already be bound. */
   constructor(socket: dgram.Socket, ipv6Only: boolean, hold: HoldPolicy) {
-    this.#socket = socket;
-    this.#delivery = new DatagramDelivery(hold);
     const bound = socket.address();
-    this.localAddress = endpoint(bound.address, bound.port);
-    this.#destinations = new DestinationCheck(this.localAddress.family, ipv6Only);
+    super(endpoint(bound.address, bound.port), ipv6Only, hold);
+    this.#socket = socket;
     socket.on("message", (message: Uint8Array, remote: { address: string; port: number }) => {
       const data = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-      this.#delivery.arrived({ data, from: endpoint(remote.address, remote.port) });
+      this.delivery.arrived({ data, from: endpoint(remote.address, remote.port) });
     });
     // After bind, node:dgram reports only receive errors here. An unconnected
     // UDP socket has nobody to tell them to (the contract has no error event),
@@ -87,52 +79,29 @@ export class NodeUdpSocket implements UdpSocket {
     socket.on("error", () => {});
   }
 
-  /**
-   * Deliver each datagram to `receiver`. Datagrams held before this call are
-   * delivered first, from a microtask (never inside this call). A later call
-   * replaces the receiver.
-   */
-  receive(receiver: (datagram: Datagram) => void): void {
-    this.#delivery.receive(receiver);
-  }
-
-  /**
-   * Send one datagram made of `chunks` to `to` (see {@linkcode DestinationCheck}
-   * for the destinations refused). Over-size payloads (more than 65507 bytes
-   * to IPv4, 65527 to IPv6) resolve STATUS_BUFFER_OVERFLOW.
-   */
-  send(chunks: readonly Uint8Array[], to: Endpoint): Promise<NTSTATUS> {
-    if (this.#closed) return Promise.resolve(STATUS_FILE_FORCED_CLOSED);
-    const refused = this.#destinations.check(to);
-    if (refused !== STATUS_SUCCESS) return Promise.resolve(refused);
+  protected sendChecked(chunks: readonly Uint8Array[], to: Endpoint): Promise<NTSTATUS> {
     return new Promise((resolve) => {
       try {
         this.#socket.send([...chunks], to.port, to.hostname, (error: Error | null) => {
           resolve(error ? this.#sendFailure(error, to) : STATUS_SUCCESS);
         });
       } catch (error) {
-        resolve(this.#closed ? STATUS_FILE_FORCED_CLOSED : statusFromError(error));
+        resolve(this.closed ? STATUS_FILE_FORCED_CLOSED : statusFromError(error));
       }
     });
   }
 
-  /** SO_BROADCAST. Ignored once closed. */
-  setBroadcast(on: boolean): void {
-    if (this.#closed) return;
+  protected applyBroadcast(on: boolean): boolean {
     try {
       this.#socket.setBroadcast(on);
-      this.#destinations.broadcast = on;
+      return true;
     } catch {
       // Only a closed handle throws here, and closed sockets ignore options.
+      return false;
     }
   }
 
-  /** Release the socket and drop any held datagrams. Calling it again does nothing. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#delivery.close();
-    noteClosed(this.localAddress.port);
+  protected release(): void {
     try {
       this.#socket.close();
     } catch {
@@ -141,7 +110,7 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   #sendFailure(error: Error, to: Endpoint): NTSTATUS {
-    if (this.#closed) return STATUS_CANCELLED;
+    if (this.closed) return STATUS_CANCELLED;
     // Deno reports a denied send as "UNKNOWN"; the permission state tells.
     try {
       const host = permissionHost(to);

@@ -958,15 +958,21 @@ Deno.test("a WSK_BUF longer than its MDL chain bug checks, as on Windows", async
   await client.close();
 });
 
-Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SOCKADDR_IN6", async () => {
-  const client = new TestClient();
-  const peer = await Peer.open("127.0.0.1");
+/** An AF_INET6 datagram socket with IPV6_V6ONLY off, bound to [::]:0. */
+async function dualStackSocket(client: TestClient): Promise<WSK_SOCKET> {
   const Socket = await datagramSocket(client, "::", null, null, false);
   assert.equal((await setOption(Socket, IPPROTO_IPV6, IPV6_V6ONLY, 0)).Status, STATUS_SUCCESS);
   assert.equal(
     (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("::", 0)!, 0, Irp))).Status,
     STATUS_SUCCESS,
   );
+  return Socket;
+}
+
+Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SOCKADDR_IN6", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open("127.0.0.1");
+  const Socket = await dualStackSocket(client);
   const port = await localPort(Socket);
   const r = receiveFrom(Socket);
   await peer.send(text("v4"), port, "127.0.0.1");
@@ -984,12 +990,7 @@ Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SO
 Deno.test("each datagram's SOCKADDR names its own sender, when senders and families alternate", async () => {
   const client = new TestClient();
   const [a, b, six] = await Promise.all([Peer.open(), Peer.open(), Peer.open("::1")]);
-  const Socket = await datagramSocket(client, "::", null, null, false);
-  assert.equal((await setOption(Socket, IPPROTO_IPV6, IPV6_V6ONLY, 0)).Status, STATUS_SUCCESS);
-  assert.equal(
-    (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("::", 0)!, 0, Irp))).Status,
-    STATUS_SUCCESS,
-  );
+  const Socket = await dualStackSocket(client);
   const port = await localPort(Socket);
   const expected: string[] = [];
   const got: string[] = [];
