@@ -15,6 +15,10 @@
  * - A wasm trap is a bug check naming the trap, the C stack leaving its region
  *   is 0x7F, a wait at DISPATCH_LEVEL is 0x0A; they reach `onBugCheck` /
  *   `nextBugCheck()` like every wskemu bug check.
+ * - The registry is the one TS drivers read (irp/registry.ts), through the
+ *   same routines: `parameters` (or `registrySetValue`) sets what the driver
+ *   reads, and a key handle it leaves open is in `DriverHost`'s unload report
+ *   (`@wskemu/wsk/host`).
  * - `leaks()` lists the pool blocks (tag, size, allocating C function and
  *   file:line), IRPs, MDLs, sockets, NPI captures, address-info lists and
  *   threads the driver still holds.
