@@ -11,7 +11,7 @@ import { IrpTwins } from "./_irp.ts";
 import { Kernel } from "./_kernel.ts";
 import { Machine } from "./_machine.ts";
 import { checkLayout, CMemory, readLayout } from "./_memory.ts";
-import { RegistryBridge, type RegistrySource } from "./_registry.ts";
+import { CRegistry } from "./_registry.ts";
 import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
@@ -47,7 +47,6 @@ const WILL_SUSPEND: Readonly<Record<string, (result: unknown) => boolean>> = {
 export interface HostOptions {
   stackSize: number;
   specialPool: boolean;
-  registry: RegistrySource;
   print(line: string): void;
 }
 
@@ -73,7 +72,7 @@ export class DriverHost {
   readonly kernel: Kernel;
   readonly objects: WskObjects;
   readonly wsk: WskBridge;
-  readonly registry: RegistryBridge;
+  readonly registry: CRegistry;
   readonly devices: DeviceBridge;
   readonly exports: DriverExports;
   private readonly impl: Record<string, CallableFunction>;
@@ -125,20 +124,19 @@ export class DriverHost {
     const name = "RtlQueryRegistryValues";
     this.registryFunction = allocate(name.length + 1, REGISTRY_TAG);
     this.mem.writeNarrow(this.registryFunction, name, name.length + 1);
-    this.registry = new RegistryBridge(
-      this.mem,
-      options.registry,
-      (size) => allocate(size, REGISTRY_TAG),
+    this.registry = new CRegistry({
+      mem: this.mem,
+      allocate: (size) => allocate(size, REGISTRY_TAG),
       free,
-      (size) => this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
-      (routine, ...args) => this.table.call(routine, ...args),
-    );
+      allocateForDriver: (size) =>
+        this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
+      call: (routine, ...args) => this.table.call(routine, ...args),
+    });
     this.kernel = new Kernel({
       mem: this.mem,
       machine: this.machine,
       table: this.table,
       irps: this.irps,
-      registry: this.registry,
       allocate,
       free,
       print: options.print,
@@ -172,6 +170,7 @@ export class DriverHost {
     const devices = this.devices;
     this.impl = {
       ...this.kernel.imports(),
+      ...this.registry.imports(),
       ...this.wsk.imports(),
       IoCreateDevice: devices.IoCreateDevice.bind(devices),
       IoDeleteDevice: devices.IoDeleteDevice.bind(devices),
