@@ -242,7 +242,8 @@ function queryEntry(
 ): NTSTATUS {
   const direct = (entry.Flags & RTL_QUERY_REGISTRY_DIRECT) !== 0;
   if (!direct && entry.QueryRoutine === null) return STATUS_SUCCESS;
-  if (entry.Flags & RTL_QUERY_REGISTRY_NOVALUE) {
+  // NOVALUE asks for a call to the QueryRoutine; a DIRECT entry has none to call.
+  if ((entry.Flags & RTL_QUERY_REGISTRY_NOVALUE) !== 0 && !direct) {
     return entry.QueryRoutine!(entry.Name ?? "", REG_NONE, null, 0, Context, entry.EntryContext);
   }
   if (entry.Name === null) {
