@@ -17,6 +17,8 @@ import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
 
 const REGISTRY_TAG = poolTag(" geR"); // 'Reg ' in memory
+const QUERY_ROUTINE_ADVICE = "wskemu runs QueryRoutines synchronously inside " +
+  "RtlQueryRegistryValues: keep what the routine needs and wait after RtlQueryRegistryValues returns";
 
 /** Imports that suspend the calling C stack (JSPI). */
 export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
@@ -130,7 +132,17 @@ export class DriverHost {
       free,
       allocateForDriver: (size) =>
         this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
-      call: (routine, ...args) => this.table.call(routine, ...args),
+      call: (routine, ...args) => {
+        this.devices.synchronous.push({
+          routine: `the QueryRoutine ${this.table.name(routine)}`,
+          advice: QUERY_ROUTINE_ADVICE,
+        });
+        try {
+          return this.table.call(routine, ...args);
+        } finally {
+          this.devices.synchronous.pop();
+        }
+      },
     });
     this.kernel = new Kernel({
       mem: this.mem,
@@ -213,18 +225,16 @@ export class DriverHost {
 
   /**
    * The C runtime is about to park the stack (a *Prepare import said so). JSPI
-   * cannot park a stack with host frames on it, and a dispatch routine runs
-   * inside IoCallDriver, one.
+   * cannot park a stack with host frames on it: a dispatch routine runs inside
+   * IoCallDriver, a QueryRoutine inside RtlQueryRegistryValues.
    */
   private noSuspendInDispatch(name: string): void {
-    const routine = this.devices.dispatching.at(-1);
-    if (routine === undefined) return;
+    const inside = this.devices.synchronous.at(-1);
+    if (inside === undefined) return;
     throw new BugCheckError(
       KMODE_EXCEPTION_NOT_HANDLED,
       [STATUS_NOT_IMPLEMENTED, 0, 0, 0],
-      `the dispatch routine ${routine} blocks (${SUSPENDING_CALLERS[name]}), but wskemu runs ` +
-        "dispatch routines synchronously inside IoCallDriver: pend the IRP (IoMarkIrpPending, " +
-        "STATUS_PENDING) and finish it from a work item or a system thread",
+      `${inside.routine} blocks (${SUSPENDING_CALLERS[name]}), but ${inside.advice}`,
     );
   }
 

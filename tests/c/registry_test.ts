@@ -106,3 +106,22 @@ Deno.test({
     assert.equal(code, 1);
   },
 });
+
+Deno.test({
+  name:
+    "tests/c/drivers/query_routine_waits.c: a QueryRoutine that waits is 0x1E naming the routine and the wait",
+  ignore: !haveToolchain,
+  async fn() {
+    const { code, output } = await startDriver(
+      await driverWasm("tests/c/drivers/query_routine_waits.c"),
+      { Port: "5" },
+      ["--for", "0"],
+    ).exited();
+    assert.match(
+      output,
+      /the QueryRoutine Routine blocks \(KeDelayExecutionThread\), but wskemu runs QueryRoutines synchronously inside RtlQueryRegistryValues/,
+      output,
+    );
+    assert.equal(code, 1);
+  },
+});
