@@ -19,6 +19,7 @@ import type { Datagram, Endpoint, UdpSocket, UdpTransport } from "../../transpor
 import { createUdpTransport, type UdpTransportOptions } from "../../transport/udp.ts";
 import { DenoUdpSocket } from "../../transport/_udp_deno_socket.ts";
 import { NodeUdpSocket } from "../../transport/_udp_node_socket.ts";
+import { isBroadcast } from "../../transport/_udp_broadcast.ts";
 import {
   DatagramBacklog,
   DEFAULT_HOLD_BYTES,
@@ -82,6 +83,27 @@ Deno.test("an IPv6-only bind is served by node:dgram: Deno's socket has no such 
   const result = await createUdpTransport().bind({ local, ipv6Only: true });
   assert.ok(result.value instanceof NodeUdpSocket);
   result.value.close();
+});
+
+Deno.test("broadcast destinations: the limited one, loopback's, each local subnet's, v4-mapped too", () => {
+  const v4 = (hostname: string): Endpoint => ({ hostname, port: 9, family: 4 });
+  assert.ok(isBroadcast(v4("255.255.255.255")));
+  assert.ok(isBroadcast(v4("127.255.255.255")));
+  assert.ok(isBroadcast({ hostname: "::ffff:127.255.255.255", port: 9, family: 6 }));
+  for (const hostname of ["127.0.0.1", "127.255.255.254", "10.255.255.255"]) {
+    assert.equal(isBroadcast(v4(hostname)), false, hostname);
+  }
+  assert.equal(isBroadcast({ hostname: "::1", port: 9, family: 6 }), false);
+  // Read only: nothing is sent to these addresses.
+  for (const { family, address, netmask } of Deno.networkInterfaces()) {
+    if (family !== "IPv4" || netmask === "255.255.255.255" || netmask === "255.255.255.254") {
+      continue;
+    }
+    const octets = (text: string) => text.split(".").map(Number);
+    const host = octets(address), mask = octets(netmask);
+    const broadcast = host.map((octet, i) => octet | (~mask[i]! & 255)).join(".");
+    assert.ok(isBroadcast(v4(broadcast)), `${broadcast}, the broadcast of ${address}/${netmask}`);
+  }
 });
 
 /** The backends, each with the transport options that select it (the default is Deno's). */
@@ -443,6 +465,18 @@ for (const backend of BACKENDS) {
     assert.equal((reported[0] as Error).message, "receiver bug");
     receiver.close();
     sender.close();
+  });
+
+  Deno.test({
+    name: `${backend.name}: a send to a host the program may not reach gives STATUS_ACCESS_DENIED`,
+    permissions: { net: ["127.0.0.1"] },
+    async fn() {
+      const socket = await bound(V4);
+      const elsewhere: Endpoint = { hostname: "127.0.0.2", port: 9, family: 4 };
+      assert.equal(await socket.send([text("no")], elsewhere), STATUS_ACCESS_DENIED);
+      assert.equal(await socket.send([text("yes")], socket.localAddress), STATUS_SUCCESS);
+      socket.close();
+    },
   });
 
   Deno.test({
