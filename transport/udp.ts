@@ -86,8 +86,8 @@ export interface UdpTransportOptions {
 
 /**
  * A {@linkcode UdpTransport} whose sockets hold at most the given datagrams and
- * bytes before `receive` is called. {@linkcode udpTransport} is this with the
- * defaults.
+ * bytes before `receive` is called, over the backend the options ask for.
+ * {@linkcode udpTransport} is this with the defaults.
  *
  * @example Bind with a hold of 16 datagrams
  * ```ts
@@ -98,6 +98,18 @@ export interface UdpTransportOptions {
  * const bound = await transport.bind({ local: { hostname: "127.0.0.1", port: 0, family: 4 } });
  * assert.equal(bound.status, 0);
  * assert.notEqual(bound.value!.localAddress.port, 0);
+ * bound.value!.close();
+ * ```
+ *
+ * @example A WSK client whose datagram sockets run over node:dgram
+ * ```ts
+ * import { createUdpTransport, realTransport, type Transport } from "@wskemu/wsk/transport";
+ * import assert from "node:assert/strict";
+ *
+ * // Give this to wskRegisterWithTransport, e.g. to test a driver on the fallback.
+ * const overNode: Transport = { ...realTransport, udp: createUdpTransport({ backend: "node" }) };
+ * const bound = await overNode.udp.bind({ local: { hostname: "127.0.0.1", port: 0, family: 4 } });
+ * assert.equal(bound.status, 0);
  * bound.value!.close();
  * ```
  */
