@@ -7,7 +7,8 @@
  * delivery of {@linkcode BoundUdpSocket}, as the node backend does.
  *
  * What the Deno socket lacks is emulated or left to node:dgram: it has no
- * IPv6-only option (such binds go to node:dgram, see udp.ts), and SO_BROADCAST
+ * IPv6-only option (such binds on the wildcard go to node:dgram, see
+ * udpBackend in udp.ts), and SO_BROADCAST
  * is always on underneath, so broadcasts are refused here while the option is
  * off (see _udp_destination.ts).
  *
@@ -29,8 +30,9 @@ export function denoDatagramAvailable(): boolean {
 
 /**
  * Binds a Deno datagram socket as `options` ask (the endpoint and the
- * permission were checked already; an IPv6-only bind never comes here). An
- * error becomes its status; nothing throws.
+ * permission were checked already; an IPv6-only bind comes here only where
+ * IPv4 cannot reach, see udpBackend). An error becomes its status; nothing
+ * throws.
  */
 export function bindDeno(options: UdpBindOptions, hold: HoldPolicy): Result<UdpSocket> {
   const { local } = options;
@@ -41,7 +43,8 @@ export function bindDeno(options: UdpBindOptions, hold: HoldPolicy): Result<UdpS
       port: local.port,
       reuseAddress: options.reuseAddress ?? false,
     });
-    return { status: STATUS_SUCCESS, value: new DenoUdpSocket(conn, hold) };
+    const ipv6Only = local.family === 6 && (options.ipv6Only ?? false);
+    return { status: STATUS_SUCCESS, value: new DenoUdpSocket(conn, ipv6Only, hold) };
   } catch (error) {
     return { status: statusFromError(error), value: null };
   }
@@ -73,10 +76,13 @@ const sent = (): NTSTATUS => STATUS_SUCCESS;
 export class DenoUdpSocket extends BoundUdpSocket {
   readonly #conn: Deno.DatagramConn;
 
-  /** Wrap `conn`, which is bound, and start reading from it. */
-  constructor(conn: Deno.DatagramConn, hold: HoldPolicy) {
-    // Deno has no IPv6-only socket: an IPv6 one is dual stack.
-    super(endpointOf(conn.addr), false, hold);
+  /**
+   * Wrap `conn`, which is bound, and start reading from it. `ipv6Only` (Deno's
+   * socket is dual stack underneath) is only ever asked where IPv4 cannot
+   * reach the socket anyway: it is kept by refusing IPv4 destinations.
+   */
+  constructor(conn: Deno.DatagramConn, ipv6Only: boolean, hold: HoldPolicy) {
+    super(endpointOf(conn.addr), ipv6Only, hold);
     this.#conn = conn;
     this.#read();
   }

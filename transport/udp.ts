@@ -6,7 +6,8 @@
  * - `Deno.listenDatagram`, the fast one (a datagram costs about a third of
  *   what it costs through node:dgram). It exists only when the program runs
  *   with `--unstable-net` (or `"unstable": ["net"]` in deno.json), and it
- *   serves every bind except an IPv6-only one (it has no such option).
+ *   serves every bind except an IPv6-only one on the wildcard `::` (it has no
+ *   such option, and only there could IPv4 tell; see {@linkcode udpBackend}).
  * - node:dgram, which needs no flag: the fallback for everything else, or
  *   for every bind when {@linkcode UdpTransportOptions.backend} says `"node"`.
  *
@@ -69,7 +70,8 @@ export type {
 export interface UdpTransportOptions {
   /**
    * `"auto"` (the default): `Deno.listenDatagram` where the program has it
-   * and the bind is not IPv6-only, else node:dgram. `"node"`: node:dgram for
+   * and can serve the bind (see {@linkcode udpBackend}), else node:dgram.
+   * `"node"`: node:dgram for
    * every bind (to compare backends, or to test the fallback).
    */
   backend?: "auto" | "node";
@@ -152,27 +154,47 @@ export function createUdpTransport(options: UdpTransportOptions = {}): UdpTransp
 export const udpTransport: UdpTransport = createUdpTransport();
 
 /**
- * The backend a bind of {@linkcode udpTransport} (or of any transport from
- * {@linkcode createUdpTransport} with `backend: "auto"`) gets:
+ * The backend a bind as `options` ask gets from {@linkcode udpTransport} (or
+ * from any transport of {@linkcode createUdpTransport} with `backend: "auto"`):
  * `"Deno.listenDatagram"` when this program has it (it runs with
- * `--unstable-net`, or `"unstable": ["net"]` in its deno.json) and the bind is
- * not IPv6-only, else `"node:dgram"`.
+ * `--unstable-net`, or `"unstable": ["net"]` in its deno.json), unless the
+ * bind is IPv6-only on an address IPv4 could reach (the wildcard `::`, or a
+ * v4-mapped one): Deno's socket has no IPv6-only option, so those get
+ * `"node:dgram"`. IPv6-only on any other address changes nothing a socket
+ * could see, so Deno's socket serves it. Without `options`, an IPv4 bind.
  *
- * @param ipv6Only Whether the bind asks for an IPv6-only socket.
+ * @param options The bind's local address and IPv6-only flag.
  * @returns The backend's name.
  *
- * @example Which backend an IPv4 bind gets here
+ * @example Which backend binds get here
  * ```ts
  * import { udpBackend } from "@wskemu/wsk/transport";
  * import assert from "node:assert/strict";
  *
- * const fast = typeof Deno.listenDatagram === "function";
- * assert.equal(udpBackend(), fast ? "Deno.listenDatagram" : "node:dgram");
- * assert.equal(udpBackend(true), "node:dgram");
+ * const fast = typeof Deno.listenDatagram === "function" ? "Deno.listenDatagram" : "node:dgram";
+ * assert.equal(udpBackend(), fast);
+ * const any6 = { hostname: "::", port: 0, family: 6 as const };
+ * assert.equal(udpBackend({ local: any6, ipv6Only: true }), "node:dgram");
+ * assert.equal(udpBackend({ local: { ...any6, hostname: "::1" }, ipv6Only: true }), fast);
  * ```
  */
-export function udpBackend(ipv6Only = false): "Deno.listenDatagram" | "node:dgram" {
-  return !ipv6Only && denoDatagramAvailable() ? "Deno.listenDatagram" : "node:dgram";
+export function udpBackend(
+  options?: Pick<UdpBindOptions, "local" | "ipv6Only">,
+): "Deno.listenDatagram" | "node:dgram" {
+  if (!denoDatagramAvailable()) return "node:dgram";
+  if (!options?.ipv6Only || options.local.family !== 6) return "Deno.listenDatagram";
+  return ipv4Reaches(options.local.hostname) ? "node:dgram" : "Deno.listenDatagram";
+}
+
+/** Whether IPv4 datagrams could reach a dual-stack socket bound to IPv6 `hostname`. */
+function ipv4Reaches(hostname: string): boolean {
+  try {
+    // The URL parser spells every IPv6 literal one way: [::] and [::ffff:…].
+    const canonical = new URL(`udp://[${hostname}]/`).hostname;
+    return canonical === "[::]" || canonical.startsWith("[::ffff:");
+  } catch {
+    return true; // a zone (fe80::1%eth0) or the like: node:dgram, to be safe
+  }
 }
 
 async function bind(
@@ -188,8 +210,7 @@ async function bind(
   if (status !== STATUS_SUCCESS) return { status, value: null };
   const permitted = checkNetPermission(local);
   if (permitted !== STATUS_SUCCESS) return { status: permitted, value: null };
-  const ipv6Only = local.family === 6 && (options.ipv6Only ?? false);
-  const bindOnce = nodeOnly || udpBackend(ipv6Only) === "node:dgram"
+  const bindOnce = nodeOnly || udpBackend(options) === "node:dgram"
     ? () => bindNode(options, hold)
     : () => Promise.resolve(bindDeno(options, hold));
   let result = await bindOnce();

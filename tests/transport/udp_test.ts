@@ -78,11 +78,15 @@ Deno.test("the backlog keeps copies, bounded by count and bytes, and drops the n
   assert.deepEqual([backlog.length, backlog.bytes, backlog.shift()], [0, 0, undefined]);
 });
 
-Deno.test("an IPv6-only bind is served by node:dgram: Deno's socket has no such option", async () => {
+Deno.test("an IPv6-only bind is served by node:dgram on the wildcard, by Deno's socket elsewhere", async () => {
+  // Deno's socket has no IPv6-only option; only on the wildcard could IPv4 tell.
   const local: Endpoint = { hostname: "::", port: 0, family: 6 };
-  const result = await createUdpTransport().bind({ local, ipv6Only: true });
-  assert.ok(result.value instanceof NodeUdpSocket);
-  result.value.close();
+  const wildcard = await createUdpTransport().bind({ local, ipv6Only: true });
+  assert.ok(wildcard.value instanceof NodeUdpSocket);
+  wildcard.value.close();
+  const loopback = await createUdpTransport().bind({ local: V6, ipv6Only: true });
+  assert.ok(loopback.value instanceof DenoUdpSocket);
+  loopback.value.close();
 });
 
 Deno.test("broadcast destinations: the limited one, loopback's, each local subnet's, v4-mapped too", () => {
@@ -426,17 +430,19 @@ for (const backend of BACKENDS) {
     );
     assert.equal(await v4.send(data, { hostname: "::1", port, family: 6 }), STATUS_NOT_SUPPORTED);
 
-    const v6only = await bound({ hostname: "::", port: 0, family: 6 }, { ipv6Only: true });
-    assert.equal(
-      await v6only.send(data, { hostname: "127.0.0.1", port, family: 4 }),
-      STATUS_NOT_SUPPORTED,
-    );
-    assert.equal(
-      await v6only.send(data, { hostname: "::ffff:127.0.0.1", port, family: 6 }),
-      STATUS_NOT_SUPPORTED,
-    );
+    for (const local of [{ hostname: "::", port: 0, family: 6 as const }, V6]) {
+      const v6only = await bound(local, { ipv6Only: true });
+      assert.equal(
+        await v6only.send(data, { hostname: "127.0.0.1", port, family: 4 }),
+        STATUS_NOT_SUPPORTED,
+      );
+      assert.equal(
+        await v6only.send(data, { hostname: "::ffff:127.0.0.1", port, family: 6 }),
+        STATUS_NOT_SUPPORTED,
+      );
+      v6only.close();
+    }
     v4.close();
-    v6only.close();
   });
 
   test("a receiver that throws is reported as an uncaught error and delivery goes on", async () => {
