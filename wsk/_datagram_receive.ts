@@ -207,12 +207,19 @@ export class DatagramReceiver {
 
   /** Completes `request` with one whole datagram; the rest of a larger one is lost (MSG_TRUNC). */
   #fill(request: ReceiveRequest, data: Uint8Array, from: Endpoint): void {
+    const { segments } = request;
     let copied = 0;
-    for (const segment of request.segments) {
-      if (copied >= data.length) break;
-      const n = Math.min(segment.length, data.length - copied);
-      segment.set(data.subarray(copied, copied + n));
-      copied += n;
+    if (segments.length === 1 && data.length <= segments[0]!.length) {
+      // The common receive: one buffer the datagram fits, no view to make.
+      segments[0]!.set(data);
+      copied = data.length;
+    } else {
+      for (const segment of segments) {
+        if (copied >= data.length) break;
+        const n = Math.min(segment.length, data.length - copied);
+        segment.set(data.subarray(copied, copied + n));
+        copied += n;
+      }
     }
     const { RemoteAddress, ControlLength, ControlFlags } = request;
     // Nothing to write (a common receive) costs no closure.
