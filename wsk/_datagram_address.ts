@@ -12,7 +12,7 @@ import {
   sockaddrToEndpoint,
 } from "./_address.ts";
 import type { SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from "./address.ts";
-import { slabBytes } from "./_datagram_queue.ts";
+import { slabBytes } from "./_datagram_slab.ts";
 import { AF_INET, AF_INET6 } from "./constants.ts";
 
 /** `sizeof(SOCKADDR_IN)` or `sizeof(SOCKADDR_IN6)` for `family`; 0 for any other family. */
@@ -51,7 +51,7 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
  */
 export class SenderAddresses {
   readonly #family: number;
-  #hostname = "";
+  #hostname: string | null = null;
   /** The last sender as an AF_INET s_addr, or null when it was filled as SOCKADDR_IN6. */
   #sAddr: number | null = null;
   #bytes = new Uint8Array(16);
@@ -64,7 +64,7 @@ export class SenderAddresses {
 
   /** Fills `out` in place with `from`, as fillSockaddr does. */
   fill(out: SOCKADDR, from: Endpoint): void {
-    if (from.hostname !== this.#hostname || this.#hostname === "") {
+    if (from.hostname !== this.#hostname) {
       fillSockaddr(out, from, this.#family);
       this.#remember(out, from.hostname);
       return;

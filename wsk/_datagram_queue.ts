@@ -1,7 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: a FIFO of received datagrams that costs O(1) per datagram taken,
-// so a queue sized by a large SO_RCVBUF does not turn quadratic, and the
-// copies the socket keeps of them.
+// so a queue sized by a large SO_RCVBUF does not turn quadratic.
 import type { Endpoint } from "../transport/types.ts";
 
 /** What a real stack charges a queued datagram on top of its payload (its buffer header). */
@@ -13,36 +12,6 @@ export interface HeldDatagram {
   data: Uint8Array;
   /** The sender. */
   from: Endpoint;
-}
-
-/** Datagrams up to this size are copied into a shared slab; larger ones get their own buffer. */
-const SMALL_DATAGRAM = 256;
-/** The slab size: a held small datagram keeps at most this much alive (see ownCopy). */
-const SLAB_BYTES = 4096;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
-
-/**
- * `length` (at most 256) zero bytes of their own, a view into a shared 4 KiB
- * slab. A buffer of its own per small datagram, or per SOCKADDR's sin_zero,
- * would cost more than its use (an ArrayBuffer each, and its share of GC). A
- * slab lives while any of its views does, so each view keeps at most 4 KiB
- * alive: memory stays bounded by the datagrams SO_RCVBUF lets a socket hold.
- */
-export function slabBytes(length: number): Uint8Array {
-  if (slabUsed + length > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  return slab.subarray(slabUsed, slabUsed += length);
-}
-
-/** A copy of `data` the socket owns (the transport lends its bytes for one call). */
-export function ownCopy(data: Uint8Array): Uint8Array {
-  if (data.length > SMALL_DATAGRAM) return data.slice();
-  const copy = slabBytes(data.length);
-  copy.set(data);
-  return copy;
 }
 
 /** The receive-buffer charge of `datagram`. */

@@ -21,7 +21,8 @@ import {
 } from "../irp/ntstatus.ts";
 import type { Datagram, Endpoint } from "../transport/types.ts";
 import { SenderAddresses } from "./_datagram_address.ts";
-import { chargeOf, DatagramFifo, type HeldDatagram, ownCopy } from "./_datagram_queue.ts";
+import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
+import { ownCopy } from "./_datagram_slab.ts";
 import { PendingIrp, type PendingList } from "./_irp.ts";
 import { deferredWrite } from "./_guard.ts";
 import type { SOCKADDR } from "./address.ts";
