@@ -294,11 +294,17 @@ interface IndicationList {
  * stack out of buffers drops it.
  */
 function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): IndicationList {
-  const list: IndicationList = { head: null, mdls: [], indicated: [] };
-  let tail: WSK_DATAGRAM_INDICATION | null = null;
-  for (const datagram of datagrams) {
+  const mdls: MDL[] = [];
+  let head: WSK_DATAGRAM_INDICATION | null = null, tail: WSK_DATAGRAM_INDICATION | null = null;
+  // `datagrams` itself, unless one has to be dropped.
+  let indicated = datagrams;
+  for (let i = 0; i < datagrams.length; i++) {
+    const datagram = datagrams[i]!;
     const Mdl = IoAllocateMdl(datagram.data, datagram.data.length, false, false, null);
-    if (!Mdl) continue;
+    if (!Mdl) {
+      if (indicated === datagrams) indicated = datagrams.slice(0, i);
+      continue;
+    }
     MmBuildMdlForNonPagedPool(Mdl);
     const RemoteAddress: SOCKADDR = {};
     senders.fill(RemoteAddress, datagram.from);
@@ -310,10 +316,10 @@ function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): In
       RemoteAddress,
     };
     if (tail) tail.Next = element;
-    else list.head = element;
+    else head = element;
     tail = element;
-    list.mdls.push(Mdl);
-    list.indicated.push(datagram);
+    mdls.push(Mdl);
+    if (indicated !== datagrams) indicated.push(datagram);
   }
-  return list;
+  return { head, mdls, indicated };
 }

@@ -5,6 +5,7 @@ import {
   AF_INET,
   AF_INET6,
   BugCheckError,
+  DriverVerifier,
   htons,
   IoAllocateIrp,
   IoCancelIrp,
@@ -1022,5 +1023,39 @@ Deno.test("WskSendTo reads RemoteAddress at each call: a SOCKADDR the driver reu
   assert.equal(str((await b.next()).data), "to b");
   await client.closeSocket(Socket);
   await Promise.all([a.close(), b.close()]);
+  await client.close();
+});
+
+Deno.test("under low resources simulation an indication drops the datagrams whose MDL failed and keeps the order of the rest", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const events = new Events();
+  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+  const port = await localPort(Socket);
+  const receiver = (Socket as unknown as DatagramSocket).receiver;
+  // Queued before the event is enabled, so that one indication carries them all.
+  const sent = Array.from({ length: 64 }, (_, i) => `#${i}`);
+  for (const value of sent) await peer.send(text(value), port);
+  await until(() => receiver.held === sent.length);
+  const mdlsBefore = outstandingMdls();
+  DriverVerifier.lowResourcesProbability = 0.5;
+  DriverVerifier.lowResourcesFunctions = ["IoAllocateMdl"];
+  try {
+    assert.equal(enableEvents(Socket), STATUS_SUCCESS);
+    await until(() => receiver.held === 0);
+  } finally {
+    DriverVerifier.lowResourcesProbability = 0;
+    DriverVerifier.lowResourcesFunctions = null;
+  }
+  const got = events.calls.flatMap((c) => c.data);
+  assert.ok(
+    got.length > 0 && got.length < sent.length,
+    `${got.length} of ${sent.length} indicated`,
+  );
+  assert.deepEqual(got, sent.filter((value) => got.includes(value)), "in order");
+  assert.equal(receiver.stats.dropped, sent.length - got.length);
+  assert.equal(outstandingMdls(), mdlsBefore, "every MDL that was made is freed");
+  await client.closeSocket(Socket);
+  await peer.close();
   await client.close();
 });
