@@ -16,6 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import dgram from "node:dgram";
+import process from "node:process";
 import {
   MmGetSystemAddressForMdlSafe,
   sockaddr,
@@ -28,6 +29,7 @@ import {
   alternate,
   type Figures,
   type Measured,
+  median,
   rowRunner,
   type Side,
   type Sides,
@@ -59,6 +61,9 @@ async function measured(sides: Sides): Promise<Partial<Record<Side, number>>> {
   for (const round of Object.values(sides)) await round();
   return alternate(sides);
 }
+
+/** A median CPU time in µs, for the notes. */
+const cpuPer = (samples: number[]) => `${median(samples).toFixed(2)} µs`;
 
 /** Datagrams per second. */
 const perSecond = (count: number) => (seconds: number) => count / seconds;
@@ -246,8 +251,19 @@ async function receiveRow(peer: Peer, event: boolean): Promise<Figures> {
     };
   }
 
-  const measure = (side: Side, receiver: Receiver, to: number) => () =>
-    timed(async () => lost[side] += await receiver.round(peer, to)).then(perSecond(RECEIVES));
+  // The peer's pacing (a burst, then a wait for the acknowledgement) is the
+  // same for every side and pulls the throughput ratio towards 1, so the CPU
+  // this process spends per datagram is reported too: it is what receiving
+  // costs, whatever the peer's pace.
+  const cpu: Record<Side, number[]> = { raw: [], node: [], wsk: [] };
+  const measure = (side: Side, receiver: Receiver, to: number) => async () => {
+    const before = process.cpuUsage();
+    const rate = await timed(async () => lost[side] += await receiver.round(peer, to))
+      .then(perSecond(RECEIVES));
+    const used = process.cpuUsage(before);
+    cpu[side].push((used.user + used.system) / RECEIVES);
+    return rate;
+  };
   const figures = await measured({
     raw: measure("raw", rawReceiver, (raw.addr as Deno.NetAddr).port),
     node: measure("node", nodeReceiver, node.address().port),
@@ -262,7 +278,10 @@ async function receiveRow(peer: Peer, event: boolean): Promise<Figures> {
     unit: "/s",
     figures,
     note:
-      `${BACKEND}; datagrams lost (all rounds): raw ${lost.raw}, node ${lost.node}, wsk ${lost.wsk}`,
+      `${BACKEND}; datagrams lost (all rounds): raw ${lost.raw}, node ${lost.node}, wsk ${lost.wsk}` +
+      `; CPU per datagram (median): raw ${cpuPer(cpu.raw)}, node ${cpuPer(cpu.node)}, wsk ${
+        cpuPer(cpu.wsk)
+      } (raw ÷ WSK ${(median(cpu.raw) / median(cpu.wsk)).toFixed(2)})`,
     orderKept: lost.wsk === 0,
   };
 }
