@@ -41,6 +41,10 @@ let draining = false;
 let running = false;
 /** Driver calls into the emulator (WSK dispatch functions, IoCancelIrp) on the stack. */
 let driverCalls = 0;
+/** A transport callback that runs the queue at its end is on the stack (see transportCallbackStarts). */
+let inTransportCallback = false;
+/** Work was queued during that callback with no drain scheduled: its end owes one. */
+let drainOwed = false;
 const idleWaiters: (() => void)[] = [];
 const listeners = new Set<(error: BugCheckError) => void>();
 let bugCheckWaiters: ((error: BugCheckError) => void)[] = [];
@@ -125,9 +129,14 @@ export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void
   queue.push(run, a, b, c);
   if (!draining) {
     draining = true;
-    if (hooks.scheduleDrain !== null) hooks.scheduleDrain(drainScheduled);
-    else queueMicrotask(drainScheduled);
+    if (inTransportCallback) drainOwed = true;
+    else scheduleDrain();
   }
+}
+
+function scheduleDrain(): void {
+  if (hooks.scheduleDrain !== null) hooks.scheduleDrain(drainScheduled);
+  else queueMicrotask(drainScheduled);
 }
 
 /**
@@ -146,6 +155,47 @@ export function drainCompletionQueueNow(): void {
   // A driver host that delays completions on purpose (a verifier option) owns the timing.
   if (hooks.scheduleDrain !== null) return;
   drain();
+}
+
+/**
+ * Internal: a transport callback starts, and will call
+ * {@linkcode transportCallbackEnds} when it returns or throws (in a `finally`).
+ * Until then, work it queues schedules no microtask: the end of the callback
+ * runs it, or schedules the drain then. A completion per received datagram
+ * thus costs no microtask of its own. Returns false, changing nothing, where
+ * the queue may not run at the end of this callback (a drain or a driver's
+ * call is on the stack, another transport callback is, or a driver host
+ * delays completions): the caller must still call `transportCallbackEnds`.
+ */
+export function transportCallbackStarts(): boolean {
+  if (inTransportCallback || running || driverCalls > 0 || hooks.scheduleDrain !== null) {
+    return false;
+  }
+  inTransportCallback = true;
+  return true;
+}
+
+/**
+ * Internal: the transport callback that {@linkcode transportCallbackStarts}
+ * marked (`started` is what that returned) ends. With `drainNow`, the queue
+ * runs now, as {@linkcode drainCompletionQueueNow} would; otherwise, or when
+ * it may not run now, work queued during the callback gets the microtask
+ * drain it would have had.
+ */
+export function transportCallbackEnds(started: boolean, drainNow: boolean): void {
+  if (started) {
+    inTransportCallback = false;
+    if (drainOwed) {
+      drainOwed = false;
+      // A drain inside the callback may have run the work already.
+      if (draining && !running) {
+        if (drainNow && driverCalls === 0) drain();
+        else scheduleDrain();
+      }
+      return;
+    }
+  }
+  if (drainNow) drainCompletionQueueNow();
 }
 
 /**

@@ -112,6 +112,9 @@ export class DenoUdpSocket extends BoundUdpSocket {
   async #read(): Promise<void> {
     const buffer = new Uint8Array(RECEIVE_BUFFER);
     const conn = this.#conn, delivery = this.delivery;
+    // Datagrams mostly come from the sender of the one before: its endpoint
+    // is handed out again (endpoints are never changed once made).
+    let from: Endpoint | null = null;
     for (;;) {
       let received: [Uint8Array, Deno.Addr];
       try {
@@ -121,7 +124,11 @@ export class DenoUdpSocket extends BoundUdpSocket {
         if (this.closed || !receiveGoesOn(error)) return;
         continue;
       }
-      delivery.arrived({ data: received[0], from: endpointOf(received[1]) });
+      const sender = received[1] as Deno.NetAddr;
+      if (from === null || sender.port !== from.port || sender.hostname !== from.hostname) {
+        from = endpointOf(sender);
+      }
+      delivery.arrived({ data: received[0], from });
     }
   }
 }

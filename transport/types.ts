@@ -138,7 +138,10 @@ export interface TcpTransport {
 export interface Datagram {
   /** The payload; only valid during the call. */
   data: Uint8Array;
-  /** Where it came from; the receiver may keep it (a transport never reuses it). */
+  /**
+   * Where it came from; the receiver may keep it (a transport never changes
+   * an endpoint it handed out, though it may hand out the same one again).
+   */
   from: Endpoint;
 }
 

@@ -9,7 +9,7 @@
 // send complete STATUS_NOT_SUPPORTED (no ancillary data is emulated); a send
 // with no RemoteAddress and no fixed address completes STATUS_INVALID_PARAMETER.
 import { DPC_WATCHDOG_VIOLATION, KeBugCheckEx } from "../irp/bugcheck.ts";
-import { drainCompletionQueueNow } from "../irp/completion_queue.ts";
+import { transportCallbackEnds, transportCallbackStarts } from "../irp/completion_queue.ts";
 import type { IRP } from "../irp/irp.ts";
 import { type WSK_BUF, wskBufSegments } from "../irp/mdl.ts";
 import {
@@ -156,11 +156,17 @@ export class DatagramSocket extends SocketBase {
         this.state = "bound";
         this.applyOptions();
         udp.receive((datagram) => {
-          // The end of a transport callback (see drainCompletionQueueNow), when
+          // The end of a transport callback (see transportCallbackStarts), when
           // the datagram completed a receive: the driver re-posts before the
           // next one. Datagrams for WskReceiveFromEvent are left to gather into
-          // one indication per batch.
-          if (this.#arrived(datagram)) drainCompletionQueueNow();
+          // one indication per batch, on a microtask.
+          const started = transportCallbackStarts();
+          let completed = false;
+          try {
+            completed = this.#arrived(datagram);
+          } finally {
+            transportCallbackEnds(started, completed);
+          }
         });
       },
       () => this.state = "open",
@@ -293,6 +299,16 @@ export class DatagramSocket extends SocketBase {
 
   /** The transport is done with the head send's current datagram. */
   #sentOne = (status: NTSTATUS): void => {
+    const started = transportCallbackStarts();
+    try {
+      this.#afterSent(status);
+    } finally {
+      // The end of a transport callback: see transportCallbackStarts.
+      transportCallbackEnds(started, true);
+    }
+  };
+
+  #afterSent(status: NTSTATUS): void {
     const send = this.#sends[this.#sendHead]!;
     if (status === STATUS_SUCCESS && ++this.#sentOfHead < send.datagrams.length) {
       this.#sendNext();
@@ -307,9 +323,7 @@ export class DatagramSocket extends SocketBase {
     }
     send.op.complete(status, status === STATUS_SUCCESS ? send.total : 0);
     this.#sendNext();
-    // The end of a transport callback: see drainCompletionQueueNow.
-    drainCompletionQueueNow();
-  };
+  }
 
   #sendRejected = (error: unknown): void => this.#sentOne(statusFromError(error));
 

@@ -63,13 +63,20 @@ export interface DatagramStats {
   filtered: number;
 }
 
-interface ReceiveRequest {
-  op: PendingIrp;
-  segments: Uint8Array[];
-  length: number;
-  RemoteAddress: SOCKADDR | null;
-  ControlLength: Box<number> | null;
-  ControlFlags: Box<number> | null;
+/** A pending WskReceiveFrom: its IRP and where the datagram goes (one object per receive). */
+class ReceiveRequest extends PendingIrp {
+  constructor(
+    Irp: IRP,
+    owner: PendingList,
+    onCancel: (op: PendingIrp) => void,
+    readonly segments: Uint8Array[],
+    readonly length: number,
+    readonly RemoteAddress: SOCKADDR | null,
+    readonly ControlLength: Box<number> | null,
+    readonly ControlFlags: Box<number> | null,
+  ) {
+    super(Irp, owner, onCancel);
+  }
 }
 
 /** The receive state of one datagram socket. */
@@ -117,14 +124,16 @@ export class DatagramReceiver {
     ControlFlags: Box<number> | null,
     Irp: IRP,
   ): NTSTATUS {
-    const request: ReceiveRequest = {
-      op: new PendingIrp(Irp, this.host.pending, this.#forget),
+    const request = new ReceiveRequest(
+      Irp,
+      this.host.pending,
+      this.#forget,
       segments,
       length,
       RemoteAddress,
       ControlLength,
       ControlFlags,
-    };
+    );
     const held = this.#take();
     if (held) this.#fill(request, held.data, held.from);
     else this.#requests.push(request);
@@ -133,7 +142,7 @@ export class DatagramReceiver {
 
   /** A cancelled WskReceiveFrom leaves the queue (one function for every IRP: no closure each). */
   #forget = (op: PendingIrp): void => {
-    this.#requests = this.#requests.filter((r) => r.op !== op);
+    this.#requests = this.#requests.filter((request) => request !== op);
   };
 
   /**
@@ -231,8 +240,8 @@ export class DatagramReceiver {
         if (ControlLength) ControlLength.value = 0;
         if (ControlFlags) ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
       });
-    if (written) request.op.complete(STATUS_SUCCESS, copied);
-    else request.op.complete(STATUS_ACCESS_VIOLATION);
+    if (written) request.complete(STATUS_SUCCESS, copied);
+    else request.complete(STATUS_ACCESS_VIOLATION);
   }
 
   /** Schedules one WskReceiveFromEvent for everything waiting, if the callback is enabled. */

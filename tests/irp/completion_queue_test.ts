@@ -31,6 +31,8 @@ import {
   drainCompletionQueueNow,
   enterDriverCall,
   leaveDriverCall,
+  transportCallbackEnds,
+  transportCallbackStarts,
 } from "../../irp/completion_queue.ts";
 
 /** An IoAllocateIrp IRP a provider has taken; `routine` is its owner's completion routine. */
@@ -235,6 +237,71 @@ Deno.test("drainCompletionQueueNow() inside a driver's call runs nothing until t
   try {
     queueDpc(() => order.push("dpc"));
     drainCompletionQueueNow();
+    order.push("call returns");
+  } finally {
+    leaveDriverCall();
+  }
+  await completionQueueIdle();
+  assert.deepEqual(order, ["call returns", "dpc"]);
+});
+
+Deno.test("work queued in a transport callback runs at its end, before any microtask, in FIFO order", async () => {
+  const order: string[] = [];
+  const started = transportCallbackStarts();
+  assert.equal(started, true);
+  try {
+    queueDpc(() => order.push(`first at ${KeGetCurrentIrql()}`));
+    queueDpc(() => order.push("second"));
+    queueMicrotask(() => order.push("a microtask"));
+    order.push("callback returns");
+  } finally {
+    transportCallbackEnds(started, true);
+  }
+  assert.deepEqual(order, ["callback returns", `first at ${DISPATCH_LEVEL}`, "second"]);
+  await completionQueueIdle();
+  await Promise.resolve();
+  assert.deepEqual(order.slice(3), ["a microtask"]);
+});
+
+Deno.test("work queued in a transport callback that does not drain at its end runs on a microtask", async () => {
+  const order: string[] = [];
+  const started = transportCallbackStarts();
+  try {
+    queueDpc(() => order.push("dpc"));
+  } finally {
+    transportCallbackEnds(started, false);
+  }
+  order.push("callback returned");
+  await completionQueueIdle();
+  assert.deepEqual(order, ["callback returned", "dpc"]);
+});
+
+Deno.test("a transport callback that throws still leaves its queued work to run", async () => {
+  const order: string[] = [];
+  const started = transportCallbackStarts();
+  assert.throws(() => {
+    try {
+      queueDpc(() => order.push("dpc"));
+      throw new Error("the callback's bug");
+    } finally {
+      transportCallbackEnds(started, false);
+    }
+  });
+  await completionQueueIdle();
+  assert.deepEqual(order, ["dpc"]);
+});
+
+Deno.test("a transport callback inside a driver's call runs nothing before the call returns", async () => {
+  const order: string[] = [];
+  enterDriverCall();
+  try {
+    const started = transportCallbackStarts();
+    assert.equal(started, false);
+    try {
+      queueDpc(() => order.push("dpc"));
+    } finally {
+      transportCallbackEnds(started, true);
+    }
     order.push("call returns");
   } finally {
     leaveDriverCall();
