@@ -28,13 +28,17 @@ import { unhandledException } from "./_unhandled.ts";
 export type Runner<A = never, B = never, C = never> = (a: A, b: B, c: C) => void;
 
 // The FIFO, flat: each item takes four slots (its runner and three values)
-// from `head` on, so queuing allocates nothing. Drained slots are cleared so
-// they keep nothing alive; the array is compacted when the drain ends, or
-// while it runs when a long drain has left many slots behind.
+// from `head` to `tail`, so queuing allocates nothing. Drained slots are
+// cleared so they keep nothing alive, and the array keeps its storage when a
+// drain empties it (emptying it with `length = 0` and pushing again allocated
+// a new backing store per completion), up to KEPT_SLOTS; it is compacted while
+// a drain runs when a long drain has left many slots behind.
 const SLOTS = 4;
 const COMPACT_AT = 4096;
-const queue: unknown[] = [];
+const KEPT_SLOTS = 4096;
+let queue: unknown[] = [];
 let head = 0;
+let tail = 0;
 /** A microtask drain is scheduled, or a drain runs: the queue is not idle. */
 let draining = false;
 /** A drain is on the stack: work queued now joins it, and nothing starts another. */
@@ -97,13 +101,14 @@ function drainScheduled(): void {
 function drain(): void {
   running = true;
   // Items queued while draining join the end of this same drain.
-  while (head < queue.length) {
+  while (head < tail) {
     const run = queue[head] as Runner<unknown, unknown, unknown>;
     const a = queue[head + 1], b = queue[head + 2], c = queue[head + 3];
     for (let slot = head; slot < head + SLOTS; slot++) queue[slot] = undefined;
     head += SLOTS;
     if (head >= COMPACT_AT) {
       queue.splice(0, head);
+      tail -= head;
       head = 0;
     }
     try {
@@ -112,8 +117,8 @@ function drain(): void {
       raise(asBugCheck(error, run, a));
     }
   }
-  queue.length = 0;
-  head = 0;
+  if (queue.length > KEPT_SLOTS) queue = [];
+  head = tail = 0;
   running = false;
   draining = false;
   if (idleWaiters.length === 0) return;
@@ -126,7 +131,11 @@ function drain(): void {
  * raise the IRQL itself (see `callAtDispatchLevel`).
  */
 export function queueWork<A, B, C>(run: Runner<A, B, C>, a: A, b: B, c: C): void {
-  queue.push(run, a, b, c);
+  queue[tail] = run;
+  queue[tail + 1] = a;
+  queue[tail + 2] = b;
+  queue[tail + 3] = c;
+  tail += SLOTS;
   if (!draining) {
     draining = true;
     if (inTransportCallback) drainOwed = true;
@@ -151,7 +160,7 @@ function scheduleDrain(): void {
  * FIFO is kept: it is the same queue, run from its head.
  */
 export function drainCompletionQueueNow(): void {
-  if (running || driverCalls > 0 || head >= queue.length) return;
+  if (running || driverCalls > 0 || head >= tail) return;
   // A driver host that delays completions on purpose (a verifier option) owns the timing.
   if (hooks.scheduleDrain !== null) return;
   drain();
@@ -204,7 +213,7 @@ export function transportCallbackEnds(started: boolean, drainNow: boolean): void
  * that could be handed to the transport together (see WskSend's gathering).
  */
 export function completionWorkWaiting(): boolean {
-  return running && head < queue.length;
+  return running && head < tail;
 }
 
 /**

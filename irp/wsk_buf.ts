@@ -107,6 +107,13 @@ export function wskBufSegments(Buffer: WSK_BUF): Uint8Array[] {
       `WSK_BUF.Offset ${Offset} is not inside the first MDL (ByteCount ${first.length})`,
     );
   }
+  if (first.length - Offset >= Length) {
+    // The common buffer, inside its first MDL: an array of exactly one (one
+    // grown by push has room for 17, allocated per call).
+    return [
+      Offset === 0 && Length === first.length ? first : first.subarray(Offset, Offset + Length),
+    ];
+  }
   const segments: Uint8Array[] = [];
   // The MDLs walked so far, made only for a chain of more than one (a loop
   // needs at least two steps): the common single-MDL buffer allocates nothing.

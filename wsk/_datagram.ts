@@ -28,7 +28,7 @@ import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
-import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
+import { type IoctlResult, SocketBase, socketCall, socketFor } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
   AF_INET6,
@@ -156,16 +156,15 @@ export class DatagramSocket extends SocketBase {
         this.state = "bound";
         this.applyOptions();
         udp.receive((datagram) => {
-          // The end of a transport callback (see transportCallbackStarts), when
-          // the datagram completed a receive: the driver re-posts before the
-          // next one. Datagrams for WskReceiveFromEvent are left to gather into
-          // one indication per batch, on a microtask.
+          // The end of a transport callback (see transportCallbackStarts): a
+          // driver re-posts its WskReceiveFrom before the next datagram, and an
+          // indication runs without a microtask of its own.
           const started = transportCallbackStarts();
-          let completed = false;
+          let queued = false;
           try {
-            completed = this.#arrived(datagram);
+            queued = this.#arrived(datagram);
           } finally {
-            transportCallbackEnds(started, completed);
+            transportCallbackEnds(started, queued);
           }
         });
       },
@@ -327,7 +326,7 @@ export class DatagramSocket extends SocketBase {
 
   #sendRejected = (error: unknown): void => this.#sentOne(statusFromError(error));
 
-  /** Whether the datagram completed a posted WskReceiveFrom. */
+  /** Whether the datagram queued work for the driver (see DatagramReceiver.arrived). */
   #arrived(datagram: Datagram): boolean {
     if (this.#remote && !sameEndpoint(datagram.from, this.#remote)) {
       this.receiver.stats.filtered++;
@@ -361,13 +360,13 @@ export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = guardTable<
   ...BasicDispatch,
   WskBind: (Socket, LocalAddress, Flags, Irp) =>
     socketCall(Socket, Irp, DatagramSocket, (s, irp) => s.bind(LocalAddress, Flags, irp)),
-  WskSendTo: (Socket, Buffer, Flags, RemoteAddress, ControlInfoLength, _ControlInfo, Irp) =>
-    socketCall(
-      Socket,
-      Irp,
-      DatagramSocket,
-      (s, irp) => s.sendTo(Buffer, Flags, RemoteAddress, ControlInfoLength, irp),
-    ),
+  WskSendTo: (Socket, Buffer, Flags, RemoteAddress, ControlInfoLength, _ControlInfo, Irp) => {
+    // A call per datagram: no closure (see WskReceiveFrom).
+    const s = socketFor(Socket, Irp, DatagramSocket);
+    return typeof s === "number"
+      ? s
+      : s.sendTo(Buffer, Flags, RemoteAddress, ControlInfoLength, Irp!);
+  },
   WskReceiveFrom: (
     Socket,
     Buffer,
@@ -377,13 +376,14 @@ export const DatagramDispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = guardTable<
     _ControlInfo,
     ControlFlags,
     Irp,
-  ) =>
-    socketCall(
-      Socket,
-      Irp,
-      DatagramSocket,
-      (s, irp) => s.receiveFrom(Buffer, Flags, RemoteAddress, ControlLength, ControlFlags, irp),
-    ),
+  ) => {
+    // The call a receiving driver makes per datagram: no closure, which would
+    // cost an allocation per call (about 120 bytes).
+    const s = socketFor(Socket, Irp, DatagramSocket);
+    return typeof s === "number"
+      ? s
+      : s.receiveFrom(Buffer, Flags, RemoteAddress, ControlLength, ControlFlags, Irp!);
+  },
   // No IRP and no closed check: a list retained before WskCloseSocket can
   // still be released until the close completes (a cancelled send's completion
   // routine does exactly that).

@@ -65,6 +65,9 @@ export interface DatagramStats {
 
 /** A pending WskReceiveFrom: its IRP and where the datagram goes (one object per receive). */
 class ReceiveRequest extends PendingIrp {
+  /** The receive posted after this one, in the receiver's queue. */
+  nextRequest: ReceiveRequest | null = null;
+
   constructor(
     Irp: IRP,
     owner: PendingList,
@@ -83,7 +86,11 @@ class ReceiveRequest extends PendingIrp {
 export class DatagramReceiver {
   /** Counters. */
   readonly stats: DatagramStats = { received: 0, dropped: 0, filtered: 0 };
-  #requests: ReceiveRequest[] = [];
+  // Pending WskReceiveFroms, oldest first: a list threaded through the
+  // requests (an array that one push and one shift leave empty allocates a new
+  // backing store per receive).
+  #firstRequest: ReceiveRequest | null = null;
+  #lastRequest: ReceiveRequest | null = null;
   /** Datagrams for the callback (or, if it never comes, for WskReceiveFrom). */
   #waiting = new DatagramFifo();
   /** Datagrams a static callback refused: they wait for WskReceiveFrom only. */
@@ -136,26 +143,40 @@ export class DatagramReceiver {
     );
     const held = this.#take();
     if (held) this.#fill(request, held.data, held.from);
-    else this.#requests.push(request);
+    else if (this.#lastRequest === null) this.#firstRequest = this.#lastRequest = request;
+    else this.#lastRequest = this.#lastRequest.nextRequest = request;
     return STATUS_PENDING;
   }
 
   /** A cancelled WskReceiveFrom leaves the queue (one function for every IRP: no closure each). */
   #forget = (op: PendingIrp): void => {
-    this.#requests = this.#requests.filter((request) => request !== op);
+    let previous: ReceiveRequest | null = null;
+    for (let request = this.#firstRequest; request !== null; request = request.nextRequest) {
+      if (request !== op) {
+        previous = request;
+        continue;
+      }
+      if (previous === null) this.#firstRequest = request.nextRequest;
+      else previous.nextRequest = request.nextRequest;
+      if (this.#lastRequest === request) this.#lastRequest = previous;
+      return;
+    }
   };
 
   /**
    * A datagram from the transport; its bytes are only valid during this call.
-   * Returns whether it completed a posted WskReceiveFrom.
+   * Returns whether it queued work for the driver: it completed a posted
+   * WskReceiveFrom, or an indication of it waits to run.
    */
   arrived(datagram: Datagram): boolean {
     if (this.host.closed) return false;
     this.stats.received++;
     // Queued datagrams would have been taken by the receive when it was posted,
     // so a waiting receive means nothing older is queued.
-    const request = this.#requests.shift();
-    if (request) {
+    const request = this.#firstRequest;
+    if (request !== null) {
+      this.#firstRequest = request.nextRequest;
+      if (this.#firstRequest === null) this.#lastRequest = null;
       this.#fill(request, datagram.data, datagram.from);
       return true;
     }
@@ -168,7 +189,7 @@ export class DatagramReceiver {
     this.#charged += chargeOf(held);
     this.#waiting.push(held);
     this.#maybeIndicate();
-    return false;
+    return this.#indicationQueued;
   }
 
   /** WskReceiveFromEvent was (re-)enabled: indicate what waits. */
@@ -188,7 +209,7 @@ export class DatagramReceiver {
 
   /** The socket closed: queued datagrams go. Retained lists stay until WskRelease, as documented. */
   close(): void {
-    this.#requests = [];
+    this.#firstRequest = this.#lastRequest = null;
     this.#waiting.clear();
     this.#refused.clear();
     this.#charged = 0;
@@ -255,7 +276,7 @@ export class DatagramReceiver {
   /** The DPC that indicates what waits (one function per socket: no closure per indication). */
   #indicate = (): void => {
     this.#indicationQueued = false;
-    if (this.host.closed || this.#requests.length > 0) return;
+    if (this.host.closed || this.#firstRequest !== null) return;
     const callback = this.host.receiveFromEvent();
     if (!callback || this.#waiting.length === 0) return;
     const batch = this.#waiting.takeAll();

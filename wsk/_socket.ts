@@ -210,12 +210,27 @@ export function socketCall<T extends SocketBase>(
   kind: abstract new (...args: any[]) => T,
   body: (socket: T, Irp: IRP) => NTSTATUS,
 ): NTSTATUS {
+  const socket = socketFor(Socket, Irp, kind);
+  return typeof socket === "number" ? socket : body(socket, Irp!);
+}
+
+/**
+ * {@linkcode socketCall}'s checks alone, for a hot call that passes its
+ * arguments on without a closure: the live socket of `kind` (then `Irp` is
+ * usable), or what the call returns (the IRP, if any, completes with the failure).
+ */
+export function socketFor<T extends SocketBase>(
+  Socket: unknown,
+  Irp: IRP | null,
+  // deno-lint-ignore no-explicit-any
+  kind: abstract new (...args: any[]) => T,
+): T | NTSTATUS {
   if (!Irp) return STATUS_INVALID_PARAMETER;
   checkIrp(Irp); // an unusable IRP bug checks before anything is created
   if (!(Socket instanceof SocketBase)) return failIrp(Irp, STATUS_INVALID_HANDLE);
   if (Socket.closed) return failIrp(Irp, STATUS_FILE_FORCED_CLOSED);
   if (!(Socket instanceof kind)) return failIrp(Irp, STATUS_INVALID_PARAMETER);
-  return body(Socket, Irp);
+  return Socket;
 }
 
 /** WskCloseSocket for every category (it is in the Basic table). */

@@ -877,6 +877,34 @@ Deno.test("IoCancelIrp on a pending WskReceiveFrom completes it STATUS_CANCELLED
   await client.close();
 });
 
+Deno.test("cancelling a WskReceiveFrom in the middle or at the end of several leaves the others in posting order", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const Socket = await datagramSocket(client);
+  const port = await localPort(Socket);
+  const received = async (r: ReturnType<typeof receiveFrom>) => {
+    const got = await r.done;
+    return str(r.buffer.subarray(0, got.Information as number));
+  };
+  const [first, middle, last] = [receiveFrom(Socket), receiveFrom(Socket), receiveFrom(Socket)];
+  IoCancelIrp(middle.Irp);
+  assert.equal((await middle.done).Status, STATUS_CANCELLED);
+  await peer.send(text("a"), port);
+  await peer.send(text("b"), port);
+  assert.deepEqual([await received(first), await received(last)], ["a", "b"]);
+  const [kept, tail] = [receiveFrom(Socket), receiveFrom(Socket)];
+  IoCancelIrp(tail.Irp);
+  assert.equal((await tail.done).Status, STATUS_CANCELLED);
+  await peer.send(text("c"), port);
+  assert.equal(await received(kept), "c");
+  const after = receiveFrom(Socket);
+  await peer.send(text("d"), port);
+  assert.equal(await received(after), "d");
+  await client.closeSocket(Socket);
+  await peer.close();
+  await client.close();
+});
+
 Deno.test("WskCloseSocket completes pending receives with STATUS_CANCELLED before its own completion", async () => {
   const client = new TestClient();
   const Socket = await datagramSocket(client);
