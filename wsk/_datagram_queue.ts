@@ -19,35 +19,46 @@ export function chargeOf(datagram: HeldDatagram): number {
   return datagram.data.length + DATAGRAM_OVERHEAD;
 }
 
-/** A first-in first-out queue of held datagrams. */
+/** Above this many slots, an emptied queue lets its storage go. */
+const KEPT_SLOTS = 1024;
+
+/**
+ * A first-in first-out queue of held datagrams. It keeps its storage when it
+ * empties (an array emptied and pushed again allocates a new backing store
+ * each time, that is, per datagram on a socket that keeps up).
+ */
 export class DatagramFifo {
-  #items: HeldDatagram[] = [];
+  #items: (HeldDatagram | undefined)[] = [];
   #head = 0;
+  #tail = 0;
 
   /** Datagrams queued. */
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   /** Appends at the tail. */
   push(datagram: HeldDatagram): void {
-    this.#items.push(datagram);
+    this.#items[this.#tail++] = datagram;
   }
 
   /** Puts `datagrams` back at the head, in their order (a refused indication). */
   unshiftAll(datagrams: HeldDatagram[]): void {
-    this.#items = [...datagrams, ...this.#items.slice(this.#head)];
+    this.#items = [...datagrams, ...this.#items.slice(this.#head, this.#tail)];
     this.#head = 0;
+    this.#tail = this.#items.length;
   }
 
   /** Takes the oldest datagram, or undefined. */
   shift(): HeldDatagram | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const datagram = this.#items[this.#head]!;
-    this.#items[this.#head++] = undefined as unknown as HeldDatagram; // let it be collected
-    // Compact once the consumed prefix dominates, keeping shift amortised O(1).
-    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
+    if (this.#head === this.#tail) return undefined;
+    const datagram = this.#items[this.#head];
+    this.#items[this.#head++] = undefined; // let it be collected
+    if (this.#head === this.#tail) this.#reset();
+    else if (this.#head > 64 && this.#head * 2 > this.#tail) {
+      // Compact once the consumed prefix dominates, keeping shift amortised O(1).
+      this.#items = this.#items.slice(this.#head, this.#tail);
+      this.#tail -= this.#head;
       this.#head = 0;
     }
     return datagram;
@@ -55,15 +66,23 @@ export class DatagramFifo {
 
   /** Takes everything, oldest first. */
   takeAll(): HeldDatagram[] {
-    // The array itself when nothing was shifted from it: no copy.
-    const all = this.#head === 0 ? this.#items : this.#items.slice(this.#head);
-    this.clear();
+    const all = new Array<HeldDatagram>(this.#tail - this.#head);
+    for (let i = 0; i < all.length; i++) {
+      all[i] = this.#items[this.#head + i]!;
+      this.#items[this.#head + i] = undefined;
+    }
+    this.#reset();
     return all;
   }
 
   /** Drops everything. */
   clear(): void {
     this.#items = [];
-    this.#head = 0;
+    this.#head = this.#tail = 0;
+  }
+
+  #reset(): void {
+    this.#head = this.#tail = 0;
+    if (this.#items.length > KEPT_SLOTS) this.#items = [];
   }
 }

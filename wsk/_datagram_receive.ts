@@ -324,7 +324,10 @@ interface IndicationList {
  * stack out of buffers drops it.
  */
 function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): IndicationList {
-  const mdls: MDL[] = [];
+  // Sized at once: an array grown by push has room for 17 (one indication
+  // mostly carries one datagram).
+  const mdls: MDL[] = new Array(datagrams.length);
+  let made = 0;
   let head: WSK_DATAGRAM_INDICATION | null = null, tail: WSK_DATAGRAM_INDICATION | null = null;
   // `datagrams` itself, unless one has to be dropped.
   let indicated = datagrams;
@@ -348,8 +351,9 @@ function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): In
     if (tail) tail.Next = element;
     else head = element;
     tail = element;
-    mdls.push(Mdl);
+    mdls[made++] = Mdl;
     if (indicated !== datagrams) indicated.push(datagram);
   }
+  if (made !== mdls.length) mdls.length = made;
   return { head, mdls, indicated };
 }
