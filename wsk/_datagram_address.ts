@@ -65,8 +65,16 @@ export class SenderAddresses {
   /** Fills `out` in place with `from`, as fillSockaddr does. */
   fill(out: SOCKADDR, from: Endpoint): void {
     if (from.hostname !== this.#hostname) {
-      fillSockaddr(out, from, this.#family);
-      this.#remember(out, from.hostname);
+      const parsed: SOCKADDR = {};
+      fillSockaddr(parsed, from, this.#family);
+      this.#remember(parsed, from.hostname);
+    }
+    if (this.#sAddr !== null && isSockaddrIn(out)) {
+      // The driver's SOCKADDR_IN of its last receive, mostly: overwritten in
+      // place, as C overwrites it. Deleting its fields (what any other
+      // structure needs) would turn it into a slow dictionary object for good.
+      out.sin_zero.fill(0);
+      fillIn4(out, this.#sAddr, from.port, out.sin_zero);
       return;
     }
     for (const key in out) delete out[key as keyof typeof out];
@@ -89,6 +97,16 @@ export class SenderAddresses {
       this.#scope = six.sin6_scope_id;
     }
   }
+}
+
+/**
+ * Whether `sa` has a SOCKADDR_IN's fields and none of a SOCKADDR_IN6's: then
+ * writing those fields is all a fill takes.
+ */
+function isSockaddrIn(sa: SOCKADDR): sa is SOCKADDR_IN {
+  const four = sa as Partial<SOCKADDR_IN>;
+  return four.sin_family === AF_INET && typeof four.sin_addr === "object" &&
+    four.sin_zero instanceof Uint8Array && four.sin_zero.length === 8 && !("sin6_family" in sa);
 }
 
 /**

@@ -877,6 +877,40 @@ Deno.test("IoCancelIrp on a pending WskReceiveFrom completes it STATUS_CANCELLED
   await client.close();
 });
 
+Deno.test("a SOCKADDR_IN a driver hands to every WskReceiveFrom is overwritten in place with each sender, sin_zero zeroed", async () => {
+  const client = new TestClient();
+  const [one, two] = [await Peer.open(), await Peer.open()];
+  const Socket = await datagramSocket(client);
+  const port = await localPort(Socket);
+  const From = sockaddr("0.0.0.0", 0) as SOCKADDR_IN;
+  From.sin_zero.fill(0xee);
+  const bytes = new Uint8Array(64);
+  const receive = () =>
+    call((Irp) =>
+      dispatch(Socket).WskReceiveFrom(Socket, wskBuf(bytes), 0, From, null, null, null, Irp)
+    );
+  for (const peer of [one, two, two, one]) {
+    const r = receive();
+    await peer.send(text("x"), port);
+    assert.equal((await r).Status, STATUS_SUCCESS);
+    assert.equal(sockaddrToString(From), sockaddrToString(peer.address));
+    assert.deepEqual([...From.sin_zero], [0, 0, 0, 0, 0, 0, 0, 0]);
+  }
+  // A SOCKADDR_IN6 handed to an AF_INET socket comes back a SOCKADDR_IN, and only that.
+  const Six: SOCKADDR = sockaddr("::1", 0)!;
+  const r = call((Irp) =>
+    dispatch(Socket).WskReceiveFrom(Socket, wskBuf(bytes), 0, Six, null, null, null, Irp)
+  );
+  await one.send(text("y"), port);
+  assert.equal((await r).Status, STATUS_SUCCESS);
+  assert.deepEqual(Object.keys(Six).sort(), ["sin_addr", "sin_family", "sin_port", "sin_zero"]);
+  assert.equal(sockaddrToString(Six), sockaddrToString(one.address));
+  await client.closeSocket(Socket);
+  await one.close();
+  await two.close();
+  await client.close();
+});
+
 Deno.test("cancelling a WskReceiveFrom in the middle or at the end of several leaves the others in posting order", async () => {
   const client = new TestClient();
   const peer = await Peer.open();
