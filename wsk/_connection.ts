@@ -24,7 +24,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "../transport/errors.ts";
-import type { Endpoint, TcpStream } from "../transport/types.ts";
+import type { Endpoint, TcpReceiver, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
@@ -73,6 +73,8 @@ export class ConnectionSocket extends SocketBase {
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
   #connectAbort: AbortController | null = null;
+  /** The stream delivers to this socket (see {@linkcode ConnectionSocket.startReceiving}). */
+  #receiving = false;
   /**
    * Sends gathered for one transport write, oldest first, or null. A send
    * issued while other completion routines wait to run (a driver keeping
@@ -96,6 +98,7 @@ export class ConnectionSocket extends SocketBase {
   }
 
   override eventsEnabled(bits: number): void {
+    if (bits & (WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT)) this.startReceiving();
     if (bits & WSK_EVENT_RECEIVE) this.receive.kick();
     if (bits & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
   }
@@ -103,6 +106,8 @@ export class ConnectionSocket extends SocketBase {
   override ioctl(code: number): IoctlResult | null {
     if (code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG || code === SIO_WSK_QUERY_RECEIVE_BACKLOG) {
       if (this.state !== "connected") return { status: STATUS_INVALID_DEVICE_STATE };
+      // The backlog is what this socket read and holds: from now on it reads.
+      if (code === SIO_WSK_QUERY_RECEIVE_BACKLOG) this.startReceiving();
       const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG
         ? IDEAL_SEND_BACKLOG
         : this.receive.backlog;
@@ -143,6 +148,15 @@ export class ConnectionSocket extends SocketBase {
   override applyOptions(): void {
     this.stream?.setNoDelay(this.options.noDelay);
     this.stream?.setKeepAlive(this.options.keepAlive);
+  }
+
+  /**
+   * Applies the options that are on to a new stream, which starts with both
+   * off (TCP's defaults): a connect makes no system call for options nobody set.
+   */
+  #applyOptionsSet(stream: TcpStream): void {
+    if (this.options.noDelay) stream.setNoDelay(true);
+    if (this.options.keepAlive) stream.setKeepAlive(true);
   }
 
   bind(LocalAddress: SOCKADDR, Flags: number, Irp: IRP): NTSTATUS {
@@ -198,40 +212,54 @@ export class ConnectionSocket extends SocketBase {
       this.state = "bound";
       return result.status;
     }
-    this.attach(result.value);
+    this.attach(result.value, false);
     const stream = result.value;
     return initial.length ? await settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
   }
 
-  /** Makes this socket the owner of a connected stream (after connect, or on accept). */
-  attach(stream: TcpStream): void {
+  /**
+   * Makes this socket the owner of a connected stream (after connect, or on
+   * accept). With `readNow` false (a socket this client connected), reading
+   * waits for the first thing that needs it ({@linkcode startReceiving}):
+   * until then the kernel holds what arrives, as it does for any socket
+   * nobody reads, and a connect that is closed unread (a connect rate, a
+   * probe) costs no read at all. An accepted socket reads at once: its
+   * listening socket must learn when the peer goes away before it is taken.
+   */
+  attach(stream: TcpStream, readNow = true): void {
     this.stream = stream;
     this.state = "connected";
-    this.applyOptions();
-    // Each transport callback ends by running the completion queue: no driver
-    // call is on the stack, and the driver re-posts its receive before the
-    // socket's next read (see drainCompletionQueueNow).
-    stream.receive({
-      data: (bytes) => {
-        const more = this.receive.data(bytes);
-        drainCompletionQueueNow();
-        return more;
-      },
-      end: () => {
-        this.onPeerGone?.();
-        this.receive.end();
-        this.#disconnected(0);
-        drainCompletionQueueNow();
-      },
-      error: (status) => {
-        this.onPeerGone?.();
-        this.broken = status;
-        this.receive.fail(status);
-        this.#disconnected(WSK_FLAG_ABORTIVE);
-        drainCompletionQueueNow();
-      },
-    });
+    this.#applyOptionsSet(stream);
+    if (readNow || this.eventMask & (WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT)) {
+      this.startReceiving();
+    }
     if (this.eventMask & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
+  }
+
+  /**
+   * Starts delivery from the stream, once: a receive was posted, receive or
+   * disconnect events were enabled, the receive backlog was asked for, or a
+   * graceful disconnect needs the peer's FIN.
+   */
+  startReceiving(): void {
+    if (this.#receiving || this.stream === null) return;
+    this.#receiving = true;
+    this.stream.receive(new SocketReceiver(this));
+  }
+
+  /** The peer finished (FIN): pending receives and events learn it. */
+  peerEnded(): void {
+    this.onPeerGone?.();
+    this.receive.end();
+    this.#disconnected(0);
+  }
+
+  /** The connection failed with `status` (reset, timeout). */
+  peerFailed(status: NTSTATUS): void {
+    this.onPeerGone?.();
+    this.broken = status;
+    this.receive.fail(status);
+    this.#disconnected(WSK_FLAG_ABORTIVE);
   }
 
   /** Tells the client the ideal send backlog (WskSendBacklogEvent), if it asked. */
@@ -332,6 +360,7 @@ export class ConnectionSocket extends SocketBase {
 
   receiveCall(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
     if (this.state !== "connected") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    this.startReceiving();
     return this.receive.post(Buffer, Flags, Irp);
   }
 
@@ -345,6 +374,8 @@ export class ConnectionSocket extends SocketBase {
       return succeedIrp(Irp);
     }
     if (this.sendShutdown) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    // The close that follows is graceful only once the peer's FIN was read.
+    this.startReceiving();
     // Sends still gathered go first: the final data and the FIN follow them.
     this.flushGathered();
     const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
@@ -391,6 +422,31 @@ export class ConnectionSocket extends SocketBase {
     this.#connectAbort?.abort();
     this.stream?.close();
     this.receive.close();
+  }
+}
+
+/**
+ * What the stream delivers to its socket. Each callback ends by running the
+ * completion queue: no driver call is on the stack, and the driver re-posts
+ * its receive before the socket's next read (see drainCompletionQueueNow).
+ */
+class SocketReceiver implements TcpReceiver {
+  constructor(readonly socket: ConnectionSocket) {}
+
+  data(bytes: Uint8Array): boolean {
+    const more = this.socket.receive.data(bytes);
+    drainCompletionQueueNow();
+    return more;
+  }
+
+  end(): void {
+    this.socket.peerEnded();
+    drainCompletionQueueNow();
+  }
+
+  error(status: NTSTATUS): void {
+    this.socket.peerFailed(status);
+    drainCompletionQueueNow();
   }
 }
 

@@ -313,6 +313,23 @@ Deno.test("WskDisconnect(WSK_FLAG_ABORTIVE) sends a real RST that the peer sees 
     await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
   }));
 
+Deno.test("WskCloseSocket() of a connection that never received resets the peer", () =>
+  withConnection(async ({ client, Socket, peer }) => {
+    await client.closeSocket(Socket);
+    await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
+  }));
+
+Deno.test("bytes and the FIN the peer sent before any WskReceive all arrive with the receives", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    await writeAll(peer, text("early"));
+    await peer.closeWrite();
+    const buffer = new Uint8Array(5);
+    const got = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), WSK_FLAG_WAITALL, Irp));
+    assert.deepEqual([got.Status, got.Information, buffer], [STATUS_SUCCESS, 5, text("early")]);
+    const end = await call((Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(1)), 0, Irp));
+    assert.deepEqual([end.Status, end.Information], [STATUS_SUCCESS, 0]);
+  }));
+
 Deno.test("a graceful WskDisconnect sends its final buffer then FIN, and later sends are rejected", () =>
   withConnection(async ({ Socket, peer, d }) => {
     const [c, all] = await Promise.all([
