@@ -8,12 +8,61 @@
 import { STATUS_CANCELLED, STATUS_SUCCESS } from "../irp/ntstatus.ts";
 import type { NTSTATUS } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
-import type { Result, TcpConnectOptions, TcpStream } from "./types.ts";
+import type { Endpoint, Result, TcpConnectOptions, TcpStream } from "./types.ts";
 import { checkEndpoint } from "./_endpoint.ts";
-import { NodeTcpStream, StreamSocket } from "./_tcp_stream.ts";
+import { type ConnectWaiter, NodeTcpStream, StreamSocket } from "./_tcp_stream.ts";
+
+/** A peer's FIN must not end our sending side: WSK can still send after it. */
+const SOCKET_OPTIONS = { allowHalfOpen: true };
 
 function failed(status: NTSTATUS): Result<TcpStream> {
   return { status, value: null };
+}
+
+/**
+ * One connect attempt, settled once: by 'connect', by the socket's failure
+ * (which the stream's own 'error' listener passes on: no listener is added or
+ * removed per attempt), or by `signal`.
+ */
+class Connecting implements ConnectWaiter {
+  #settled = false;
+
+  constructor(
+    readonly stream: NodeTcpStream,
+    readonly socket: StreamSocket,
+    readonly local: Endpoint,
+    readonly remote: Endpoint,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: (result: Result<TcpStream>) => void,
+  ) {
+    socket.on("connect", this.connected);
+    signal?.addEventListener("abort", this.aborted);
+  }
+
+  /** The handshake completed: the stream takes over, reading nothing until receive(). */
+  connected = (): void => {
+    if (this.#settled) return;
+    // The addresses are read when first asked for: most connections never ask.
+    this.stream.connected(this.local, this.remote);
+    this.#settle({ status: STATUS_SUCCESS, value: this.stream });
+  };
+
+  failed(status: NTSTATUS): void {
+    if (!this.#settled) this.#settle(failed(status));
+  }
+
+  aborted = (): void => {
+    if (this.#settled) return;
+    this.#settle(failed(STATUS_CANCELLED));
+    this.socket.destroy();
+  };
+
+  #settle(result: Result<TcpStream>): void {
+    this.#settled = true;
+    this.stream.connectWaiter = null;
+    this.signal?.removeEventListener("abort", this.aborted);
+    this.resolve(result);
+  }
 }
 
 /** Connect as {@linkcode TcpTransport.connect} describes; never throws or rejects. */
@@ -25,8 +74,9 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
   if (signal?.aborted) return Promise.resolve(failed(STATUS_CANCELLED));
 
   const stream = new NodeTcpStream();
-  // A peer's FIN must not end our sending side: WSK can still send after it.
-  const socket = new StreamSocket(stream, { allowHalfOpen: true });
+  const socket = new StreamSocket(stream, SOCKET_OPTIONS);
+  // Its listeners first: from here on every 'error' has one.
+  stream.listen(socket);
   try {
     socket.connect({
       host: remote.hostname,
@@ -36,38 +86,12 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
     });
   } catch (error) {
     // A permission denial or a bad argument may be thrown here rather than emitted.
+    socket.destroy();
     return Promise.resolve(failed(statusFromError(error)));
   }
   // No reading before receive(): the kernel holds early bytes, not us.
   socket.pause();
-
   return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: Result<TcpStream>): void => {
-      settled = true;
-      socket.off("connect", onConnect);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(result);
-    };
-    const onConnect = (): void => {
-      if (settled) return;
-      // From here on the stream owns the socket and its 'error' events.
-      socket.off("error", onError);
-      // The addresses are read when first asked for: most connections never ask.
-      stream.attach(socket, local ?? remote, remote, true);
-      finish({ status: STATUS_SUCCESS, value: stream });
-    };
-    // Stays attached after a failure so that a late 'error' is never unhandled.
-    const onError = (error: Error): void => {
-      if (!settled) finish(failed(statusFromError(error)));
-    };
-    const onAbort = (): void => {
-      if (settled) return;
-      socket.destroy();
-      finish(failed(STATUS_CANCELLED));
-    };
-    socket.once("connect", onConnect);
-    socket.on("error", onError);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    stream.connectWaiter = new Connecting(stream, socket, local ?? remote, remote, signal, resolve);
   });
 }

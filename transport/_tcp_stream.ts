@@ -75,6 +75,12 @@ export class StreamSocket extends Socket {
   }
 }
 
+/** A connect in progress on a stream's socket: told of the socket's failure. */
+export interface ConnectWaiter {
+  /** The socket failed (or closed) before it connected. */
+  failed(status: NTSTATUS): void;
+}
+
 /** Where the stream is, from our side. */
 const enum Local {
   Open,
@@ -85,7 +91,8 @@ const enum Local {
 /**
  * A TCP stream. Create it first (its {@linkcode NodeTcpStream.onread} must be
  * given to the socket's constructor), then {@linkcode NodeTcpStream.attach}
- * the connected, paused socket.
+ * the connected, paused socket; or {@linkcode NodeTcpStream.listen} to the
+ * socket before it connects and say {@linkcode NodeTcpStream.connected}.
  */
 export class NodeTcpStream implements TcpStream {
   /** Pass as the `onread` option when the socket is created. */
@@ -117,6 +124,8 @@ export class NodeTcpStream implements TcpStream {
   #shutdownResolve: ((status: NTSTATUS) => void) | null = null;
   /** Completions of pending writes; one shared callback settles them in order. */
   readonly #writes = new WriteQueue();
+  /** The connect in progress on the socket, if any: its failures go there. */
+  connectWaiter: ConnectWaiter | null = null;
 
   constructor() {
     this.onread = {
@@ -125,26 +134,34 @@ export class NodeTcpStream implements TcpStream {
     };
   }
 
+  /** Take over `socket` (connected, not reading), whose ends are `local` and `remote`. */
+  attach(socket: Socket, local: Endpoint, remote: Endpoint): void {
+    this.listen(socket);
+    this.#local = local;
+    this.#remote = remote;
+  }
+
   /**
-   * Take over `socket` (connected, not reading). `local` and `remote` are its
-   * ends; or, when `lazy`, what to report if the socket cannot tell them:
-   * then they are read from the socket when first asked for, or before its
-   * handle goes (a {@linkcode StreamSocket} says when). getsockname after
-   * connect cost a fifth of a connect + close cycle, for addresses most
-   * connections never ask for.
+   * Listen to `socket` (created for this stream, not connected yet): one set
+   * of listeners serves its connect ({@linkcode connectWaiter}) and the stream.
    */
-  attach(socket: Socket, local: Endpoint, remote: Endpoint, lazy = false): void {
+  listen(socket: Socket): void {
     this.#socket = socket;
-    if (lazy) {
-      this.#localFallback = local;
-      this.#remoteFallback = remote;
-    } else {
-      this.#local = local;
-      this.#remote = remote;
-    }
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
+  }
+
+  /**
+   * The socket given to {@linkcode listen} connected. Its ends are read from
+   * it when first asked for, or before its handle goes (a
+   * {@linkcode StreamSocket} says when); `local` and `remote` are reported if
+   * it cannot tell. getsockname after connect cost a fifth of a connect +
+   * close cycle, for addresses most connections never ask for.
+   */
+  connected(local: Endpoint, remote: Endpoint): void {
+    this.#localFallback = local;
+    this.#remoteFallback = remote;
   }
 
   /**
@@ -171,7 +188,9 @@ export class NodeTcpStream implements TcpStream {
    * {@linkcode close} released the stream (nobody may ask any more).
    */
   handleClosing(): void {
+    // Released, or never connected: nobody may ask.
     if (this.#state === Local.Closed || this.#socket === null) return;
+    if (this.#remote === null && this.#remoteFallback === null) return;
     void this.localAddress;
     void this.remoteAddress;
   }
@@ -189,7 +208,7 @@ export class NodeTcpStream implements TcpStream {
     if (this.#failure !== null) {
       // The socket failed (say, a write met a reset) before anyone listened:
       // report it, later, so that receive() itself never calls back.
-      queueMicrotask(this.#deliverFailure);
+      queueMicrotask(() => this.#deliverFailure());
       return;
     }
     if (!this.#paused) this.#startReading();
@@ -288,7 +307,7 @@ export class NodeTcpStream implements TcpStream {
     const { promise, resolve } = Promise.withResolvers<NTSTATUS>();
     this.#shutdown = promise;
     this.#shutdownResolve = resolve;
-    this.#socket!.end(this.#onShutdown);
+    this.#socket!.end((error?: Error | null) => this.#onShutdown(error));
     return promise;
   }
 
@@ -389,7 +408,7 @@ export class NodeTcpStream implements TcpStream {
     this.#settleAll(this.#failure);
   };
 
-  #onShutdown = (error?: Error | null): void => {
+  #onShutdown(error?: Error | null): void {
     const resolve = this.#shutdownResolve;
     if (resolve === null) return;
     if (error) {
@@ -404,7 +423,7 @@ export class NodeTcpStream implements TcpStream {
     this.#shutdownResolve = null;
     this.#writeFinished = true;
     resolve(STATUS_SUCCESS);
-  };
+  }
 
   #onEnd = (): void => {
     this.#peerEnded = true;
@@ -416,12 +435,19 @@ export class NodeTcpStream implements TcpStream {
   };
 
   #onError = (error: Error): void => {
+    const waiter = this.connectWaiter;
+    if (waiter !== null) {
+      // Not connected yet: the failure is the connect's.
+      waiter.failed(statusFromError(error));
+      return;
+    }
     const status = this.#failure ??= statusFromError(error);
     this.#settleAll(status);
     if (this.#receiver !== null && !this.#finished) this.#deliverFailure();
   };
 
   #onClose = (): void => {
+    this.connectWaiter?.failed(STATUS_CONNECTION_ABORTED);
     // Normally node:net closes on its own only after both FINs (end() was
     // delivered by then). Any other close is a connection lost to us.
     if (!this.#finished) this.#failure ??= STATUS_CONNECTION_ABORTED;
@@ -429,11 +455,11 @@ export class NodeTcpStream implements TcpStream {
     if (this.#receiver !== null) this.#deliverFailure();
   };
 
-  #deliverFailure = (): void => {
+  #deliverFailure(): void {
     const receiver = this.#receiver;
     if (receiver === null || this.#finished || this.#failure === null) return;
     this.#finished = true;
     this.#receiver = null;
     receiver.error(this.#failure);
-  };
+  }
 }

@@ -24,7 +24,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "../transport/errors.ts";
-import type { Endpoint, TcpReceiver, TcpStream } from "../transport/types.ts";
+import type { Endpoint, Result, TcpReceiver, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
@@ -195,26 +195,34 @@ export class ConnectionSocket extends SocketBase {
    * WskConnectEx). Resolves with the status; an aborted attempt leaves the
    * socket bound, as before the call.
    */
-  async open(remote: Endpoint, abort: AbortController, initial: Uint8Array[]): Promise<NTSTATUS> {
+  open(remote: Endpoint, abort: AbortController, initial: Uint8Array[]): Promise<NTSTATUS> {
     this.#connectAbort = abort;
     this.state = "connecting";
     const local = isWildcard(this.local) ? undefined : this.local!;
-    const result = await settledResult(() =>
+    return settledResult(() =>
       this.client.transport.tcp.connect({ remote, local, signal: abort.signal })
-    );
+    ).then((result) => this.#opened(result, abort, initial));
+  }
+
+  /** The transport's connect settled: take the stream, or go back to bound. */
+  #opened(
+    result: Result<TcpStream>,
+    abort: AbortController,
+    initial: Uint8Array[],
+  ): NTSTATUS | Promise<NTSTATUS> {
     if (this.#connectAbort === abort) this.#connectAbort = null;
     if (abort.signal.aborted || this.closed) {
       result.value?.abort();
       if (!this.closed) this.state = "bound";
       return STATUS_CANCELLED;
     }
-    if (!result.value) {
+    const stream = result.value;
+    if (!stream) {
       this.state = "bound";
       return result.status;
     }
-    this.attach(result.value, false);
-    const stream = result.value;
-    return initial.length ? await settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
+    this.attach(stream, false);
+    return initial.length ? settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
   }
 
   /**
