@@ -10,19 +10,16 @@ import type { NTSTATUS } from "../irp/ntstatus.ts";
 import { statusFromError } from "./errors.ts";
 import type { Endpoint, Result, TcpConnectOptions, TcpStream } from "./types.ts";
 import { checkEndpoint } from "./_endpoint.ts";
-import { type ConnectWaiter, NodeTcpStream, StreamSocket } from "./_tcp_stream.ts";
-
-/** A peer's FIN must not end our sending side: WSK can still send after it. */
-const SOCKET_OPTIONS = { allowHalfOpen: true };
+import { type ConnectWaiter, NodeTcpStream, socketConnected, StreamSocket } from "./_tcp_stream.ts";
 
 function failed(status: NTSTATUS): Result<TcpStream> {
   return { status, value: null };
 }
 
 /**
- * One connect attempt, settled once: by 'connect', by the socket's failure
- * (which the stream's own 'error' listener passes on: no listener is added or
- * removed per attempt), or by `signal`.
+ * One connect attempt, settled once: by 'connect' or the socket's failure
+ * (which the stream's listeners pass on: no listener is added or removed per
+ * attempt, and none keeps the attempt alive after it), or by `signal`.
  */
 class Connecting implements ConnectWaiter {
   #settled = false;
@@ -35,17 +32,17 @@ class Connecting implements ConnectWaiter {
     readonly signal: AbortSignal | undefined,
     readonly resolve: (result: Result<TcpStream>) => void,
   ) {
-    socket.on("connect", this.connected);
+    socket.on("connect", socketConnected);
     signal?.addEventListener("abort", this.aborted);
   }
 
   /** The handshake completed: the stream takes over, reading nothing until receive(). */
-  connected = (): void => {
+  connected(): void {
     if (this.#settled) return;
     // The addresses are read when first asked for: most connections never ask.
     this.stream.connected(this.local, this.remote);
     this.#settle({ status: STATUS_SUCCESS, value: this.stream });
-  };
+  }
 
   failed(status: NTSTATUS): void {
     if (!this.#settled) this.#settle(failed(status));
@@ -74,7 +71,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
   if (signal?.aborted) return Promise.resolve(failed(STATUS_CANCELLED));
 
   const stream = new NodeTcpStream();
-  const socket = new StreamSocket(stream, SOCKET_OPTIONS);
+  const socket = new StreamSocket();
   // Its listeners first: from here on every 'error' has one.
   stream.listen(socket);
   try {

@@ -55,30 +55,58 @@ const SHARED_RECEIVE_BUFFER = new Uint8Array(RECEIVE_BUFFER_SIZE);
 const EMPTY = new Uint8Array(0);
 
 /**
- * A `node:net` socket that tells its stream before it lets go of its handle,
- * so that the stream can still learn its addresses (see
- * {@linkcode NodeTcpStream.attach}).
+ * Where a socket names its stream. The socket's callbacks are functions that
+ * every stream shares (`node:net` calls them with the socket as `this`), so
+ * that a stream costs no closure per callback; and the stream lets go of the
+ * name when it releases the socket. That matters for garbage: `node:net`'s
+ * native handle keeps its socket alive until a full collection, and with it
+ * whatever the socket still reaches.
+ */
+const STREAM = Symbol("wskemu.tcpStream");
+
+/** A socket that names its stream. */
+type Named = { [STREAM]?: NodeTcpStream | null };
+
+/** The stream `socket` belongs to, or null once released (or never attached). */
+function streamOf(socket: unknown): NodeTcpStream | null {
+  return (socket as Named)[STREAM] ?? null;
+}
+
+/**
+ * A `node:net` socket for a stream to connect: half-open allowed (a peer's
+ * FIN must not end our sending side: WSK can still send after it), reading
+ * through the shared `onread`, and telling its stream before it lets go of
+ * its handle, so that the stream can still learn its addresses (see
+ * {@linkcode NodeTcpStream.connected}).
  */
 export class StreamSocket extends Socket {
-  #stream: NodeTcpStream;
-
-  /** A socket (not connected yet) for `stream`, reading through its `onread`. */
-  constructor(stream: NodeTcpStream, options: SocketConstructorOpts) {
-    super({ ...options, onread: stream.onread });
-    this.#stream = stream;
+  /** A socket, not connected yet, for {@linkcode NodeTcpStream.listen}. */
+  constructor() {
+    super(NodeTcpStream.socketOptions);
   }
 
   /** The stream reads its addresses while the handle is still there. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#stream.handleClosing();
+    streamOf(this)?.handleClosing();
     super._destroy(error, callback);
   }
 }
 
-/** A connect in progress on a stream's socket: told of the socket's failure. */
+/** A connect in progress on a stream's socket: told how it ends. */
 export interface ConnectWaiter {
+  /** The socket connected. */
+  connected(): void;
   /** The socket failed (or closed) before it connected. */
   failed(status: NTSTATUS): void;
+}
+
+/**
+ * The 'connect' listener of a socket a stream connects (shared, as the
+ * others are: `this` is the socket): tells the stream's
+ * {@linkcode NodeTcpStream.connectWaiter}.
+ */
+export function socketConnected(this: Socket): void {
+  streamOf(this)?.connectWaiter?.connected();
 }
 
 /** Where the stream is, from our side. */
@@ -95,8 +123,40 @@ const enum Local {
  * socket before it connects and say {@linkcode NodeTcpStream.connected}.
  */
 export class NodeTcpStream implements TcpStream {
-  /** Pass as the `onread` option when the socket is created. */
-  readonly onread: OnReadOpts;
+  /**
+   * The socket's callbacks, shared by every stream (see STREAM): `this` is
+   * the socket, which names its stream; a released stream is told nothing.
+   */
+  static #onRead = function (this: Socket, length: number, buffer: Uint8Array): boolean {
+    const stream = streamOf(this);
+    // Released (closed meanwhile): stop reading; the bytes are moot.
+    return stream !== null && stream.#read(length, buffer);
+  };
+  static #onEnd = function (this: Socket): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#ended();
+  };
+  static #onError = function (this: Socket, error: Error): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#failed(error);
+  };
+  static #onClose = function (this: Socket): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#closed();
+  };
+  static #onread: OnReadOpts = { buffer: SHARED_RECEIVE_BUFFER, callback: NodeTcpStream.#onRead };
+
+  /** The options of a {@linkcode StreamSocket}. */
+  static readonly socketOptions: SocketConstructorOpts = {
+    allowHalfOpen: true,
+    onread: NodeTcpStream.#onread,
+  };
+
+  /** Pass as the `onread` option when the socket is created: the same for every stream. */
+  get onread(): OnReadOpts {
+    return NodeTcpStream.#onread;
+  }
+
   #socket: Socket | null = null;
   /** The ends, once known; null until first asked for (see attach). */
   #local: Endpoint | null = null;
@@ -127,13 +187,6 @@ export class NodeTcpStream implements TcpStream {
   /** The connect in progress on the socket, if any: its failures go there. */
   connectWaiter: ConnectWaiter | null = null;
 
-  constructor() {
-    this.onread = {
-      buffer: SHARED_RECEIVE_BUFFER,
-      callback: this.#onRead,
-    };
-  }
-
   /** Take over `socket` (connected, not reading), whose ends are `local` and `remote`. */
   attach(socket: Socket, local: Endpoint, remote: Endpoint): void {
     this.listen(socket);
@@ -147,9 +200,10 @@ export class NodeTcpStream implements TcpStream {
    */
   listen(socket: Socket): void {
     this.#socket = socket;
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("close", this.#onClose);
+    (socket as Named)[STREAM] = this;
+    socket.on("end", NodeTcpStream.#onEnd);
+    socket.on("error", NodeTcpStream.#onError);
+    socket.on("close", NodeTcpStream.#onClose);
   }
 
   /**
@@ -331,9 +385,13 @@ export class NodeTcpStream implements TcpStream {
     this.#state = Local.Closed;
     this.#detach(STATUS_CANCELLED);
     const socket = this.#socket;
-    if (socket === null || socket.destroyed) return;
-    if (this.#writeFinished && this.#peerEnded) socket.destroy();
-    else socket.resetAndDestroy();
+    if (socket === null) return;
+    if (!socket.destroyed) {
+      if (this.#writeFinished && this.#peerEnded) socket.destroy();
+      else socket.resetAndDestroy();
+    }
+    // Nothing the socket reports concerns this stream any more.
+    (socket as Named)[STREAM] = null;
   }
 
   /** TCP_NODELAY. */
@@ -378,7 +436,7 @@ export class NodeTcpStream implements TcpStream {
     resolve?.(status);
   }
 
-  #onRead = (length: number, buffer: Uint8Array): boolean => {
+  #read(length: number, buffer: Uint8Array): boolean {
     const receiver = this.#receiver;
     // Nobody to take it (closed meanwhile): stop reading; the bytes are moot.
     if (receiver === null) return false;
@@ -391,7 +449,7 @@ export class NodeTcpStream implements TcpStream {
       this.#inData = false;
     }
     return more !== false || this.#resumeAsked;
-  };
+  }
 
   #onWritten = (error?: Error | null): void => {
     if (!error) {
@@ -425,16 +483,16 @@ export class NodeTcpStream implements TcpStream {
     resolve(STATUS_SUCCESS);
   }
 
-  #onEnd = (): void => {
+  #ended(): void {
     this.#peerEnded = true;
     const receiver = this.#receiver;
     if (receiver === null || this.#finished) return;
     this.#finished = true;
     this.#receiver = null;
     receiver.end();
-  };
+  }
 
-  #onError = (error: Error): void => {
+  #failed(error: Error): void {
     const waiter = this.connectWaiter;
     if (waiter !== null) {
       // Not connected yet: the failure is the connect's.
@@ -444,16 +502,16 @@ export class NodeTcpStream implements TcpStream {
     const status = this.#failure ??= statusFromError(error);
     this.#settleAll(status);
     if (this.#receiver !== null && !this.#finished) this.#deliverFailure();
-  };
+  }
 
-  #onClose = (): void => {
+  #closed(): void {
     this.connectWaiter?.failed(STATUS_CONNECTION_ABORTED);
     // Normally node:net closes on its own only after both FINs (end() was
     // delivered by then). Any other close is a connection lost to us.
     if (!this.#finished) this.#failure ??= STATUS_CONNECTION_ABORTED;
     this.#settleAll(this.#failure ?? STATUS_CONNECTION_ABORTED);
     if (this.#receiver !== null) this.#deliverFailure();
-  };
+  }
 
   #deliverFailure(): void {
     const receiver = this.#receiver;
