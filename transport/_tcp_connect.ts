@@ -1,7 +1,9 @@
 // Copyright 2026 the wskemu authors. MIT license.
 /**
  * {@linkcode TcpTransport.connect} over `node:net`, which (unlike
- * `Deno.connect`) can bind the local address before connecting.
+ * `Deno.connect`) can bind the local address before connecting; and
+ * {@linkcode connectTcpWith}, the same without a promise or a signal, which
+ * the WSK layer uses when its transport is this one.
  *
  * @module
  */
@@ -12,16 +14,31 @@ import type { Endpoint, Result, TcpConnectOptions, TcpStream } from "./types.ts"
 import { checkEndpoint } from "./_endpoint.ts";
 import { type ConnectWaiter, NodeTcpStream, socketConnected, StreamSocket } from "./_tcp_stream.ts";
 
+/** How a connect started with {@linkcode connectTcpWith} reports: once. */
+export type ConnectDone<C> = (context: C, result: Result<TcpStream>) => void;
+
+/** A connect in flight: {@linkcode TcpConnectAttempt.abort} ends it with STATUS_CANCELLED. */
+export interface TcpConnectAttempt {
+  /** Aborts the attempt unless it ended already; its `done` follows, not inside this call. */
+  abort(): void;
+}
+
 function failed(status: NTSTATUS): Result<TcpStream> {
   return { status, value: null };
+}
+
+/** An attempt that failed before it began: it reports later, as every attempt does. */
+function failedLater<C>(done: ConnectDone<C>, context: C, status: NTSTATUS): TcpConnectAttempt {
+  queueMicrotask(() => done(context, failed(status)));
+  return { abort() {} };
 }
 
 /**
  * One connect attempt, settled once: by 'connect' or the socket's failure
  * (which the stream's listeners pass on: no listener is added or removed per
- * attempt, and none keeps the attempt alive after it), or by `signal`.
+ * attempt, and none keeps the attempt alive after it), or by abort().
  */
-class Connecting implements ConnectWaiter {
+class Connecting<C> implements ConnectWaiter, TcpConnectAttempt {
   #settled = false;
 
   constructor(
@@ -29,11 +46,10 @@ class Connecting implements ConnectWaiter {
     readonly socket: StreamSocket,
     readonly local: Endpoint,
     readonly remote: Endpoint,
-    readonly signal: AbortSignal | undefined,
-    readonly resolve: (result: Result<TcpStream>) => void,
+    readonly done: ConnectDone<C>,
+    readonly context: C,
   ) {
     socket.on("connect", socketConnected);
-    signal?.addEventListener("abort", this.aborted);
   }
 
   /** The handshake completed: the stream takes over, reading nothing until receive(). */
@@ -48,27 +64,37 @@ class Connecting implements ConnectWaiter {
     if (!this.#settled) this.#settle(failed(status));
   }
 
-  aborted = (): void => {
+  abort(): void {
     if (this.#settled) return;
-    this.#settle(failed(STATUS_CANCELLED));
+    this.#settled = true;
+    this.stream.connectWaiter = null;
     this.socket.destroy();
-  };
+    // Not inside abort(): its caller may be in the middle of a cancel.
+    queueMicrotask(() => this.done(this.context, failed(STATUS_CANCELLED)));
+  }
 
   #settle(result: Result<TcpStream>): void {
     this.#settled = true;
     this.stream.connectWaiter = null;
-    this.signal?.removeEventListener("abort", this.aborted);
-    this.resolve(result);
+    this.done(this.context, result);
   }
 }
 
-/** Connect as {@linkcode TcpTransport.connect} describes; never throws or rejects. */
-export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream>> {
-  const { remote, local, signal } = options;
+/**
+ * Connects as {@linkcode TcpTransport.connect} does (`options.signal` aside),
+ * reporting through `done(context, result)`, once and never inside this
+ * call; the attempt returned aborts it. No promise and no signal listener: a
+ * caller that makes many connects (a WSK driver) pays for neither.
+ */
+export function connectTcpWith<C>(
+  options: TcpConnectOptions,
+  done: ConnectDone<C>,
+  context: C,
+): TcpConnectAttempt {
+  const { remote, local } = options;
   let status = checkEndpoint(remote);
   if (status === STATUS_SUCCESS && local !== undefined) status = checkEndpoint(local);
-  if (status !== STATUS_SUCCESS) return Promise.resolve(failed(status));
-  if (signal?.aborted) return Promise.resolve(failed(STATUS_CANCELLED));
+  if (status !== STATUS_SUCCESS) return failedLater(done, context, status);
 
   const stream = new NodeTcpStream();
   const socket = new StreamSocket();
@@ -84,11 +110,34 @@ export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream
   } catch (error) {
     // A permission denial or a bad argument may be thrown here rather than emitted.
     socket.destroy();
-    return Promise.resolve(failed(statusFromError(error)));
+    return failedLater(done, context, statusFromError(error));
   }
   // No reading before receive(): the kernel holds early bytes, not us.
   socket.pause();
+  const attempt = new Connecting(stream, socket, local ?? remote, remote, done, context);
+  stream.connectWaiter = attempt;
+  return attempt;
+}
+
+/** A promise's resolve as a {@linkcode ConnectDone}. */
+function resolveWith(resolve: (result: Result<TcpStream>) => void, result: Result<TcpStream>) {
+  resolve(result);
+}
+
+/** Connect as {@linkcode TcpTransport.connect} describes; never throws or rejects. */
+export function connectTcp(options: TcpConnectOptions): Promise<Result<TcpStream>> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.resolve(failed(STATUS_CANCELLED));
   return new Promise((resolve) => {
-    stream.connectWaiter = new Connecting(stream, socket, local ?? remote, remote, signal, resolve);
+    if (signal === undefined) {
+      connectTcpWith(options, resolveWith, resolve);
+      return;
+    }
+    const onAbort = () => attempt.abort();
+    const attempt = connectTcpWith(options, (_: null, result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    }, null);
+    signal.addEventListener("abort", onAbort);
   });
 }

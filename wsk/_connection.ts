@@ -24,6 +24,7 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "../transport/errors.ts";
+import { connectTcp, connectTcpWith } from "../transport/_tcp_connect.ts";
 import type { Endpoint, Result, TcpReceiver, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
@@ -72,7 +73,8 @@ export class ConnectionSocket extends SocketBase {
   inspectId: WSK_INSPECT_ID | null = null;
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
-  #connectAbort: AbortController | null = null;
+  /** The connect in flight, if any. */
+  #opening: Opening | null = null;
   /** The stream delivers to this socket (see {@linkcode ConnectionSocket.startReceiving}). */
   #receiving = false;
   /**
@@ -184,45 +186,64 @@ export class ConnectionSocket extends SocketBase {
       return failIrp(Irp, STATUS_INVALID_PARAMETER);
     }
     const segments = initial && initial.Length > 0 ? wskBufSegments(initial) : [];
-    const abort = new AbortController();
-    const op = new PendingIrp(Irp, this.pending, () => abort.abort());
-    this.open(remote, abort, segments).then((status) => op.complete(status));
+    const op = new PendingIrp(Irp, this.pending, () => this.cancelOpen());
+    this.open(remote, segments, (status) => op.complete(status));
     return STATUS_PENDING;
   }
 
   /**
    * Connects the bound socket to `remote` (then sends `initial`, for
-   * WskConnectEx). Resolves with the status; an aborted attempt leaves the
-   * socket bound, as before the call.
+   * WskConnectEx); `done(status)` follows once, never inside this call. An
+   * attempt cancelled ({@linkcode cancelOpen}) leaves the socket bound, as
+   * before the call.
+   *
+   * Over the real transport this goes through connectTcpWith: no promise and
+   * no AbortSignal per connect (a signal listener alone cost a connect + close
+   * cycle several microseconds). Any other transport (a test's, a user's, the
+   * real one with `connect` replaced) gets its `connect` with a signal.
    */
-  open(remote: Endpoint, abort: AbortController, initial: Uint8Array[]): Promise<NTSTATUS> {
-    this.#connectAbort = abort;
+  open(remote: Endpoint, initial: Uint8Array[], done: (status: NTSTATUS) => void): void {
     this.state = "connecting";
-    const local = isWildcard(this.local) ? undefined : this.local!;
-    return settledResult(() =>
-      this.client.transport.tcp.connect({ remote, local, signal: abort.signal })
-    ).then((result) => this.#opened(result, abort, initial));
+    const opening = new Opening(this, initial, done);
+    this.#opening = opening;
+    const options = { remote, local: isWildcard(this.local) ? undefined : this.local! };
+    const tcp = this.client.transport.tcp;
+    if (tcp.connect === connectTcp) {
+      opening.attempt = connectTcpWith(options, openedWith, opening);
+      return;
+    }
+    const abort = new AbortController();
+    opening.attempt = abort;
+    settledResult(() => tcp.connect({ ...options, signal: abort.signal }))
+      .then((result) => this.opened(opening, result));
+  }
+
+  /** Cancels the connect in flight, if any: its `done` gets STATUS_CANCELLED. */
+  cancelOpen(): void {
+    const opening = this.#opening;
+    if (opening === null || opening.cancelled) return;
+    opening.cancelled = true;
+    opening.attempt?.abort();
   }
 
   /** The transport's connect settled: take the stream, or go back to bound. */
-  #opened(
-    result: Result<TcpStream>,
-    abort: AbortController,
-    initial: Uint8Array[],
-  ): NTSTATUS | Promise<NTSTATUS> {
-    if (this.#connectAbort === abort) this.#connectAbort = null;
-    if (abort.signal.aborted || this.closed) {
+  opened(opening: Opening, result: Result<TcpStream>): void {
+    if (this.#opening === opening) this.#opening = null;
+    if (opening.cancelled || this.closed) {
       result.value?.abort();
       if (!this.closed) this.state = "bound";
-      return STATUS_CANCELLED;
+      opening.done(STATUS_CANCELLED);
+      return;
     }
     const stream = result.value;
     if (!stream) {
       this.state = "bound";
-      return result.status;
+      opening.done(result.status);
+      return;
     }
     this.attach(stream, false);
-    return initial.length ? settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
+    if (opening.initial.length === 0) opening.done(STATUS_SUCCESS);
+    else settledStatus(() => stream.write(opening.initial)).then(opening.done);
   }
 
   /**
@@ -427,10 +448,33 @@ export class ConnectionSocket extends SocketBase {
   }
 
   protected release(): void {
-    this.#connectAbort?.abort();
+    this.cancelOpen();
     this.stream?.close();
     this.receive.close();
   }
+}
+
+/** A connect in flight (see {@linkcode ConnectionSocket.open}). */
+class Opening {
+  /** Ends the transport's attempt: connectTcpWith's handle, or an AbortController. */
+  attempt: { abort(): void } | null = null;
+  /** Cancelled by IoCancelIrp or WskCloseSocket: the outcome is STATUS_CANCELLED. */
+  cancelled = false;
+
+  constructor(
+    readonly socket: ConnectionSocket,
+    readonly initial: Uint8Array[],
+    readonly done: (status: NTSTATUS) => void,
+  ) {}
+}
+
+/**
+ * connectTcpWith's report: the end of a transport callback, so the
+ * completion queue runs there (see drainCompletionQueueNow).
+ */
+function openedWith(opening: Opening, result: Result<TcpStream>): void {
+  opening.socket.opened(opening, result);
+  drainCompletionQueueNow();
 }
 
 /**
