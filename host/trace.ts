@@ -243,6 +243,7 @@ export class TraceRecorder {
       // The address is formatted when the trace is written: not on the hot path.
       args: {
         irp: objectAddress(Irp),
+        status: Irp.IoStatus.Status >>> 0,
         information: typeof information === "number" ? information : "(object)",
       },
     });

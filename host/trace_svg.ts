@@ -3,7 +3,7 @@
  * `--trace-svg`: the IRP trace as an SVG timeline. One row per track (the
  * driver, the completion queue, the WSK client, each socket); each IRP is a
  * bar from its call to its completion, coloured by its final status
- * (success green, cancelled grey, pending-forever amber, failure red);
+ * (success green, cancelled grey, warning or timeout amber, error red);
  * DriverEntry, DriverUnload and system threads' lives are blue bars;
  * instant events are ticks, bug checks red diamonds. Spans that overlap on
  * a track are stacked in lanes; long quiet stretches are narrowed, with a
@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { STATUS_CANCELLED, STATUS_SUCCESS, STATUS_TIMEOUT } from "../irp/ntstatus.ts";
 import type { TraceEvent } from "./trace.ts";
 
 const ROW = 26;
@@ -30,14 +31,16 @@ function escape(text: string): string {
   );
 }
 
-function colour(name: string, cat: string): string {
+function colour(e: TraceEvent): string {
   // A thread's life, DriverEntry, DriverUnload: not an IRP, so no status colour.
-  if (cat !== "irp") return "#5b7fbf";
-  if (/STATUS_SUCCESS$/.test(name)) return "#3a9d5d";
-  if (/STATUS_CANCELLED$/.test(name)) return "#9a9a9a";
-  if (/STATUS_(PENDING|TIMEOUT)$/.test(name)) return "#e0a526";
-  if (/→ 0x[48]|STATUS_BUFFER_OVERFLOW$/.test(name)) return "#e0a526";
-  return "#d0453c";
+  const status = e.args?.status;
+  if (e.cat !== "irp" || typeof status !== "number") return "#5b7fbf";
+  if (status === STATUS_CANCELLED) return "#9a9a9a";
+  // The severity bits: success, informational (PENDING, TIMEOUT), warning, error.
+  if (status === STATUS_SUCCESS) return "#3a9d5d";
+  if (status >>> 30 === 3) return "#d0453c";
+  if (status >>> 30 === 0 && status < STATUS_TIMEOUT) return "#3a9d5d";
+  return "#e0a526";
 }
 
 /** A piece of the time axis: `[from, to]` in µs drawn from pixel `x` with `scale` px/µs. */
@@ -151,7 +154,7 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
       const top = y + PAD + laneOf.get(e)! * LANE;
       out.push(
         `<rect x="${left.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${LANE - 3}" ` +
-          `fill="${colour(e.name, e.cat)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
+          `fill="${colour(e)}" opacity="0.85" stroke="#fff" stroke-width="0.5">` +
           `${title}</rect>`,
       );
       const call = e.name.split(" ")[0]!;

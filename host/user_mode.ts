@@ -20,6 +20,7 @@ import {
 import {
   type IO_STACK_LOCATION,
   type IO_STATUS_BLOCK,
+  IoFreeIrp,
   IoGetNextIrpStackLocation,
   type IRP,
   IRP_MJ_CLEANUP,
@@ -28,6 +29,7 @@ import {
   IRP_MJ_DEVICE_CONTROL,
 } from "../irp/irp.ts";
 import { IoBuildSynchronousFsdRequest } from "../irp/thread_irp.ts";
+import { dequeueThreadIrp } from "../irp/_irp_state.ts";
 import {
   KeInitializeEvent,
   KEVENT,
@@ -105,7 +107,12 @@ async function send(
   if (!Irp) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
   const IrpSp = IoGetNextIrpStackLocation(Irp);
   IrpSp.FileObject = FileObject;
-  if (!fill(IrpSp, Irp)) return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
+  if (!fill(IrpSp, Irp)) {
+    // Never sent: the I/O manager releases it (and any MDL fill attached).
+    dequeueThreadIrp(Irp);
+    IoFreeIrp(Irp);
+    return { Status: STATUS_INSUFFICIENT_RESOURCES, Information: 0 };
+  }
   IoCallDriver(DeviceObject, Irp);
   // Completed inline or later, the thread IRP signals its event at completion.
   await KeWaitForSingleObject(Event, 0, 0, false, null);

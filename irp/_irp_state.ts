@@ -62,3 +62,12 @@ export function countFreed(Irp: IRP): void {
 export function outstandingCount(): number {
   return outstanding;
 }
+
+/**
+ * The I/O manager takes a thread IRP it built but could not finish setting up
+ * (an MDL it could not allocate) back off its thread, so that IoFreeIrp may
+ * release it: the request never reached a driver.
+ */
+export function dequeueThreadIrp(Irp: IRP): void {
+  irpState(Irp).threadQueued = false;
+}

@@ -11,15 +11,19 @@ import {
   PAGE_FAULT_IN_NONPAGED_AREA,
 } from "./bugcheck.ts";
 import type { MDL } from "./mdl.ts";
+import { specialPoolMemory } from "./_special_pool.ts";
 
 /** `memory` as a byte view, or null when it is not memory (a typed array, DataView or ArrayBuffer). */
 export function memoryBytes(memory: unknown): Uint8Array | null {
-  if (memory instanceof Uint8Array) return memory;
   if (ArrayBuffer.isView(memory)) {
-    return new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
+    return memory instanceof Uint8Array
+      ? memory
+      : new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
   }
   if (memory instanceof ArrayBuffer) return new Uint8Array(memory);
-  return null;
+  // A special pool block is a Proxy, not a view: what an MDL describes, and
+  // what the provider reads and writes, is the memory under it.
+  return specialPoolMemory(memory);
 }
 
 /**

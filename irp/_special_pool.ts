@@ -64,6 +64,14 @@ export function specialPoolBlock(size: number, describe: string): Uint8Array {
   return proxy;
 }
 
+/**
+ * The memory under a special pool block, or null when `P` is not one. MDLs
+ * describe this memory: a provider reading it after the free reads the poison.
+ */
+export function specialPoolMemory(P: unknown): Uint8Array | null {
+  return typeof P === "object" && P !== null ? blocks.get(P)?.target ?? null : null;
+}
+
 /** Frees a special pool block: checks its guard bytes, then poisons it. */
 export function freeSpecialPoolBlock(P: object): void {
   const block = blocks.get(P);

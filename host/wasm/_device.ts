@@ -48,6 +48,17 @@ export interface DeviceDeps {
   free(address: number): void;
 }
 
+/** A C routine the host runs inside one of its own calls, where JSPI cannot park the stack. */
+export interface SynchronousRoutine {
+  /** What it is, e.g. "the dispatch routine EchoDeviceControl". */
+  routine: string;
+  /** How a driver gets the same effect without blocking there. */
+  advice: string;
+}
+
+const DISPATCH_ADVICE = "wskemu runs dispatch routines synchronously inside IoCallDriver: pend " +
+  "the IRP (IoMarkIrpPending, STATUS_PENDING) and finish it from a work item or a system thread";
+
 /** A request's C stand-in: the C IRP and its copy of the SystemBuffer. */
 interface Request {
   Irp: IRP;
@@ -67,8 +78,12 @@ export class DeviceBridge {
   private driver: DRIVER_OBJECT | null = null;
   private cDriver = 0;
   private dispatchContext: ExecContext | null = null;
-  /** The C dispatch routines running now (innermost last): none of them may block. */
-  readonly dispatching: string[] = [];
+  /**
+   * C routines the host is running synchronously now, inside a host call
+   * (innermost last): none of them may block. Each says what it is and what
+   * to do instead.
+   */
+  readonly synchronous: SynchronousRoutine[] = [];
   /** IoCallDriver calls from C in progress: their dispatch routines run on the caller's stack. */
   private callsFromC = 0;
 
@@ -234,12 +249,12 @@ export class DeviceBridge {
     const context = this.callsFromC > 0 && machine.current !== null
       ? machine.current
       : (this.dispatchContext ??= machine.newContext("dispatch routines"));
-    this.dispatching.push(name);
+    this.synchronous.push({ routine: `the dispatch routine ${name}`, advice: DISPATCH_ADVICE });
     let status: number;
     try {
       status = machine.inContext(context, () => table.call(routine, cDevice, address) >>> 0, name);
     } finally {
-      this.dispatching.pop();
+      this.synchronous.pop();
     }
     if (status === STATUS_PENDING) irps.pendingFromC(address);
     return status;

@@ -11,12 +11,14 @@ import { IrpTwins } from "./_irp.ts";
 import { Kernel } from "./_kernel.ts";
 import { Machine } from "./_machine.ts";
 import { checkLayout, CMemory, readLayout } from "./_memory.ts";
-import { RegistryBridge, type RegistrySource } from "./_registry.ts";
+import { CRegistry } from "./_registry.ts";
 import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
 
 const REGISTRY_TAG = poolTag(" geR"); // 'Reg ' in memory
+const QUERY_ROUTINE_ADVICE = "wskemu runs QueryRoutines synchronously inside " +
+  "RtlQueryRegistryValues: keep what the routine needs and wait after RtlQueryRegistryValues returns";
 
 /** Imports that suspend the calling C stack (JSPI). */
 export const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set([
@@ -47,7 +49,6 @@ const WILL_SUSPEND: Readonly<Record<string, (result: unknown) => boolean>> = {
 export interface HostOptions {
   stackSize: number;
   specialPool: boolean;
-  registry: RegistrySource;
   print(line: string): void;
 }
 
@@ -73,7 +74,7 @@ export class DriverHost {
   readonly kernel: Kernel;
   readonly objects: WskObjects;
   readonly wsk: WskBridge;
-  readonly registry: RegistryBridge;
+  readonly registry: CRegistry;
   readonly devices: DeviceBridge;
   readonly exports: DriverExports;
   private readonly impl: Record<string, CallableFunction>;
@@ -125,20 +126,29 @@ export class DriverHost {
     const name = "RtlQueryRegistryValues";
     this.registryFunction = allocate(name.length + 1, REGISTRY_TAG);
     this.mem.writeNarrow(this.registryFunction, name, name.length + 1);
-    this.registry = new RegistryBridge(
-      this.mem,
-      options.registry,
-      (size) => allocate(size, REGISTRY_TAG),
+    this.registry = new CRegistry({
+      mem: this.mem,
+      allocate: (size) => allocate(size, REGISTRY_TAG),
       free,
-      (size) => this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
-      (routine, ...args) => this.table.call(routine, ...args),
-    );
+      allocateForDriver: (size) =>
+        this.exports.rtAllocateForDriver(size, REGISTRY_TAG, this.registryFunction),
+      call: (routine, ...args) => {
+        this.devices.synchronous.push({
+          routine: `the QueryRoutine ${this.table.name(routine)}`,
+          advice: QUERY_ROUTINE_ADVICE,
+        });
+        try {
+          return this.table.call(routine, ...args);
+        } finally {
+          this.devices.synchronous.pop();
+        }
+      },
+    });
     this.kernel = new Kernel({
       mem: this.mem,
       machine: this.machine,
       table: this.table,
       irps: this.irps,
-      registry: this.registry,
       allocate,
       free,
       print: options.print,
@@ -172,6 +182,7 @@ export class DriverHost {
     const devices = this.devices;
     this.impl = {
       ...this.kernel.imports(),
+      ...this.registry.imports(),
       ...this.wsk.imports(),
       IoCreateDevice: devices.IoCreateDevice.bind(devices),
       IoDeleteDevice: devices.IoDeleteDevice.bind(devices),
@@ -214,18 +225,16 @@ export class DriverHost {
 
   /**
    * The C runtime is about to park the stack (a *Prepare import said so). JSPI
-   * cannot park a stack with host frames on it, and a dispatch routine runs
-   * inside IoCallDriver, one.
+   * cannot park a stack with host frames on it: a dispatch routine runs inside
+   * IoCallDriver, a QueryRoutine inside RtlQueryRegistryValues.
    */
   private noSuspendInDispatch(name: string): void {
-    const routine = this.devices.dispatching.at(-1);
-    if (routine === undefined) return;
+    const inside = this.devices.synchronous.at(-1);
+    if (inside === undefined) return;
     throw new BugCheckError(
       KMODE_EXCEPTION_NOT_HANDLED,
       [STATUS_NOT_IMPLEMENTED, 0, 0, 0],
-      `the dispatch routine ${routine} blocks (${SUSPENDING_CALLERS[name]}), but wskemu runs ` +
-        "dispatch routines synchronously inside IoCallDriver: pend the IRP (IoMarkIrpPending, " +
-        "STATUS_PENDING) and finish it from a work item or a system thread",
+      `${inside.routine} blocks (${SUSPENDING_CALLERS[name]}), but ${inside.advice}`,
     );
   }
 

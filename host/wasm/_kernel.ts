@@ -13,12 +13,13 @@ import {
   STATUS_TIMEOUT,
 } from "../../irp/ntstatus.ts";
 import { simulateLowResources } from "../../irp/verifier.ts";
+import { ZwClose as closeKernelHandle } from "../../irp/registry.ts";
+import { openHandle } from "../../irp/_handles.ts";
 import { queueDpc } from "../../irp/completion.ts";
 import { formatC } from "./_format.ts";
 import type { IrpTwins } from "./_irp.ts";
 import { type ExecContext, type Machine, ThreadExit } from "./_machine.ts";
 import type { CMemory } from "./_memory.ts";
-import type { RegistryBridge } from "./_registry.ts";
 import type { FunctionTable } from "./_table.ts";
 
 const THREAD_OBJECT = 6;
@@ -49,7 +50,6 @@ export interface KernelDeps {
   machine: Machine;
   table: FunctionTable;
   irps: IrpTwins;
-  registry: RegistryBridge;
   allocate(size: number, tag: number): number;
   free(address: number): void;
   print(text: string): void;
@@ -59,8 +59,8 @@ export interface KernelDeps {
 export class Kernel {
   private readonly events = new Map<number, KEVENT>();
   readonly threads = new Map<number, CThread>();
+  /** Thread handles (numbers from the kernel handle table, which registry keys share). */
   private readonly handles = new Map<number, CThread>();
-  private nextHandle = 0x80000000;
   private nextThreadId = 0x100;
   private line = "";
   /** Timers set and not yet expired or cancelled: the pending host timer. */
@@ -292,7 +292,7 @@ export class Kernel {
     };
     thread.context!.kthread = kthread;
     this.threads.set(kthread, thread);
-    const handle = this.nextHandle += 4;
+    const handle = openHandle(thread);
     this.handles.set(handle, thread);
     if (ThreadHandle !== 0) mem.setU32(ThreadHandle, handle);
     if (ClientId !== 0) mem.setU32(ClientId + mem.off("CLIENT_ID.UniqueThread"), id);
@@ -424,15 +424,16 @@ export class Kernel {
     return left;
   }
 
+  /** ZwClose on a thread or registry key handle: the kernel's, with its IRQL check. */
   ZwClose(Handle: number): number {
+    const status = closeKernelHandle(Handle);
     const thread = this.handles.get(Handle);
-    if (thread) {
+    if (status === STATUS_SUCCESS && thread) {
       this.handles.delete(Handle);
       thread.handleOpen = false;
       this.maybeFree(thread);
-      return STATUS_SUCCESS;
     }
-    return this.d.registry.close(Handle) ? STATUS_SUCCESS : STATUS_INVALID_HANDLE;
+    return status;
   }
 
   PsTerminateSystemThread(ExitStatus: number): never {
@@ -488,9 +489,6 @@ export class Kernel {
       ObfReferenceObject: this.ObfReferenceObject.bind(this),
       ObfDereferenceObject: this.ObfDereferenceObject.bind(this),
       ZwClose: this.ZwClose.bind(this),
-      ZwOpenKey: this.d.registry.ZwOpenKey.bind(this.d.registry),
-      ZwQueryValueKey: this.d.registry.ZwQueryValueKey.bind(this.d.registry),
-      RtlQueryRegistryValues: this.d.registry.RtlQueryRegistryValues.bind(this.d.registry),
       IoCancelIrp: (Irp: number) => irps.cancel(Irp) ? 1 : 0,
       IoSetCancelRoutine: (Irp: number, CancelRoutine: number) =>
         irps.setCancelRoutine(Irp, CancelRoutine),

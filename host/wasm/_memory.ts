@@ -91,6 +91,18 @@ export class CMemory {
     return this.wstr(buffer, length >> 1);
   }
 
+  /** A UNICODE_STRING at `address` as wskemu's TS routines take it; null for NULL. */
+  unicodeStringObject(
+    address: number,
+  ): { Length: number; MaximumLength: number; Buffer: string } | null {
+    if (address === 0) return null;
+    return {
+      Length: this.u16(address + this.off("UNICODE_STRING.Length")),
+      MaximumLength: this.u16(address + this.off("UNICODE_STRING.MaximumLength")),
+      Buffer: this.unicodeString(address),
+    };
+  }
+
   /** The text of an ANSI_STRING (same layout as UNICODE_STRING, 8-bit buffer). */
   ansiString(address: number): string {
     if (address === 0) return "";

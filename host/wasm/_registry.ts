@@ -1,172 +1,76 @@
 // Copyright 2026 the wskemu authors. MIT license.
-// Internal: the registry as a C driver reads it — RtlQueryRegistryValues and
-// ZwOpenKey / ZwQueryValueKey / ZwClose — over a key store. The store holds
-// the driver's `RegistryPath\Parameters` values (the `--param` values of
-// `deno task driver run`): an integer is a REG_DWORD, anything else a REG_SZ.
+// Internal: the registry routines C drivers import — ZwOpenKey,
+// ZwQueryValueKey, RtlQueryRegistryValues — as marshalling over the TS
+// drivers' (irp/registry.ts, irp/registry_query.ts): one registry, one set of
+// statuses, key handles in the one kernel handle table (so a leaked one is in
+// the unload report) and the same IRQL checks. ZwClose is the kernel's
+// (_kernel.ts), since thread handles share the table.
+import {
+  type HANDLE,
+  type OBJECT_ATTRIBUTES,
+  REG_DWORD,
+  REG_MULTI_SZ,
+  type RegistryName,
+  type RegistryValue,
+  ZwOpenKey,
+  ZwQueryValueKey,
+} from "../../irp/registry.ts";
+import {
+  isString,
+  queryRegistryValues,
+  type RTL_QUERY_REGISTRY_ROUTINE,
+  type RTL_QUERY_REGISTRY_TABLE,
+  RTL_REGISTRY_HANDLE,
+  RTL_REGISTRY_OPTIONAL,
+  storeSized,
+  stringOf,
+} from "../../irp/_registry_walk.ts";
 import {
   type NTSTATUS,
-  STATUS_BUFFER_OVERFLOW,
   STATUS_BUFFER_TOO_SMALL,
-  STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
-  STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
 import type { CMemory } from "./_memory.ts";
-import {
-  REG_DWORD,
-  REG_SZ,
-  registryCreateKey,
-  registryKeyExists,
-  registryQueryValue,
-  registrySetValue,
-} from "../../irp/registry.ts";
-import {
-  RTL_QUERY_REGISTRY_DIRECT,
-  RTL_QUERY_REGISTRY_REQUIRED,
-  RTL_QUERY_REGISTRY_SUBKEY,
-  RTL_REGISTRY_HANDLE,
-  RTL_REGISTRY_OPTIONAL,
-  RTL_REGISTRY_SERVICES,
-} from "../../irp/registry_query.ts";
 
-const SERVICES = "\\Registry\\Machine\\System\\CurrentControlSet\\Services";
-
-/** One registry value: a REG_DWORD number or a REG_SZ string. */
-export type RegistryValue = number | string;
-
-/**
- * What the C registry routines read: keys by full path (`\\Registry\\Machine\\...`,
- * case-insensitive) and their values. The host's registry can stand behind it.
- */
-export interface RegistrySource {
-  /** Whether `key` exists. */
-  has(key: string): boolean;
-  /** The value `name` under `key`, if any. */
-  get(key: string, name: string): RegistryValue | undefined;
-  /** Creates `key` when missing (DriverEntry's `Parameters` key always exists). */
-  createKey(key: string): void;
-  /** Sets a value (a driver's `parameters` option). */
-  set(key: string, name: string, value: RegistryValue): void;
+/** What the registry imports need of the host. */
+export interface RegistryDeps {
+  mem: CMemory;
+  /** Host memory for a call (query-routine arguments), freed after it. */
+  allocate(size: number): number;
+  free(address: number): void;
+  /** Pool the driver owns and frees (a DIRECT string's buffer): a leak if it does not. */
+  allocateForDriver(size: number): number;
+  /** Calls a C function pointer synchronously. */
+  call(routine: number, ...args: number[]): number;
 }
 
-/**
- * The host's registry (irp/registry.ts): what `deno task driver run --param`
- * writes and TS drivers read. REG_DWORD values are numbers, REG_SZ strings.
- */
-export const hostRegistry: RegistrySource = {
-  has: (key) => registryKeyExists(key),
-  get(key, name) {
-    const value = registryQueryValue(key, name);
-    if (value === null) return undefined;
-    const view = new DataView(value.Data.buffer, value.Data.byteOffset, value.Data.byteLength);
-    if (value.Type === REG_DWORD && value.Data.byteLength >= 4) return view.getUint32(0, true);
-    let text = "";
-    for (let i = 0; i + 1 < value.Data.byteLength; i += 2) {
-      const c = view.getUint16(i, true);
-      if (c === 0) break;
-      text += String.fromCharCode(c);
-    }
-    return text;
-  },
-  createKey: (key) => registryCreateKey(key),
-  set: (key, name, value) =>
-    registrySetValue(key, name, typeof value === "number" ? REG_DWORD : REG_SZ, value),
-};
-
-/** Keys (case-insensitive full paths) and their values, apart from the host's registry. */
-export class RegistryStore implements RegistrySource {
-  private readonly keys = new Map<string, Map<string, RegistryValue>>();
-
-  /** Sets `name` under `key`, creating the key (and its parents) as needed. */
-  set(key: string, name: string, value: RegistryValue): void {
-    const parts = key.split("\\");
-    for (let i = 1; i <= parts.length; i++) {
-      const path = parts.slice(0, i).join("\\").toLowerCase();
-      if (!this.keys.has(path)) this.keys.set(path, new Map());
-    }
-    this.keys.get(key.toLowerCase())!.set(name.toLowerCase(), value);
-  }
-
-  /** Creates an empty key. */
-  createKey(key: string): void {
-    if (!this.keys.has(key.toLowerCase())) this.keys.set(key.toLowerCase(), new Map());
-  }
-
-  /** Whether `key` exists. */
-  has(key: string): boolean {
-    return this.keys.has(key.toLowerCase());
-  }
-
-  /** The value `name` under `key`, if any. */
-  get(key: string, name: string): RegistryValue | undefined {
-    return this.keys.get(key.toLowerCase())?.get(name.toLowerCase());
-  }
-
-  /** `--param NAME=VALUE` strings: a value that parses as an integer is a REG_DWORD. */
-  static parameter(text: string): RegistryValue {
-    return /^(0x[0-9a-f]+|\d+)$/i.test(text.trim()) ? Number(text.trim()) >>> 0 : text;
-  }
-}
-
-/** The C side of the registry over one store, with open key handles. */
-export class RegistryBridge {
-  private readonly handles = new Map<number, string>();
-  private nextHandle = 0x80100000;
-
-  constructor(
-    private readonly mem: CMemory,
-    private readonly store: RegistrySource,
-    private readonly allocate: (size: number) => number,
-    private readonly free: (address: number) => void,
-    private readonly allocateForDriver: (size: number) => number,
-    private readonly callQueryRoutine: (routine: number, ...args: number[]) => number,
-  ) {}
-
-  /** A key handle's path, for ZwClose; undefined when it is not one. */
-  close(handle: number): boolean {
-    return this.handles.delete(handle);
-  }
-
-  openKeys(): number {
-    return this.handles.size;
-  }
+/** The C front end of the registry routines. */
+export class CRegistry {
+  constructor(private readonly d: RegistryDeps) {}
 
   /** ZwOpenKey(KeyHandle, DesiredAccess, ObjectAttributes). */
-  ZwOpenKey(KeyHandle: number, _DesiredAccess: number, ObjectAttributes: number): NTSTATUS {
-    const { mem } = this;
-    if (KeyHandle === 0 || ObjectAttributes === 0) return STATUS_INVALID_PARAMETER;
-    const root = mem.u32(ObjectAttributes + mem.off("OBJECT_ATTRIBUTES.RootDirectory"));
-    let path = mem.unicodeString(
-      mem.u32(ObjectAttributes + mem.off("OBJECT_ATTRIBUTES.ObjectName")),
-    );
-    if (root !== 0) {
-      const parent = this.handles.get(root);
-      if (parent === undefined) return STATUS_INVALID_PARAMETER;
-      path = path ? `${parent}\\${path}` : parent;
-    }
-    if (!this.store.has(path)) return STATUS_OBJECT_NAME_NOT_FOUND;
-    const handle = this.nextHandle += 4;
-    this.handles.set(handle, path);
-    mem.setU32(KeyHandle, handle);
-    return STATUS_SUCCESS;
+  ZwOpenKey(KeyHandle: number, DesiredAccess: number, ObjectAttributes: number): NTSTATUS {
+    const { mem } = this.d;
+    if (KeyHandle === 0) return STATUS_INVALID_PARAMETER;
+    const field = (name: string) =>
+      ObjectAttributes === 0 ? 0 : mem.u32(ObjectAttributes + mem.off(`OBJECT_ATTRIBUTES.${name}`));
+    const root = field("RootDirectory");
+    const Attributes: OBJECT_ATTRIBUTES = {
+      Length: mem.off("OBJECT_ATTRIBUTES"),
+      RootDirectory: root === 0 ? null : root,
+      ObjectName: mem.unicodeStringObject(field("ObjectName")),
+      Attributes: 0,
+      SecurityDescriptor: null,
+      SecurityQualityOfService: null,
+    };
+    const Key = { value: null as HANDLE | null };
+    const status = ZwOpenKey(Key, DesiredAccess, Attributes);
+    if (Key.value !== null) mem.setU32(KeyHandle, Key.value);
+    return status;
   }
 
-  /** Writes a value's bytes (REG_SZ: UTF-16 with its NUL) into a fresh buffer. */
-  private bytesOf(value: RegistryValue): Uint8Array {
-    if (typeof value === "number") {
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setUint32(0, value >>> 0, true);
-      return b;
-    }
-    const b = new Uint8Array(value.length * 2 + 2);
-    for (let i = 0; i < value.length; i++) {
-      new DataView(b.buffer).setUint16(2 * i, value.charCodeAt(i), true);
-    }
-    return b;
-  }
-
-  /** ZwQueryValueKey with KeyValuePartialInformation (2). */
+  /** ZwQueryValueKey: the TS routine writes the KEY_VALUE_*_INFORMATION record (all ULONG and WCHAR, the same on wasm32) straight into C memory. */
   ZwQueryValueKey(
     KeyHandle: number,
     ValueName: number,
@@ -175,32 +79,22 @@ export class RegistryBridge {
     Length: number,
     ResultLength: number,
   ): NTSTATUS {
-    const { mem } = this;
-    const key = this.handles.get(KeyHandle);
-    if (key === undefined) return STATUS_INVALID_HANDLE;
-    if (KeyValueInformationClass !== 2) return STATUS_INVALID_PARAMETER;
-    const value = this.store.get(key, mem.unicodeString(ValueName));
-    if (value === undefined) return STATUS_OBJECT_NAME_NOT_FOUND;
-    const data = this.bytesOf(value);
-    const header = mem.off("KEY_VALUE_PARTIAL_INFORMATION.Data");
-    const needed = header + data.length;
-    if (ResultLength !== 0) mem.setU32(ResultLength, needed);
-    if (Length < header) return STATUS_BUFFER_TOO_SMALL;
-    mem.setU32(KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.TitleIndex"), 0);
-    mem.setU32(
-      KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.Type"),
-      typeof value === "number" ? REG_DWORD : REG_SZ,
+    const { mem } = this.d;
+    const Result = { value: -1 };
+    const status = ZwQueryValueKey(
+      KeyHandle,
+      // A NULL ValueName reaches the TS routine's own check (STATUS_INVALID_PARAMETER).
+      mem.unicodeStringObject(ValueName) as RegistryName,
+      KeyValueInformationClass,
+      KeyValueInformation === 0 ? null : mem.view(KeyValueInformation, Length),
+      Length,
+      Result,
     );
-    mem.setU32(
-      KeyValueInformation + mem.off("KEY_VALUE_PARTIAL_INFORMATION.DataLength"),
-      data.length,
-    );
-    if (Length < needed) return STATUS_BUFFER_OVERFLOW;
-    mem.u8.set(data, KeyValueInformation + header);
-    return STATUS_SUCCESS;
+    if (Result.value >= 0 && ResultLength !== 0) mem.setU32(ResultLength, Result.value);
+    return status;
   }
 
-  /** RtlQueryRegistryValues: DIRECT entries (REG_DWORD, REG_SZ), SUBKEY entries and query routines. */
+  /** RtlQueryRegistryValues: the C table as the TS one, over the shared walk. */
   RtlQueryRegistryValues(
     RelativeTo: number,
     Path: number,
@@ -208,76 +102,116 @@ export class RegistryBridge {
     Context: number,
     _Environment: number,
   ): NTSTATUS {
-    const { mem } = this;
-    const relative = RelativeTo & ~RTL_REGISTRY_OPTIONAL;
-    let key = relative & RTL_REGISTRY_HANDLE ? this.handles.get(Path) ?? "" : mem.wstr(Path);
-    if ((relative & ~RTL_REGISTRY_HANDLE) === RTL_REGISTRY_SERVICES) key = `${SERVICES}\\${key}`;
-    if (!this.store.has(key)) return STATUS_OBJECT_NAME_NOT_FOUND;
+    const { mem } = this.d;
+    const byHandle = ((RelativeTo & ~RTL_REGISTRY_OPTIONAL) >>> 0) === RTL_REGISTRY_HANDLE;
+    return queryRegistryValues(
+      RelativeTo,
+      byHandle ? Path : mem.wstr(Path),
+      this.table(QueryTable),
+      Context,
+      (entry, value) => this.storeDirect(entry.EntryContext as number, value),
+    );
+  }
+
+  /** The entries of a C query table, up to the one with neither QueryRoutine nor Name. */
+  private table(address: number): RTL_QUERY_REGISTRY_TABLE[] {
+    const { mem } = this.d;
+    const entries: RTL_QUERY_REGISTRY_TABLE[] = [];
     const size = mem.off("RTL_QUERY_REGISTRY_TABLE");
-    const field = (entry: number, name: string) =>
-      mem.u32(entry + mem.off(`RTL_QUERY_REGISTRY_TABLE.${name}`));
-    let current = key;
-    for (let entry = QueryTable;; entry += size) {
-      const routine = field(entry, "QueryRoutine");
-      const flags = field(entry, "Flags");
-      const namePtr = field(entry, "Name");
-      if (routine === 0 && namePtr === 0) break;
-      const name = mem.wstr(namePtr);
-      if (flags & RTL_QUERY_REGISTRY_SUBKEY) {
-        current = `${key}\\${name}`;
-        if (!this.store.has(current)) return STATUS_OBJECT_NAME_NOT_FOUND;
-        if (routine === 0) continue;
-      }
-      let value = this.store.get(current, name);
-      if (value === undefined) {
-        if (flags & RTL_QUERY_REGISTRY_REQUIRED) return STATUS_OBJECT_NAME_NOT_FOUND;
-        const type = field(entry, "DefaultType");
-        const data = field(entry, "DefaultData");
-        if (type === REG_DWORD && data !== 0) value = mem.u32(data);
-        else if (type === REG_SZ && data !== 0) value = mem.wstr(data);
-        else continue;
-      }
-      const target = field(entry, "EntryContext");
-      if (flags & RTL_QUERY_REGISTRY_DIRECT) {
-        this.writeDirect(target, value);
-      } else if (routine !== 0) {
-        const bytes = this.bytesOf(value);
-        const data = this.allocate(bytes.length);
-        mem.u8.set(bytes, data);
-        const status = this.callQueryRoutine(
-          routine,
-          namePtr,
-          typeof value === "number" ? REG_DWORD : REG_SZ,
-          data,
-          bytes.length,
-          Context,
-          target,
-        );
-        this.free(data);
-        if (status < 0) return status >>> 0;
-      }
+    for (let entry = address;; entry += size) {
+      const field = (name: string) => mem.u32(entry + mem.off(`RTL_QUERY_REGISTRY_TABLE.${name}`));
+      const routine = field("QueryRoutine");
+      const name = field("Name");
+      if (routine === 0 && name === 0) return entries;
+      const DefaultType = field("DefaultType");
+      const DefaultData = field("DefaultData");
+      const DefaultLength = this.defaultLength(DefaultType, DefaultData, field("DefaultLength"));
+      entries.push({
+        QueryRoutine: routine === 0 ? null : this.routine(routine),
+        Flags: field("Flags"),
+        Name: name === 0 ? null : mem.wstr(name),
+        EntryContext: field("EntryContext"),
+        DefaultType,
+        DefaultData: DefaultData === 0
+          ? null
+          : mem.u8.slice(DefaultData, DefaultData + DefaultLength),
+        DefaultLength,
+      });
     }
+  }
+
+  /**
+   * Bytes of a C default: DefaultLength, or for 0 the string's with its NUL
+   * (a REG_MULTI_SZ's up to its empty string), a REG_DWORD's 4, as a TS
+   * driver's number default.
+   */
+  private defaultLength(DefaultType: number, DefaultData: number, DefaultLength: number): number {
+    const { mem } = this.d;
+    if (DefaultLength !== 0 || DefaultData === 0) return DefaultLength;
+    const type = DefaultType & 0xFF_FFFF;
+    if (type === REG_DWORD) return 4;
+    if (!isString(type)) return 0;
+    let at = DefaultData;
+    for (;;) {
+      const text = mem.wstr(at);
+      at += (text.length + 1) * 2;
+      if (type !== REG_MULTI_SZ || text === "") return at - DefaultData;
+    }
+  }
+
+  /** A C QueryRoutine as a TS one: its name and data copied into C memory for the call. */
+  private routine(routine: number): RTL_QUERY_REGISTRY_ROUTINE {
+    const { mem } = this.d;
+    return (ValueName, ValueType, ValueData, ValueLength, Context, EntryContext) => {
+      const nameBytes = (ValueName.length + 1) * 2;
+      const block = this.d.allocate(nameBytes + (ValueData?.length ?? 0));
+      mem.writeWide(block, ValueName, ValueName.length + 1);
+      if (ValueData) mem.u8.set(ValueData, block + nameBytes);
+      try {
+        const status = this.d.call(
+          routine,
+          block,
+          ValueType,
+          ValueData ? block + nameBytes : 0,
+          ValueLength,
+          Context as number,
+          EntryContext as number,
+        );
+        return status >>> 0;
+      } finally {
+        this.d.free(block);
+      }
+    };
+  }
+
+  /**
+   * RTL_QUERY_REGISTRY_DIRECT into C memory at `target`: text into the
+   * UNICODE_STRING there (its buffer allocated for the driver when NULL),
+   * anything else by the C size rule.
+   */
+  private storeDirect(target: number, value: RegistryValue): NTSTATUS {
+    const { mem } = this.d;
+    if (target === 0) return STATUS_INVALID_PARAMETER;
+    if (!isString(value.Type)) return storeSized(mem.u8.subarray(target), value);
+    const text = stringOf(value.Data);
+    const needed = text.length * 2 + 2;
+    const Buffer = target + mem.off("UNICODE_STRING.Buffer");
+    const MaximumLength = target + mem.off("UNICODE_STRING.MaximumLength");
+    if (mem.u32(Buffer) === 0) {
+      mem.setU32(Buffer, this.d.allocateForDriver(needed));
+      mem.setU16(MaximumLength, needed);
+    } else if (mem.u16(MaximumLength) < needed) return STATUS_BUFFER_TOO_SMALL;
+    mem.writeWide(mem.u32(Buffer), text, needed >> 1);
+    mem.setU16(target + mem.off("UNICODE_STRING.Length"), text.length * 2);
     return STATUS_SUCCESS;
   }
 
-  /** RTL_QUERY_REGISTRY_DIRECT: a ULONG, or a UNICODE_STRING (allocated when its Buffer is NULL). */
-  private writeDirect(target: number, value: RegistryValue): void {
-    const { mem } = this;
-    if (target === 0) return;
-    if (typeof value === "number") {
-      mem.setU32(target, value);
-      return;
-    }
-    const bytes = value.length * 2;
-    let buffer = mem.u32(target + mem.off("UNICODE_STRING.Buffer"));
-    let max = mem.u16(target + mem.off("UNICODE_STRING.MaximumLength"));
-    if (buffer === 0) {
-      max = bytes + 2;
-      buffer = this.allocateForDriver(max);
-      mem.setU32(target + mem.off("UNICODE_STRING.Buffer"), buffer);
-      mem.setU16(target + mem.off("UNICODE_STRING.MaximumLength"), max);
-    }
-    const written = mem.writeWide(buffer, value, max >> 1);
-    mem.setU16(target + mem.off("UNICODE_STRING.Length"), written * 2);
+  /** The imports this file provides. */
+  imports(): Record<string, CallableFunction> {
+    return {
+      ZwOpenKey: this.ZwOpenKey.bind(this),
+      ZwQueryValueKey: this.ZwQueryValueKey.bind(this),
+      RtlQueryRegistryValues: this.RtlQueryRegistryValues.bind(this),
+    };
   }
 }

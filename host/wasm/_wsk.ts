@@ -32,7 +32,6 @@ import {
 } from "../../wsk/registration.ts";
 import {
   type ADDRINFOEXW,
-  type UNICODE_STRING,
   type WSK_BUF_LIST,
   type WSK_CLIENT,
   WSK_PROVIDER_NPI,
@@ -110,16 +109,6 @@ export class WskBridge {
       Mdl: readMdlChain(mem, mem.u32(address + mem.off("WSK_BUF.Mdl"))),
       Offset: mem.u32(address + mem.off("WSK_BUF.Offset")),
       Length: mem.u32(address + mem.off("WSK_BUF.Length")),
-    };
-  }
-
-  private unicode(address: number): UNICODE_STRING | null {
-    const { mem } = this.d;
-    if (address === 0) return null;
-    return {
-      Length: mem.u16(address + mem.off("UNICODE_STRING.Length")),
-      MaximumLength: mem.u16(address + mem.off("UNICODE_STRING.MaximumLength")),
-      Buffer: mem.unicodeString(address),
     };
   }
 
@@ -467,8 +456,8 @@ export class WskBridge {
         });
         return P.WskGetAddressInfo(
           client,
-          this.unicode(NodeName),
-          this.unicode(ServiceName),
+          this.d.mem.unicodeStringObject(NodeName),
+          this.d.mem.unicodeStringObject(ServiceName),
           NameSpace,
           null,
           this.hints(Hints),
@@ -499,7 +488,8 @@ export class WskBridge {
         _Thread: number,
         Irp: number,
       ) => {
-        const node = this.unicode(NodeName), service = this.unicode(ServiceName);
+        const node = this.d.mem.unicodeStringObject(NodeName),
+          service = this.d.mem.unicodeStringObject(ServiceName);
         const tsIrp = take(Irp);
         irps.onComplete(tsIrp, () => {
           for (const [c, s] of [[NodeName, node], [ServiceName, service]] as const) {

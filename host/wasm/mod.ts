@@ -15,6 +15,10 @@
  * - A wasm trap is a bug check naming the trap, the C stack leaving its region
  *   is 0x7F, a wait at DISPATCH_LEVEL is 0x0A; they reach `onBugCheck` /
  *   `nextBugCheck()` like every wskemu bug check.
+ * - The registry is the one TS drivers read (irp/registry.ts), through the
+ *   same routines: `parameters` (or `registrySetValue`) sets what the driver
+ *   reads, and a key handle it leaves open is in `DriverHost`'s unload report
+ *   (`@wskemu/wsk/host`).
  * - `leaks()` lists the pool blocks (tag, size, allocating C function and
  *   file:line), IRPs, MDLs, sockets, NPI captures, address-info lists and
  *   threads the driver still holds.
@@ -43,14 +47,8 @@ import type { UNICODE_STRING } from "../../wsk/structures.ts";
 import type { DriverModule, LeakEntry } from "../driver_module.ts";
 import { DriverLoadError } from "../load.ts";
 import { DriverHost, SUSPENDING_IMPORTS } from "./_host.ts";
-import { hostRegistry, type RegistrySource } from "./_registry.ts";
+import { REG_DWORD, REG_SZ, registryCreateKey, registrySetValue } from "../../irp/registry.ts";
 
-export {
-  hostRegistry,
-  type RegistrySource,
-  RegistryStore,
-  type RegistryValue,
-} from "./_registry.ts";
 export type { DriverModule, LeakEntry } from "../driver_module.ts";
 export type { DRIVER_OBJECT } from "../../irp/device.ts";
 export type { NTSTATUS } from "../../irp/ntstatus.ts";
@@ -64,10 +62,12 @@ export interface WasmDriverOptions {
   stackSize?: number;
   /** Poison freed pool with 0xDD, as Driver Verifier's special pool (default true). */
   specialPool?: boolean;
-  /** Values under `RegistryPath\Parameters`: a number is a REG_DWORD, a string a REG_SZ. */
+  /**
+   * Values DriverEntry puts under `RegistryPath\Parameters` in the registry
+   * (irp/registry.ts, which C and TS drivers share): a number is a REG_DWORD,
+   * a string a REG_SZ.
+   */
   parameters?: Record<string, number | string>;
-  /** The registry the driver reads (default: the host's, irp/registry.ts, where `--param` values go). */
-  registry?: RegistrySource;
   /** Where DbgPrint / DbgPrintEx / KdPrint / WPP lines go (default console.log). */
   print?: (line: string) => void;
 }
@@ -147,13 +147,11 @@ export async function loadWasmDriver(
       { cause: error },
     );
   }
-  const registry = options.registry ?? hostRegistry;
   let h: DriverHost;
   try {
     h = bound.host = new DriverHost(module, instance, memory, {
       stackSize: options.stackSize ?? DEFAULT_STACK,
       specialPool: options.specialPool ?? true,
-      registry,
       print: options.print ?? ((line) => console.log(line)),
     });
   } catch (error) {
@@ -169,7 +167,7 @@ export async function loadWasmDriver(
   return {
     missingImports: h.missing(module),
     DriverEntry: (DriverObject, RegistryPath) =>
-      driverEntry(h, registry, options.parameters ?? {}, DriverObject, RegistryPath),
+      driverEntry(h, options.parameters ?? {}, DriverObject, RegistryPath),
     leaks: (): LeakEntry[] => h.leaks(),
   };
 }
@@ -186,15 +184,15 @@ function cUnicodeString(h: DriverHost, address: number, text: string): void {
 
 async function driverEntry(
   h: DriverHost,
-  registry: RegistrySource,
   parameters: Record<string, number | string>,
   DriverObject: DRIVER_OBJECT,
   RegistryPath: UNICODE_STRING,
 ): Promise<number> {
   const { mem, machine } = h;
-  registry.createKey(`${RegistryPath.Buffer}\\Parameters`);
+  const key = `${RegistryPath.Buffer}\\Parameters`;
+  registryCreateKey(key);
   for (const [name, value] of Object.entries(parameters)) {
-    registry.set(`${RegistryPath.Buffer}\\Parameters`, name, value);
+    registrySetValue(key, name, typeof value === "number" ? REG_DWORD : REG_SZ, value);
   }
   const driver = h.exports.rtAllocateInternal(mem.off("DRIVER_OBJECT"), 0x76697244 /* 'Driv' */);
   const extension = h.exports.rtAllocateInternal(mem.off("DRIVER_EXTENSION"), 0x76697244);

@@ -16,6 +16,7 @@ import {
   registryDeleteKey,
   registrySetValue,
   RTL_QUERY_REGISTRY_DIRECT,
+  RTL_QUERY_REGISTRY_NOVALUE,
   RTL_QUERY_REGISTRY_REQUIRED,
   RTL_QUERY_REGISTRY_SUBKEY,
   type RTL_QUERY_REGISTRY_TABLE,
@@ -222,6 +223,28 @@ Deno.test("RtlQueryRegistryValues calls the QueryRoutine per value, and a missin
       ),
       STATUS_SUCCESS,
     );
+  } finally {
+    registryDeleteKey(SERVICE);
+  }
+});
+
+Deno.test("RtlQueryRegistryValues: NOVALUE on a DIRECT entry has no routine to call, so the value is read as DIRECT", () => {
+  registrySetValue(PARAMETERS, "A", REG_DWORD, 5);
+  try {
+    const Port = { value: 0 };
+    const Status = RtlQueryRegistryValues(
+      RTL_REGISTRY_ABSOLUTE,
+      PARAMETERS,
+      [entry({
+        Flags: RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_NOVALUE,
+        Name: "A",
+        EntryContext: Port,
+      })],
+      null,
+      null,
+    );
+    assert.equal(Status, STATUS_SUCCESS);
+    assert.equal(Port.value, 5);
   } finally {
     registryDeleteKey(SERVICE);
   }

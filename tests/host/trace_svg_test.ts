@@ -65,3 +65,36 @@ Deno.test("--trace-svg: axis labels do not overlap each other or sit on a quiet 
   const marks = svg.match(/stroke="#888" stroke-width="1.5"\/>/g) ?? [];
   assert.ok(marks.length >= 2, "a break mark for each quiet stretch");
 });
+
+Deno.test("--trace-svg: a bar's colour comes from its numeric status's severity, whatever its name", () => {
+  const completed = (ts: number, status: number, name: string): TraceEvent => ({
+    name: `WskSend → ${name}`,
+    cat: "irp",
+    ph: "X",
+    ts,
+    dur: 100,
+    pid: 1,
+    tid: 10,
+    args: { status },
+  });
+  const svg = renderTraceSvg([
+    track(10, "socket 0x1000"),
+    completed(0, 0x00000000, "STATUS_SUCCESS"),
+    completed(200, 0xC0000120, "STATUS_CANCELLED"),
+    completed(400, 0x00000102, "STATUS_TIMEOUT"),
+    completed(600, 0x80000005, "STATUS_BUFFER_OVERFLOW"),
+    completed(800, 0xC0000236, "STATUS_CONNECTION_REFUSED"),
+    completed(1000, 0xC0ABCDEF, "0xC0ABCDEF"), // no name known: still an error
+    completed(1200, 0x00000001, "STATUS_WAIT_1"), // success-class
+  ]);
+  const fills = [...svg.matchAll(/fill="(#[0-9a-f]{6})" opacity="0.85"/g)].map(([, fill]) => fill);
+  assert.deepEqual(fills, [
+    "#3a9d5d", // success
+    "#9a9a9a", // cancelled
+    "#e0a526", // timeout
+    "#e0a526", // warning
+    "#d0453c", // error
+    "#d0453c", // error, by severity alone
+    "#3a9d5d", // success
+  ]);
+});

@@ -11,6 +11,9 @@ import {
   RtlGetLastNtStatus,
 } from "../../host/mod.ts";
 import {
+  DriverVerifier,
+  outstandingIrps,
+  STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_DEVICE_REQUEST,
   STATUS_INVALID_HANDLE,
   STATUS_OBJECT_NAME_NOT_FOUND,
@@ -78,6 +81,26 @@ Deno.test("DeviceIoControl waits for an IOCTL the driver pends and completes lat
     assert.equal(later.Status, STATUS_SUCCESS);
     const unknown = await DeviceIoControl(handle, 0x22FFFC, null, 0);
     assert.equal(unknown.Status, STATUS_INVALID_DEVICE_REQUEST);
+    await CloseHandle(handle);
+  });
+});
+
+Deno.test("an out-direct IOCTL whose MDL cannot be allocated fails with no IRP or MDL left behind", async () => {
+  await withDriver(async () => {
+    const handle = await CreateFile("\\\\.\\Ioctl");
+    const before = outstandingIrps();
+    DriverVerifier.lowResourcesProbability = 1;
+    DriverVerifier.lowResourcesFunctions = ["IoAllocateMdl"];
+    let failed;
+    try {
+      failed = await DeviceIoControl(handle, driver.IOCTL_FILL, new Uint8Array([7]), 5);
+    } finally {
+      DriverVerifier.lowResourcesProbability = 0;
+      DriverVerifier.lowResourcesFunctions = null;
+    }
+    assert.equal(failed.Status, STATUS_INSUFFICIENT_RESOURCES);
+    assert.equal(RtlGetLastNtStatus(), STATUS_INSUFFICIENT_RESOURCES);
+    assert.equal(outstandingIrps(), before);
     await CloseHandle(handle);
   });
 });
