@@ -64,7 +64,7 @@ export class ConnectionSocket extends SocketBase {
   state: State = "open";
   local: Endpoint | null = null;
   stream: TcpStream | null = null;
-  readonly receive: ReceiveQueue = new ReceiveQueue(this);
+  #receive: ReceiveQueue | null = null;
   /** A graceful WskDisconnect was issued: no more sends. */
   sendShutdown = false;
   /** The connection is gone (local abort, peer reset): the status later calls get. */
@@ -120,6 +120,11 @@ export class ConnectionSocket extends SocketBase {
       return { status: STATUS_SUCCESS, outputObject: { ...this.inspectId } };
     }
     return null;
+  }
+
+  /** The receive side, made when first needed: a connection closed unread never needs one. */
+  get receive(): ReceiveQueue {
+    return this.#receive ??= new ReceiveQueue(this);
   }
 
   get receiveLimit(): number {
@@ -450,7 +455,7 @@ export class ConnectionSocket extends SocketBase {
   protected release(): void {
     this.cancelOpen();
     this.stream?.close();
-    this.receive.close();
+    this.#receive?.close();
   }
 }
 
