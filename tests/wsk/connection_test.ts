@@ -319,6 +319,28 @@ Deno.test("WskCloseSocket() of a connection that never received resets the peer"
     await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
   }));
 
+Deno.test("a peer's reset before any WskReceive fails the sends and the receive after it with STATUS_CONNECTION_RESET", async () => {
+  const accepted = Promise.withResolvers<net.Socket>();
+  const server = net.createServer((s) => accepted.resolve(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const client = new TestClient();
+  const Socket = await client.connected("127.0.0.1", (server.address() as net.AddressInfo).port);
+  const peer = await accepted.promise;
+  const closed = new Promise((r) => peer.once("close", r));
+  peer.resetAndDestroy();
+  await closed;
+  const d = connDispatch(Socket);
+  for (let i = 0; i < 2; i++) {
+    const sent = await call((Irp) => d.WskSend(Socket, wskBuf(text("late")), 0, Irp));
+    assert.equal(sent.Status, STATUS_CONNECTION_RESET);
+  }
+  const got = await call((Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(4)), 0, Irp));
+  assert.equal(got.Status, STATUS_CONNECTION_RESET);
+  await client.closeSocket(Socket);
+  await client.close();
+  await new Promise((r) => server.close(r));
+});
+
 Deno.test("bytes and the FIN the peer sent before any WskReceive all arrive with the receives", () =>
   withConnection(async ({ Socket, d, peer }) => {
     await writeAll(peer, text("early"));
