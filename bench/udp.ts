@@ -2,8 +2,9 @@
 /**
  * The UDP rows, 64-byte datagrams to and from the peer process: WskSendTo
  * with 1 and 16 IRPs in flight, WskReceiveFrom with one IRP posted, and
- * WskReceiveFromEvent; next to raw `Deno.listenDatagram` (needs
- * `--unstable-net`) and `node:dgram` (our transport).
+ * WskReceiveFromEvent; next to raw `Deno.listenDatagram` and `node:dgram`,
+ * the transport's two backends (the bench runs with `--unstable-net`, so WSK
+ * uses the first; each row's note says which).
  *
  * Every datagram carries a sequence number; the peer counts, per sender, the
  * ones that arrive out of order. Receives are paced so that nothing needs to
@@ -15,6 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import dgram from "node:dgram";
+import process from "node:process";
 import {
   MmGetSystemAddressForMdlSafe,
   sockaddr,
@@ -23,7 +25,17 @@ import {
   type WSK_SOCKET,
 } from "../mod.ts";
 import type { Peer } from "./_peer.ts";
-import { alternate, type Figures, type Measured, rowRunner, type Side, timed } from "./_rounds.ts";
+import {
+  alternate,
+  type Figures,
+  type Measured,
+  median,
+  rowRunner,
+  type Side,
+  type Sides,
+  timed,
+} from "./_rounds.ts";
+import { udpBackend } from "../transport/udp.ts";
 import { buf, close, datagram, datagramSocket, Pump } from "./_wsk.ts";
 
 const HOST = "127.0.0.1";
@@ -36,6 +48,22 @@ interface Stats {
   received: number;
   inversions: Record<string, number>;
 }
+
+/** Which backend WSK's sockets (IPv4, dual stack) are over, for the notes. */
+const BACKEND = `WSK over ${udpBackend()}`;
+
+/**
+ * The rounds of `sides`, alternating, after a warm-up round more than other
+ * rows get: the WSK path is long enough that its first measured round is still
+ * compiling, whatever side ran before it.
+ */
+async function measured(sides: Sides): Promise<Partial<Record<Side, number>>> {
+  for (const round of Object.values(sides)) await round();
+  return alternate(sides);
+}
+
+/** A median CPU time in µs, for the notes. */
+const cpuPer = (samples: number[]) => `${median(samples).toFixed(2)} µs`;
 
 /** Datagrams per second. */
 const perSecond = (count: number) => (seconds: number) => count / seconds;
@@ -63,7 +91,7 @@ async function sendRow(peer: Peer, outstanding: number): Promise<Figures> {
   const stamp = (bytes: Uint8Array, side: Side) =>
     new DataView(bytes.buffer, bytes.byteOffset).setUint32(0, seq[side]++, true);
   await peer.command("udp-stats");
-  const figures = await alternate({
+  const figures = await measured({
     raw: () =>
       timed(async () => {
         let left = SENDS;
@@ -134,7 +162,7 @@ async function sendRow(peer: Peer, outstanding: number): Promise<Figures> {
   return {
     unit: "/s",
     figures,
-    note: `datagrams out of order at the peer: ${order}`,
+    note: `${BACKEND}; datagrams out of order at the peer: ${order}`,
     orderKept: (stats.inversions[ports.wsk] ?? 0) === 0,
   };
 }
@@ -223,9 +251,20 @@ async function receiveRow(peer: Peer, event: boolean): Promise<Figures> {
     };
   }
 
-  const measure = (side: Side, receiver: Receiver, to: number) => () =>
-    timed(async () => lost[side] += await receiver.round(peer, to)).then(perSecond(RECEIVES));
-  const figures = await alternate({
+  // The peer's pacing (a burst, then a wait for the acknowledgement) is the
+  // same for every side and pulls the throughput ratio towards 1, so the CPU
+  // this process spends per datagram is reported too: it is what receiving
+  // costs, whatever the peer's pace.
+  const cpu: Record<Side, number[]> = { raw: [], node: [], wsk: [] };
+  const measure = (side: Side, receiver: Receiver, to: number) => async () => {
+    const before = process.cpuUsage();
+    const rate = await timed(async () => lost[side] += await receiver.round(peer, to))
+      .then(perSecond(RECEIVES));
+    const used = process.cpuUsage(before);
+    cpu[side].push((used.user + used.system) / RECEIVES);
+    return rate;
+  };
+  const figures = await measured({
     raw: measure("raw", rawReceiver, (raw.addr as Deno.NetAddr).port),
     node: measure("node", nodeReceiver, node.address().port),
     wsk: measure("wsk", wskReceiver, port),
@@ -238,7 +277,11 @@ async function receiveRow(peer: Peer, event: boolean): Promise<Figures> {
   return {
     unit: "/s",
     figures,
-    note: `datagrams lost (all rounds): raw ${lost.raw}, node ${lost.node}, wsk ${lost.wsk}`,
+    note:
+      `${BACKEND}; datagrams lost (all rounds): raw ${lost.raw}, node ${lost.node}, wsk ${lost.wsk}` +
+      `; CPU per datagram (median): raw ${cpuPer(cpu.raw)}, node ${cpuPer(cpu.node)}, wsk ${
+        cpuPer(cpu.wsk)
+      } (raw ÷ WSK ${(median(cpu.raw) / median(cpu.wsk)).toFixed(2)})`,
     orderKept: lost.wsk === 0,
   };
 }

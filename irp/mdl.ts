@@ -52,7 +52,14 @@ const PAGE_SIZE = 0x1000;
 const MDL_HEADER_SIZE = 0x30;
 
 let outstanding = 0;
+/**
+ * Freed MDLs that are not instances of {@linkcode MDL}. An MDL instance carries
+ * its own mark instead: a WeakSet entry per free costs more than the rest of
+ * IoFreeMdl (and GC time after), which every datagram indication pays.
+ */
 const freedMdls = new WeakSet<MDL>();
+let markedFreed: (Mdl: MDL) => boolean;
+let markFreed: (Mdl: MDL) => void;
 
 /**
  * A memory descriptor list, as `MDL` in wdm.h. `StartVa` is the buffer given to
@@ -78,6 +85,12 @@ export class MDL {
   MdlFlags = 0;
   /** The system-space view once mapped (MmBuildMdlForNonPagedPool, MmGetSystemAddressForMdlSafe). */
   MappedSystemVa: Uint8Array | null = null;
+  #freed = false;
+
+  static {
+    markedFreed = (Mdl) => Mdl.#freed;
+    markFreed = (Mdl) => Mdl.#freed = true;
+  }
   /** The described buffer: the VirtualAddress given to IoAllocateMdl. */
   StartVa: Uint8Array;
   /** The number of bytes described. */
@@ -178,7 +191,8 @@ export function IoAllocateMdl(
  * ```
  */
 export function IoFreeMdl(Mdl: MDL): void {
-  if (freedMdls.has(Mdl)) {
+  const instance = Mdl instanceof MDL;
+  if (instance ? markedFreed(Mdl) : freedMdls.has(Mdl)) {
     KeBugCheckEx(
       BAD_POOL_CALLER,
       0x07,
@@ -188,7 +202,8 @@ export function IoFreeMdl(Mdl: MDL): void {
       "IoFreeMdl on an MDL that was already freed",
     );
   }
-  freedMdls.add(Mdl);
+  if (instance) markFreed(Mdl);
+  else freedMdls.add(Mdl);
   if ((Mdl.MdlFlags & MDL_ALLOCATED_FIXED_SIZE) !== 0) outstanding--;
   if (trackedMdls.size !== 0) trackedMdls.delete(Mdl);
   Mdl.MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PAGES_LOCKED);

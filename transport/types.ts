@@ -138,7 +138,7 @@ export interface TcpTransport {
 export interface Datagram {
   /** The payload; only valid during the call. */
   data: Uint8Array;
-  /** Where it came from. */
+  /** Where it came from; the receiver may keep it (a transport never reuses it). */
   from: Endpoint;
 }
 

@@ -1,25 +1,39 @@
 // Copyright 2026 the wskemu authors. MIT license.
 /**
  * UDP over real sockets, for WSK datagram sockets (WskBind, WskSendTo,
- * WskReceiveFrom, SO_BROADCAST). Built on node:dgram, which needs no
- * `--unstable-net` flag, unlike `Deno.listenDatagram`.
+ * WskReceiveFrom, SO_BROADCAST), with two backends behind one interface:
+ *
+ * - `Deno.listenDatagram`, the fast one (a datagram costs about a third of
+ *   what it costs through node:dgram). It exists only when the program runs
+ *   with `--unstable-net` (or `"unstable": ["net"]` in deno.json), and it
+ *   serves every bind except an IPv6-only one on the wildcard `::` (it has no
+ *   such option, and only there could IPv4 tell; see {@linkcode udpBackend}).
+ * - node:dgram, which needs no flag: the fallback for everything else, or
+ *   for every bind when {@linkcode UdpTransportOptions.backend} says `"node"`.
+ *
+ * Both behave the same: same statuses, same hold before `receive`, same
+ * order. SO_BROADCAST off is enforced before the socket for the broadcasts
+ * the transport can recognise (255.255.255.255, 127.255.255.255, and with
+ * `--allow-sys=networkInterfaces` each local subnet's broadcast), since the
+ * Deno socket always has it on.
  *
  * Status choices: an address in use is STATUS_ADDRESS_ALREADY_ASSOCIATED (what
- * Windows completed WskBind with); a denied permission is STATUS_ACCESS_DENIED;
- * an over-size datagram (more than 65507 bytes to IPv4, 65527 to IPv6) is
- * STATUS_BUFFER_OVERFLOW, a warning-class status that NT_SUCCESS rejects.
+ * Windows completed WskBind with); a denied permission, or a broadcast without
+ * SO_BROADCAST, is STATUS_ACCESS_DENIED; an over-size datagram (more than
+ * 65507 bytes to IPv4, 65527 to IPv6) is STATUS_BUFFER_OVERFLOW, a
+ * warning-class status that NT_SUCCESS rejects.
  *
  * @module
  */
-import dgram from "node:dgram";
 import { STATUS_ADDRESS_ALREADY_ASSOCIATED, STATUS_SUCCESS } from "../irp/ntstatus.ts";
 import type { Datagram, Result, UdpBindOptions, UdpSocket, UdpTransport } from "./types.ts";
 export type { NTSTATUS } from "../irp/ntstatus.ts";
 import { DEFAULT_HOLD_BYTES, DEFAULT_HOLD_DATAGRAMS } from "./_udp_backlog.ts";
 import { checkEndpoint } from "./_endpoint.ts";
 import { checkNetPermission } from "./_permission.ts";
-import { type HoldPolicy, NodeUdpSocket } from "./_udp_socket.ts";
-import { statusFromError } from "./errors.ts";
+import type { HoldPolicy } from "./_udp_delivery.ts";
+import { bindDeno, denoDatagramAvailable } from "./_udp_deno_socket.ts";
+import { bindNode } from "./_udp_node_socket.ts";
 import { justClosed, loopTurn, RELEASE_RETRIES } from "./_udp_release.ts";
 
 // Re-exported so this module documents on its own; mod.ts exports the same bindings.
@@ -33,10 +47,10 @@ export type {
 } from "./types.ts";
 
 /**
- * Tuning for {@linkcode createUdpTransport}: how much a socket holds while
- * nobody receives from it. A socket reads from the kernel from the moment it
- * is bound; what arrives before `receive` is held up to these bounds, then
- * dropped, as a full socket receive buffer drops.
+ * Tuning for {@linkcode createUdpTransport}: which backend serves a bind, and
+ * how much a socket holds while nobody receives from it. A socket reads from
+ * the kernel from the moment it is bound; what arrives before `receive` is
+ * held up to these bounds, then dropped, as a full socket receive buffer drops.
  *
  * @example A small hold that reports what it drops
  * ```ts
@@ -54,6 +68,13 @@ export type {
  * ```
  */
 export interface UdpTransportOptions {
+  /**
+   * `"auto"` (the default): `Deno.listenDatagram` where the program has it
+   * and can serve the bind (see {@linkcode udpBackend}), else node:dgram.
+   * `"node"`: node:dgram for
+   * every bind (to compare backends, or to test the fallback).
+   */
+  backend?: "auto" | "node";
   /** Datagrams held before `receive` is called. Default 256. */
   holdDatagrams?: number;
   /** Payload bytes held before `receive` is called. Default 1 MiB (1048576). */
@@ -67,8 +88,8 @@ export interface UdpTransportOptions {
 
 /**
  * A {@linkcode UdpTransport} whose sockets hold at most the given datagrams and
- * bytes before `receive` is called. {@linkcode udpTransport} is this with the
- * defaults.
+ * bytes before `receive` is called, over the backend the options ask for.
+ * {@linkcode udpTransport} is this with the defaults.
  *
  * @example Bind with a hold of 16 datagrams
  * ```ts
@@ -81,6 +102,18 @@ export interface UdpTransportOptions {
  * assert.notEqual(bound.value!.localAddress.port, 0);
  * bound.value!.close();
  * ```
+ *
+ * @example A WSK client whose datagram sockets run over node:dgram
+ * ```ts
+ * import { createUdpTransport, realTransport, type Transport } from "@wskemu/wsk/transport";
+ * import assert from "node:assert/strict";
+ *
+ * // Give this to wskRegisterWithTransport, e.g. to test a driver on the fallback.
+ * const overNode: Transport = { ...realTransport, udp: createUdpTransport({ backend: "node" }) };
+ * const bound = await overNode.udp.bind({ local: { hostname: "127.0.0.1", port: 0, family: 4 } });
+ * assert.equal(bound.status, 0);
+ * bound.value!.close();
+ * ```
  */
 export function createUdpTransport(options: UdpTransportOptions = {}): UdpTransport {
   const hold: HoldPolicy = {
@@ -88,11 +121,13 @@ export function createUdpTransport(options: UdpTransportOptions = {}): UdpTransp
     bytes: options.holdBytes ?? DEFAULT_HOLD_BYTES,
     onDrop: options.onDrop,
   };
-  return { bind: (bindOptions) => bind(bindOptions, hold) };
+  const nodeOnly = options.backend === "node";
+  return { bind: (bindOptions) => bind(bindOptions, hold, nodeOnly) };
 }
 
 /**
- * UDP sockets over node:dgram. `bind` never throws: an address in use gives
+ * UDP sockets over `Deno.listenDatagram` where the program has it (run with
+ * `--unstable-net`), else over node:dgram. `bind` never throws: an address in use gives
  * STATUS_ADDRESS_ALREADY_ASSOCIATED, a denied net permission
  * STATUS_ACCESS_DENIED, a local address that is not an IP literal
  * STATUS_INVALID_PARAMETER. Datagrams arriving before `receive` are held, up
@@ -118,7 +153,55 @@ export function createUdpTransport(options: UdpTransportOptions = {}): UdpTransp
  */
 export const udpTransport: UdpTransport = createUdpTransport();
 
-async function bind(options: UdpBindOptions, hold: HoldPolicy): Promise<Result<UdpSocket>> {
+/**
+ * The backend a bind as `options` ask gets from {@linkcode udpTransport} (or
+ * from any transport of {@linkcode createUdpTransport} with `backend: "auto"`):
+ * `"Deno.listenDatagram"` when this program has it (it runs with
+ * `--unstable-net`, or `"unstable": ["net"]` in its deno.json), unless the
+ * bind is IPv6-only on an address IPv4 could reach (the wildcard `::`, or a
+ * v4-mapped one): Deno's socket has no IPv6-only option, so those get
+ * `"node:dgram"`. IPv6-only on any other address changes nothing a socket
+ * could see, so Deno's socket serves it. Without `options`, an IPv4 bind.
+ *
+ * @param options The bind's local address and IPv6-only flag.
+ * @returns The backend's name.
+ *
+ * @example Which backend binds get here
+ * ```ts
+ * import { udpBackend } from "@wskemu/wsk/transport";
+ * import assert from "node:assert/strict";
+ *
+ * const fast = typeof Deno.listenDatagram === "function" ? "Deno.listenDatagram" : "node:dgram";
+ * assert.equal(udpBackend(), fast);
+ * const any6 = { hostname: "::", port: 0, family: 6 as const };
+ * assert.equal(udpBackend({ local: any6, ipv6Only: true }), "node:dgram");
+ * assert.equal(udpBackend({ local: { ...any6, hostname: "::1" }, ipv6Only: true }), fast);
+ * ```
+ */
+export function udpBackend(
+  options?: Pick<UdpBindOptions, "local" | "ipv6Only">,
+): "Deno.listenDatagram" | "node:dgram" {
+  if (!denoDatagramAvailable()) return "node:dgram";
+  if (!options?.ipv6Only || options.local.family !== 6) return "Deno.listenDatagram";
+  return ipv4Reaches(options.local.hostname) ? "node:dgram" : "Deno.listenDatagram";
+}
+
+/** Whether IPv4 datagrams could reach a dual-stack socket bound to IPv6 `hostname`. */
+function ipv4Reaches(hostname: string): boolean {
+  try {
+    // The URL parser spells every IPv6 literal one way: [::] and [::ffff:…].
+    const canonical = new URL(`udp://[${hostname}]/`).hostname;
+    return canonical === "[::]" || canonical.startsWith("[::ffff:");
+  } catch {
+    return true; // a zone (fe80::1%eth0) or the like: node:dgram, to be safe
+  }
+}
+
+async function bind(
+  options: UdpBindOptions,
+  hold: HoldPolicy,
+  nodeOnly: boolean,
+): Promise<Result<UdpSocket>> {
   const { local } = options;
   // A literal only (node:dgram would look a name up), then the permission:
   // node:dgram under Deno throws a denied bind's NotCapable from a later tick,
@@ -127,7 +210,10 @@ async function bind(options: UdpBindOptions, hold: HoldPolicy): Promise<Result<U
   if (status !== STATUS_SUCCESS) return { status, value: null };
   const permitted = checkNetPermission(local);
   if (permitted !== STATUS_SUCCESS) return { status: permitted, value: null };
-  let result = await bindOnce(options, hold);
+  const bindOnce = nodeOnly || udpBackend(options) === "node:dgram"
+    ? () => bindNode(options, hold)
+    : () => Promise.resolve(bindDeno(options, hold));
+  let result = await bindOnce();
   // A port this process closed a moment ago may not be released yet.
   for (
     let retry = 0;
@@ -136,42 +222,7 @@ async function bind(options: UdpBindOptions, hold: HoldPolicy): Promise<Result<U
     retry++
   ) {
     await loopTurn();
-    result = await bindOnce(options, hold);
+    result = await bindOnce();
   }
   return result;
-}
-
-function bindOnce(options: UdpBindOptions, hold: HoldPolicy): Promise<Result<UdpSocket>> {
-  const { local } = options;
-  const ipv6Only = local.family === 6 && (options.ipv6Only ?? false);
-  let socket: dgram.Socket;
-  try {
-    socket = dgram.createSocket({
-      type: local.family === 6 ? "udp6" : "udp4",
-      reuseAddr: options.reuseAddress ?? false,
-      ipv6Only,
-    });
-  } catch (error) {
-    return Promise.resolve({ status: statusFromError(error), value: null });
-  }
-  return new Promise((resolve) => {
-    const failed = (error: unknown) => {
-      try {
-        socket.close();
-      } catch {
-        // Never opened: nothing to release.
-      }
-      resolve({ status: statusFromError(error), value: null });
-    };
-    socket.once("error", failed);
-    try {
-      socket.bind({ address: local.hostname, port: local.port }, () => {
-        socket.off("error", failed);
-        resolve({ status: STATUS_SUCCESS, value: new NodeUdpSocket(socket, ipv6Only, hold) });
-      });
-    } catch (error) {
-      socket.off("error", failed);
-      failed(error);
-    }
-  });
 }

@@ -60,11 +60,17 @@ export function fillSockaddr(out: SOCKADDR, ep: Endpoint, family: number): void 
   fillIn6(out as SOCKADDR_IN6, bytes ?? new Uint8Array(16), ep.port, zone ? Number(zone) || 0 : 0);
 }
 
-export function fillIn4(a: SOCKADDR_IN, sAddr: number, port: number): void {
+/** `zero` lets a caller that fills many SOCKADDR_INs supply sin_zero from a slab of its own. */
+export function fillIn4(
+  a: SOCKADDR_IN,
+  sAddr: number,
+  port: number,
+  zero: Uint8Array = new Uint8Array(8),
+): void {
   a.sin_family = AF_INET;
   a.sin_port = swap16(port);
   a.sin_addr = { s_addr: sAddr >>> 0 };
-  a.sin_zero = new Uint8Array(8);
+  a.sin_zero = zero;
 }
 
 export function fillIn6(a: SOCKADDR_IN6, bytes: Uint8Array, port: number, scope: number): void {

@@ -23,7 +23,7 @@ import {
 import { statusFromError } from "../transport/errors.ts";
 import type { Datagram, Endpoint, UdpSocket } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
-import { sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
+import { DestinationEndpoints, sameEndpoint, sizeofSockaddr } from "./_datagram_address.ts";
 import { DatagramReceiver } from "./_datagram_receive.ts";
 import { failIrp, PendingIrp, succeedIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
@@ -71,6 +71,8 @@ export class DatagramSocket extends SocketBase {
   #sendHead = 0;
   /** Datagrams of the head send already on the wire. */
   #sentOfHead = 0;
+  /** RemoteAddress SOCKADDRs read as endpoints. */
+  readonly #destinations = new DestinationEndpoints();
 
   eventsAllowed(): boolean {
     return this.state === "bound";
@@ -329,7 +331,7 @@ export class DatagramSocket extends SocketBase {
   /** An explicit RemoteAddress overrides the fixed destination, as documented. */
   #destination(RemoteAddress: SOCKADDR | null): Endpoint | NTSTATUS {
     if (RemoteAddress) {
-      const to = sockaddrToEndpoint(RemoteAddress);
+      const to = this.#destinations.endpointOf(RemoteAddress);
       if (!to || sockaddrFamily(RemoteAddress) !== this.family) return STATUS_INVALID_PARAMETER;
       return to;
     }

@@ -1,7 +1,18 @@
 // Copyright 2026 the wskemu authors. MIT license.
-// Internal: comparing datagram peers, and the C sizes of the SOCKADDR types.
+// Internal: comparing datagram peers, the C sizes of the SOCKADDR types, and
+// filling a sender's SOCKADDR once per datagram without parsing its address
+// each time.
 import type { Endpoint } from "../transport/types.ts";
-import { parseIPv4, parseIPv6 } from "./_address.ts";
+import {
+  fillIn4,
+  fillIn6,
+  fillSockaddr,
+  parseIPv4,
+  parseIPv6,
+  sockaddrToEndpoint,
+} from "./_address.ts";
+import type { SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from "./address.ts";
+import { slabBytes } from "./_datagram_slab.ts";
 import { AF_INET, AF_INET6 } from "./constants.ts";
 
 /** `sizeof(SOCKADDR_IN)` or `sizeof(SOCKADDR_IN6)` for `family`; 0 for any other family. */
@@ -30,4 +41,80 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   if (a.hostname === b.hostname) return true;
   const x = addressBytes(a.hostname), y = addressBytes(b.hostname);
   return !!x && !!y && x.every((byte, i) => byte === y[i]);
+}
+
+/**
+ * Fills the SOCKADDRs of one socket's datagram senders. Parsing the sender's
+ * address text is most of what a SOCKADDR costs, and datagrams mostly come
+ * from the sender of the one before, so the last sender's parsed address is
+ * kept: each SOCKADDR is still a fresh structure (the client may keep it).
+ */
+export class SenderAddresses {
+  readonly #family: number;
+  #hostname: string | null = null;
+  /** The last sender as an AF_INET s_addr, or null when it was filled as SOCKADDR_IN6. */
+  #sAddr: number | null = null;
+  #bytes = new Uint8Array(16);
+  #scope = 0;
+
+  /** Senders as a socket of `family` reports them (see fillSockaddr). */
+  constructor(family: number) {
+    this.#family = family;
+  }
+
+  /** Fills `out` in place with `from`, as fillSockaddr does. */
+  fill(out: SOCKADDR, from: Endpoint): void {
+    if (from.hostname !== this.#hostname) {
+      fillSockaddr(out, from, this.#family);
+      this.#remember(out, from.hostname);
+      return;
+    }
+    for (const key in out) delete out[key as keyof typeof out];
+    if (this.#sAddr !== null) fillIn4(out as SOCKADDR_IN, this.#sAddr, from.port, slabBytes(8));
+    else {
+      const bytes = slabBytes(16);
+      bytes.set(this.#bytes);
+      fillIn6(out as SOCKADDR_IN6, bytes, from.port, this.#scope);
+    }
+  }
+
+  #remember(out: SOCKADDR, hostname: string): void {
+    this.#hostname = hostname;
+    if ("sin_addr" in out) {
+      this.#sAddr = (out as SOCKADDR_IN).sin_addr.s_addr;
+    } else {
+      const six = out as SOCKADDR_IN6;
+      this.#sAddr = null;
+      this.#bytes = six.sin6_addr.u.Byte.slice();
+      this.#scope = six.sin6_scope_id;
+    }
+  }
+}
+
+/**
+ * SOCKADDR destinations as endpoints. Formatting the address text is most of
+ * what reading a SOCKADDR costs, and a driver mostly sends to the destination
+ * of its last send, so the last AF_INET destination's endpoint is reused while
+ * the structure holds the same address and port (endpoints are never changed
+ * once made).
+ */
+export class DestinationEndpoints {
+  #sAddr = -1;
+  #port = -1;
+  #endpoint: Endpoint | null = null;
+
+  /** `sa` as an endpoint; null when it is not a valid AF_INET or AF_INET6 address. */
+  endpointOf(sa: SOCKADDR): Endpoint | null {
+    const four = sa as Partial<SOCKADDR_IN>;
+    if (four.sin_family === AF_INET && four.sin_addr?.s_addr === this.#sAddr) {
+      if (four.sin_port === this.#port) return this.#endpoint;
+    }
+    const to = sockaddrToEndpoint(sa);
+    if (to !== null && to.family === 4) {
+      this.#sAddr = four.sin_addr!.s_addr;
+      this.#port = four.sin_port!;
+      this.#endpoint = to;
+    }
+    return to;
+  }
 }

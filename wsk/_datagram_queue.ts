@@ -55,7 +55,8 @@ export class DatagramFifo {
 
   /** Takes everything, oldest first. */
   takeAll(): HeldDatagram[] {
-    const all = this.#items.slice(this.#head);
+    // The array itself when nothing was shifted from it: no copy.
+    const all = this.#head === 0 ? this.#items : this.#items.slice(this.#head);
     this.clear();
     return all;
   }

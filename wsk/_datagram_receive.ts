@@ -20,8 +20,9 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import type { Datagram, Endpoint } from "../transport/types.ts";
-import { fillSockaddr } from "./_address.ts";
+import { SenderAddresses } from "./_datagram_address.ts";
 import { chargeOf, DatagramFifo, type HeldDatagram } from "./_datagram_queue.ts";
+import { ownCopy } from "./_datagram_slab.ts";
 import { PendingIrp, type PendingList } from "./_irp.ts";
 import { deferredWrite } from "./_guard.ts";
 import type { SOCKADDR } from "./address.ts";
@@ -86,8 +87,11 @@ export class DatagramReceiver {
   #retainedCharge = 0;
   #retained = new Map<WSK_DATAGRAM_INDICATION, { mdls: MDL[]; charge: number }>();
   #indicationQueued = false;
+  readonly #senders: SenderAddresses;
 
-  constructor(readonly host: DatagramHost) {}
+  constructor(readonly host: DatagramHost) {
+    this.#senders = new SenderAddresses(host.family);
+  }
 
   /** Datagrams queued now. */
   get held(): number {
@@ -114,9 +118,7 @@ export class DatagramReceiver {
     Irp: IRP,
   ): NTSTATUS {
     const request: ReceiveRequest = {
-      op: new PendingIrp(Irp, this.host.pending, (op) => {
-        this.#requests = this.#requests.filter((r) => r.op !== op);
-      }),
+      op: new PendingIrp(Irp, this.host.pending, this.#forget),
       segments,
       length,
       RemoteAddress,
@@ -128,6 +130,11 @@ export class DatagramReceiver {
     else this.#requests.push(request);
     return STATUS_PENDING;
   }
+
+  /** A cancelled WskReceiveFrom leaves the queue (one function for every IRP: no closure each). */
+  #forget = (op: PendingIrp): void => {
+    this.#requests = this.#requests.filter((r) => r.op !== op);
+  };
 
   /**
    * A datagram from the transport; its bytes are only valid during this call.
@@ -143,7 +150,8 @@ export class DatagramReceiver {
       this.#fill(request, datagram.data, datagram.from);
       return true;
     }
-    const held = { data: datagram.data.slice(), from: { ...datagram.from } };
+    // The endpoint is ours to keep (see Datagram); only the bytes are lent.
+    const held = { data: ownCopy(datagram.data), from: datagram.from };
     if (!this.#admits(chargeOf(held))) {
       this.stats.dropped++;
       return false;
@@ -200,21 +208,29 @@ export class DatagramReceiver {
 
   /** Completes `request` with one whole datagram; the rest of a larger one is lost (MSG_TRUNC). */
   #fill(request: ReceiveRequest, data: Uint8Array, from: Endpoint): void {
+    const { segments } = request;
     let copied = 0;
-    for (const segment of request.segments) {
-      if (copied >= data.length) break;
-      const n = Math.min(segment.length, data.length - copied);
-      segment.set(data.subarray(copied, copied + n));
-      copied += n;
-    }
-    const written = deferredWrite("WskReceiveFrom", () => {
-      if (request.RemoteAddress) fillSockaddr(request.RemoteAddress, from, this.host.family);
-      // No control data is emulated (no IP_PKTINFO and the like).
-      if (request.ControlLength) request.ControlLength.value = 0;
-      if (request.ControlFlags) {
-        request.ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
+    if (segments.length === 1 && data.length <= segments[0]!.length) {
+      // The common receive: one buffer the datagram fits, no view to make.
+      segments[0]!.set(data);
+      copied = data.length;
+    } else {
+      for (const segment of segments) {
+        if (copied >= data.length) break;
+        const n = Math.min(segment.length, data.length - copied);
+        segment.set(data.subarray(copied, copied + n));
+        copied += n;
       }
-    });
+    }
+    const { RemoteAddress, ControlLength, ControlFlags } = request;
+    // Nothing to write (a common receive) costs no closure.
+    const written = (!RemoteAddress && !ControlLength && !ControlFlags) ||
+      deferredWrite("WskReceiveFrom", () => {
+        if (RemoteAddress) this.#senders.fill(RemoteAddress, from);
+        // No control data is emulated (no IP_PKTINFO and the like).
+        if (ControlLength) ControlLength.value = 0;
+        if (ControlFlags) ControlFlags.value = data.length > request.length ? MSG_TRUNC : 0;
+      });
     if (written) request.op.complete(STATUS_SUCCESS, copied);
     else request.op.complete(STATUS_ACCESS_VIOLATION);
   }
@@ -224,19 +240,18 @@ export class DatagramReceiver {
     if (this.#indicationQueued || this.#waiting.length === 0) return;
     if (!this.host.receiveFromEvent()) return;
     this.#indicationQueued = true;
-    queueDpc(() => {
-      this.#indicationQueued = false;
-      this.#indicate();
-    });
+    queueDpc(this.#indicate);
   }
 
-  #indicate(): void {
+  /** The DPC that indicates what waits (one function per socket: no closure per indication). */
+  #indicate = (): void => {
+    this.#indicationQueued = false;
     if (this.host.closed || this.#requests.length > 0) return;
     const callback = this.host.receiveFromEvent();
     if (!callback || this.#waiting.length === 0) return;
     const batch = this.#waiting.takeAll();
     for (const datagram of batch) this.#charged -= chargeOf(datagram);
-    const list = indicationList(batch, this.host.family);
+    const list = indicationList(batch, this.#senders);
     this.stats.dropped += batch.length - list.indicated.length;
     if (!list.head) return;
     const head = list.head;
@@ -252,7 +267,7 @@ export class DatagramReceiver {
     }
     for (const Mdl of list.mdls) IoFreeMdl(Mdl);
     if (status === STATUS_DATA_NOT_ACCEPTED) this.#putBack(list.indicated);
-  }
+  };
 
   /** STATUS_DATA_NOT_ACCEPTED: the transport keeps the datagrams (they were already charged). */
   #putBack(datagrams: HeldDatagram[]): void {
@@ -278,15 +293,21 @@ interface IndicationList {
  * datagram whose MDL cannot be allocated (low resources) is dropped, as a
  * stack out of buffers drops it.
  */
-function indicationList(datagrams: HeldDatagram[], family: number): IndicationList {
-  const list: IndicationList = { head: null, mdls: [], indicated: [] };
-  let tail: WSK_DATAGRAM_INDICATION | null = null;
-  for (const datagram of datagrams) {
+function indicationList(datagrams: HeldDatagram[], senders: SenderAddresses): IndicationList {
+  const mdls: MDL[] = [];
+  let head: WSK_DATAGRAM_INDICATION | null = null, tail: WSK_DATAGRAM_INDICATION | null = null;
+  // `datagrams` itself, unless one has to be dropped.
+  let indicated = datagrams;
+  for (let i = 0; i < datagrams.length; i++) {
+    const datagram = datagrams[i]!;
     const Mdl = IoAllocateMdl(datagram.data, datagram.data.length, false, false, null);
-    if (!Mdl) continue;
+    if (!Mdl) {
+      if (indicated === datagrams) indicated = datagrams.slice(0, i);
+      continue;
+    }
     MmBuildMdlForNonPagedPool(Mdl);
     const RemoteAddress: SOCKADDR = {};
-    fillSockaddr(RemoteAddress, datagram.from, family);
+    senders.fill(RemoteAddress, datagram.from);
     const element: WSK_DATAGRAM_INDICATION = {
       Next: null,
       Buffer: { Mdl, Offset: 0, Length: datagram.data.length },
@@ -295,10 +316,10 @@ function indicationList(datagrams: HeldDatagram[], family: number): IndicationLi
       RemoteAddress,
     };
     if (tail) tail.Next = element;
-    else list.head = element;
+    else head = element;
     tail = element;
-    list.mdls.push(Mdl);
-    list.indicated.push(datagram);
+    mdls.push(Mdl);
+    if (indicated !== datagrams) indicated.push(datagram);
   }
-  return list;
+  return { head, mdls, indicated };
 }

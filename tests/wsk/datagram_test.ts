@@ -5,6 +5,8 @@ import {
   AF_INET,
   AF_INET6,
   BugCheckError,
+  DriverVerifier,
+  htons,
   IoAllocateIrp,
   IoCancelIrp,
   IoFreeIrp,
@@ -58,6 +60,8 @@ import {
 import type { DatagramSocket } from "../../wsk/_datagram.ts";
 import { DATAGRAM_OVERHEAD } from "../../wsk/_datagram_queue.ts";
 import { type Call, call, start, TestClient, wskBuf } from "../_wsk.ts";
+import { realTransport } from "../../transport/real.ts";
+import { createUdpTransport } from "../../transport/udp.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -288,9 +292,27 @@ Deno.test("WSK_TRANSPORT_LIST_QUERY lists UDP over IPv4 and IPv6", async () => {
   await client.close();
 });
 
-for (const host of ["127.0.0.1", "::1"]) {
-  Deno.test(`WskSendTo and WskReceiveFrom exchange datagrams with a real peer over ${host}`, async () => {
-    const client = new TestClient();
+/**
+ * The UDP backends under a WSK client: the default (Deno.listenDatagram, as
+ * deno.json enables unstable net), and node:dgram, the fallback, for the
+ * sanity tests that run over both.
+ */
+const BACKENDS: { over: string; client: () => TestClient }[] = [
+  { over: "", client: () => new TestClient() },
+  {
+    over: ", over node:dgram",
+    client: () =>
+      new TestClient({ ...realTransport, udp: createUdpTransport({ backend: "node" }) }),
+  },
+];
+
+for (
+  const [host, { over, client: newClient }] of ["127.0.0.1", "::1"].flatMap((host) =>
+    BACKENDS.map((backend) => [host, backend] as const)
+  )
+) {
+  Deno.test(`WskSendTo and WskReceiveFrom exchange datagrams with a real peer over ${host}${over}`, async () => {
+    const client = newClient();
     const peer = await Peer.open(host);
     const Socket = await datagramSocket(client, host);
     const port = await localPort(Socket);
@@ -322,23 +344,43 @@ for (const host of ["127.0.0.1", "::1"]) {
   });
 }
 
-Deno.test("back-to-back WskSendTo calls leave in the order they were made", async () => {
-  const client = new TestClient();
-  const peer = await Peer.open();
-  const Socket = await datagramSocket(client);
-  const count = 16;
-  const sends = Array.from(
-    { length: count },
-    (_, i) => sendTo(Socket, text(`#${i}`), peer.address),
-  );
-  assert.ok((await Promise.all(sends)).every((c) => c.Status === STATUS_SUCCESS));
-  const got: string[] = [];
-  for (let i = 0; i < count; i++) got.push(str((await peer.next()).data));
-  assert.deepEqual(got, Array.from({ length: count }, (_, i) => `#${i}`));
-  await client.closeSocket(Socket);
-  await peer.close();
-  await client.close();
-});
+for (const { over, client: newClient } of BACKENDS) {
+  Deno.test(`back-to-back WskSendTo calls leave in the order they were made${over}`, async () => {
+    const client = newClient();
+    const peer = await Peer.open();
+    const Socket = await datagramSocket(client);
+    const count = 16;
+    const sends = Array.from(
+      { length: count },
+      (_, i) => sendTo(Socket, text(`#${i}`), peer.address),
+    );
+    assert.ok((await Promise.all(sends)).every((c) => c.Status === STATUS_SUCCESS));
+    const got: string[] = [];
+    for (let i = 0; i < count; i++) got.push(str((await peer.next()).data));
+    assert.deepEqual(got, Array.from({ length: count }, (_, i) => `#${i}`));
+    await client.closeSocket(Socket);
+    await peer.close();
+    await client.close();
+  });
+
+  Deno.test(`WskReceiveFromEvent indicates each datagram once, in order, with its sender${over}`, async () => {
+    const client = newClient();
+    const peer = await Peer.open();
+    const events = new Events();
+    const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+    assert.equal(enableEvents(Socket), STATUS_SUCCESS);
+    const port = await localPort(Socket);
+    const sent = Array.from({ length: 32 }, (_, i) => `#${i}`);
+    for (const value of sent) await peer.send(text(value), port);
+    assert.deepEqual(await events.datagrams(sent.length), sent);
+    for (const { head } of events.calls) {
+      assert.equal(sockaddrToString(head!.RemoteAddress), sockaddrToString(peer.address));
+    }
+    await client.closeSocket(Socket);
+    await peer.close();
+    await client.close();
+  });
+}
 
 Deno.test("an unbound datagram socket refuses sends, receives and WskGetLocalAddress", async () => {
   const client = new TestClient();
@@ -917,15 +959,21 @@ Deno.test("a WSK_BUF longer than its MDL chain bug checks, as on Windows", async
   await client.close();
 });
 
-Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SOCKADDR_IN6", async () => {
-  const client = new TestClient();
-  const peer = await Peer.open("127.0.0.1");
+/** An AF_INET6 datagram socket with IPV6_V6ONLY off, bound to [::]:0. */
+async function dualStackSocket(client: TestClient): Promise<WSK_SOCKET> {
   const Socket = await datagramSocket(client, "::", null, null, false);
   assert.equal((await setOption(Socket, IPPROTO_IPV6, IPV6_V6ONLY, 0)).Status, STATUS_SUCCESS);
   assert.equal(
     (await call((Irp) => dispatch(Socket).WskBind(Socket, sockaddr("::", 0)!, 0, Irp))).Status,
     STATUS_SUCCESS,
   );
+  return Socket;
+}
+
+Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SOCKADDR_IN6", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open("127.0.0.1");
+  const Socket = await dualStackSocket(client);
   const port = await localPort(Socket);
   const r = receiveFrom(Socket);
   await peer.send(text("v4"), port, "127.0.0.1");
@@ -935,6 +983,78 @@ Deno.test("a dual-stack AF_INET6 socket reports an IPv4 sender as a v4-mapped SO
   // And it answers to that mapped address.
   assert.equal((await sendTo(Socket, text("back"), r.RemoteAddress)).Status, STATUS_SUCCESS);
   assert.equal(str((await peer.next()).data), "back");
+  await client.closeSocket(Socket);
+  await peer.close();
+  await client.close();
+});
+
+Deno.test("each datagram's SOCKADDR names its own sender, when senders and families alternate", async () => {
+  const client = new TestClient();
+  const [a, b, six] = await Promise.all([Peer.open(), Peer.open(), Peer.open("::1")]);
+  const Socket = await dualStackSocket(client);
+  const port = await localPort(Socket);
+  const expected: string[] = [];
+  const got: string[] = [];
+  for (const peer of [a, a, b, six, six, a]) {
+    const r = receiveFrom(Socket);
+    await peer.send(text("who"), port);
+    await r.done;
+    got.push(sockaddrToString(r.RemoteAddress));
+    const host = peer.host.includes(":") ? peer.host : `::ffff:${peer.host}`;
+    expected.push(`[${host}]:${peer.port}`);
+  }
+  assert.deepEqual(got, expected);
+  await client.closeSocket(Socket);
+  await Promise.all([a.close(), b.close(), six.close()]);
+  await client.close();
+});
+
+Deno.test("WskSendTo reads RemoteAddress at each call: a SOCKADDR the driver reuses and changes goes to each new peer", async () => {
+  const client = new TestClient();
+  const [a, b] = await Promise.all([Peer.open(), Peer.open()]);
+  const Socket = await datagramSocket(client);
+  const to = sockaddr("127.0.0.1", a.port)! as SOCKADDR_IN;
+  assert.equal((await sendTo(Socket, text("to a"), to)).Status, STATUS_SUCCESS);
+  to.sin_port = htons(b.port);
+  assert.equal((await sendTo(Socket, text("to b"), to)).Status, STATUS_SUCCESS);
+  to.sin_port = htons(a.port);
+  assert.equal((await sendTo(Socket, text("a again"), to)).Status, STATUS_SUCCESS);
+  assert.deepEqual([str((await a.next()).data), str((await a.next()).data)], ["to a", "a again"]);
+  assert.equal(str((await b.next()).data), "to b");
+  await client.closeSocket(Socket);
+  await Promise.all([a.close(), b.close()]);
+  await client.close();
+});
+
+Deno.test("under low resources simulation an indication drops the datagrams whose MDL failed and keeps the order of the rest", async () => {
+  const client = new TestClient();
+  const peer = await Peer.open();
+  const events = new Events();
+  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+  const port = await localPort(Socket);
+  const receiver = (Socket as unknown as DatagramSocket).receiver;
+  // Queued before the event is enabled, so that one indication carries them all.
+  const sent = Array.from({ length: 64 }, (_, i) => `#${i}`);
+  for (const value of sent) await peer.send(text(value), port);
+  await until(() => receiver.held === sent.length);
+  const mdlsBefore = outstandingMdls();
+  DriverVerifier.lowResourcesProbability = 0.5;
+  DriverVerifier.lowResourcesFunctions = ["IoAllocateMdl"];
+  try {
+    assert.equal(enableEvents(Socket), STATUS_SUCCESS);
+    await until(() => receiver.held === 0);
+  } finally {
+    DriverVerifier.lowResourcesProbability = 0;
+    DriverVerifier.lowResourcesFunctions = null;
+  }
+  const got = events.calls.flatMap((c) => c.data);
+  assert.ok(
+    got.length > 0 && got.length < sent.length,
+    `${got.length} of ${sent.length} indicated`,
+  );
+  assert.deepEqual(got, sent.filter((value) => got.includes(value)), "in order");
+  assert.equal(receiver.stats.dropped, sent.length - got.length);
+  assert.equal(outstandingMdls(), mdlsBefore, "every MDL that was made is freed");
   await client.closeSocket(Socket);
   await peer.close();
   await client.close();
