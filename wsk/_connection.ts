@@ -220,7 +220,7 @@ export class ConnectionSocket extends SocketBase {
     const abort = new AbortController();
     opening.attempt = abort;
     settledResult(() => tcp.connect({ ...options, signal: abort.signal }))
-      .then((result) => this.opened(opening, result));
+      .then((result) => openedWith(opening, result));
   }
 
   /** Cancels the connect in flight, if any: its `done` gets STATUS_CANCELLED. */
@@ -254,11 +254,12 @@ export class ConnectionSocket extends SocketBase {
   /**
    * Makes this socket the owner of a connected stream (after connect, or on
    * accept). With `readNow` false (a socket this client connected), reading
-   * waits for the first thing that needs it ({@linkcode startReceiving}):
-   * until then the kernel holds what arrives, as it does for any socket
-   * nobody reads, and a connect that is closed unread (a connect rate, a
-   * probe) costs no read at all. An accepted socket reads at once: its
-   * listening socket must learn when the peer goes away before it is taken.
+   * starts once the connect's completion has run ({@linkcode startReceiving}
+   * from a microtask, or sooner if a receive, an event or the backlog query
+   * asks): a connect that its completion routine closes (a connect rate, a
+   * probe) costs no read at all, and one that lives on reads what arrives as
+   * a Windows socket does. An accepted socket reads at once: its listening
+   * socket must learn when the peer goes away before it is taken.
    */
   attach(stream: TcpStream, readNow = true): void {
     this.stream = stream;
@@ -266,6 +267,8 @@ export class ConnectionSocket extends SocketBase {
     this.#applyOptionsSet(stream);
     if (readNow || this.eventMask & (WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT)) {
       this.startReceiving();
+    } else {
+      queueMicrotask(() => this.startReceiving());
     }
     if (this.eventMask & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
   }
@@ -276,7 +279,7 @@ export class ConnectionSocket extends SocketBase {
    * graceful disconnect needs the peer's FIN.
    */
   startReceiving(): void {
-    if (this.#receiving || this.stream === null) return;
+    if (this.#receiving || this.stream === null || this.closed) return;
     this.#receiving = true;
     this.stream.receive(new SocketReceiver(this));
   }
