@@ -15,19 +15,25 @@
 import { Buffer } from "node:buffer";
 import net from "node:net";
 import {
+  formatNtStatus,
   IoAllocateIrp,
+  IoFreeIrp,
   IoReuseIrp,
   IoSetCompletionRoutine,
+  IPPROTO_TCP,
   type IRP,
+  SOCK_STREAM,
+  sockaddr,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_SUCCESS,
   STATUS_UNSUCCESSFUL,
   WSK_FLAG_WAITALL,
+  type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_SOCKET,
 } from "../mod.ts";
 import type { Peer } from "./_peer.ts";
 import { alternate, type Figures, type Measured, rowRunner, timed } from "./_rounds.ts";
-import { buf, close, connect, connection, mustCall, Pump } from "./_wsk.ts";
+import { buf, close, connect, connection, mustCall, npi, Pump } from "./_wsk.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -314,6 +320,54 @@ async function roundTripRow(peer: Peer): Promise<Figures> {
   return { unit: "µs", figures };
 }
 
+/**
+ * `count` sequential WskSocketConnect + WskCloseSocket to 127.0.0.1:`port`,
+ * as a driver runs them: its addresses built once, two IRPs reused, the close
+ * issued from the connect's completion routine (WskCloseSocket may run at
+ * DISPATCH_LEVEL), and one wait per cycle, for the close, as raw awaits its
+ * connect.
+ */
+async function wskConnects(port: number, count: number): Promise<void> {
+  const local = sockaddr("0.0.0.0", 0)!, remote = sockaddr("127.0.0.1", port)!;
+  const connectIrp = IoAllocateIrp(1, false)!, closeIrp = IoAllocateIrp(1, false)!;
+  let closed: (status: number) => void = () => {};
+  const onClosed = (_d: unknown, Irp: IRP) => {
+    closed(Irp.IoStatus.Status);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+  };
+  const onConnected = (_d: unknown, Irp: IRP) => {
+    const Socket = Irp.IoStatus.Information as WSK_SOCKET;
+    if (Irp.IoStatus.Status !== STATUS_SUCCESS) closed(Irp.IoStatus.Status);
+    else (Socket.Dispatch as WSK_PROVIDER_BASIC_DISPATCH).WskCloseSocket(Socket, closeIrp);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+  };
+  for (let i = 0; i < count; i++) {
+    const done = new Promise<number>((resolve) => closed = resolve);
+    IoReuseIrp(closeIrp, STATUS_UNSUCCESSFUL);
+    IoSetCompletionRoutine(closeIrp, onClosed, null, true, true, true);
+    IoReuseIrp(connectIrp, STATUS_UNSUCCESSFUL);
+    IoSetCompletionRoutine(connectIrp, onConnected, null, true, true, true);
+    npi.Dispatch!.WskSocketConnect(
+      npi.Client,
+      SOCK_STREAM,
+      IPPROTO_TCP,
+      local,
+      remote,
+      0,
+      null,
+      null,
+      null,
+      null,
+      null,
+      connectIrp,
+    );
+    const status = await done;
+    if (status !== STATUS_SUCCESS) throw new Error(`connect + close: ${formatNtStatus(status)}`);
+  }
+  IoFreeIrp(connectIrp);
+  IoFreeIrp(closeIrp);
+}
+
 async function connectRow(peer: Peer): Promise<Figures> {
   const port = peer.ports.accept;
   const perSecond = (seconds: number) => CONNECTS / seconds;
@@ -331,10 +385,7 @@ async function connectRow(peer: Peer): Promise<Figures> {
           await closed;
         }
       }).then(perSecond),
-    wsk: () =>
-      timed(async () => {
-        for (let i = 0; i < CONNECTS; i++) await close(await connect(port));
-      }).then(perSecond),
+    wsk: () => timed(() => wskConnects(port, CONNECTS)).then(perSecond),
   });
   return { unit: "/s", figures };
 }

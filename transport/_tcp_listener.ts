@@ -209,7 +209,8 @@ const PER_CONNECTION_ERRORS: ReadonlySet<string> = new Set([
 function fallback(accepted: Socket, stream: NodeTcpStream): Socket {
   const callback = stream.onread.callback;
   accepted.on("data", (chunk: Uint8Array) => {
-    if (callback(chunk.length, chunk) === false) accepted.pause();
+    // As node:net calls it: with the socket as `this`, which names its stream.
+    if (callback.call(accepted, chunk.length, chunk) === false) accepted.pause();
   });
   return accepted;
 }

@@ -55,24 +55,58 @@ const SHARED_RECEIVE_BUFFER = new Uint8Array(RECEIVE_BUFFER_SIZE);
 const EMPTY = new Uint8Array(0);
 
 /**
- * A `node:net` socket that tells its stream before it lets go of its handle,
- * so that the stream can still learn its addresses (see
- * {@linkcode NodeTcpStream.attach}).
+ * Where a socket names its stream. The socket's callbacks are functions that
+ * every stream shares (`node:net` calls them with the socket as `this`), so
+ * that a stream costs no closure per callback; and the stream lets go of the
+ * name when it releases the socket. That matters for garbage: `node:net`'s
+ * native handle keeps its socket alive until a full collection, and with it
+ * whatever the socket still reaches.
+ */
+const STREAM = Symbol("wskemu.tcpStream");
+
+/** A socket that names its stream. */
+type Named = { [STREAM]?: NodeTcpStream | null };
+
+/** The stream `socket` belongs to, or null once released (or never attached). */
+function streamOf(socket: unknown): NodeTcpStream | null {
+  return (socket as Named)[STREAM] ?? null;
+}
+
+/**
+ * A `node:net` socket for a stream to connect: half-open allowed (a peer's
+ * FIN must not end our sending side: WSK can still send after it), reading
+ * through the shared `onread`, and telling its stream before it lets go of
+ * its handle, so that the stream can still learn its addresses (see
+ * {@linkcode NodeTcpStream.connected}).
  */
 export class StreamSocket extends Socket {
-  #stream: NodeTcpStream;
-
-  /** A socket (not connected yet) for `stream`, reading through its `onread`. */
-  constructor(stream: NodeTcpStream, options: SocketConstructorOpts) {
-    super({ ...options, onread: stream.onread });
-    this.#stream = stream;
+  /** A socket, not connected yet, for {@linkcode NodeTcpStream.listen}. */
+  constructor() {
+    super(NodeTcpStream.socketOptions);
   }
 
   /** The stream reads its addresses while the handle is still there. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#stream.handleClosing();
+    streamOf(this)?.handleClosing();
     super._destroy(error, callback);
   }
+}
+
+/** A connect in progress on a stream's socket: told how it ends. */
+export interface ConnectWaiter {
+  /** The socket connected. */
+  connected(): void;
+  /** The socket failed (or closed) before it connected. */
+  failed(status: NTSTATUS): void;
+}
+
+/**
+ * The 'connect' listener of a socket a stream connects (shared, as the
+ * others are: `this` is the socket): tells the stream's
+ * {@linkcode NodeTcpStream.connectWaiter}.
+ */
+export function socketConnected(this: Socket): void {
+  streamOf(this)?.connectWaiter?.connected();
 }
 
 /** Where the stream is, from our side. */
@@ -85,11 +119,44 @@ const enum Local {
 /**
  * A TCP stream. Create it first (its {@linkcode NodeTcpStream.onread} must be
  * given to the socket's constructor), then {@linkcode NodeTcpStream.attach}
- * the connected, paused socket.
+ * the connected, paused socket; or {@linkcode NodeTcpStream.listen} to the
+ * socket before it connects and say {@linkcode NodeTcpStream.connected}.
  */
 export class NodeTcpStream implements TcpStream {
-  /** Pass as the `onread` option when the socket is created. */
-  readonly onread: OnReadOpts;
+  /**
+   * The socket's callbacks, shared by every stream (see STREAM): `this` is
+   * the socket, which names its stream; a released stream is told nothing.
+   */
+  static #onRead = function (this: Socket, length: number, buffer: Uint8Array): boolean {
+    const stream = streamOf(this);
+    // Released (closed meanwhile): stop reading; the bytes are moot.
+    return stream !== null && stream.#read(length, buffer);
+  };
+  static #onEnd = function (this: Socket): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#ended();
+  };
+  static #onError = function (this: Socket, error: Error): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#failed(error);
+  };
+  static #onClose = function (this: Socket): void {
+    const stream = streamOf(this);
+    if (stream !== null) stream.#closed();
+  };
+  static #onread: OnReadOpts = { buffer: SHARED_RECEIVE_BUFFER, callback: NodeTcpStream.#onRead };
+
+  /** The options of a {@linkcode StreamSocket}. */
+  static readonly socketOptions: SocketConstructorOpts = {
+    allowHalfOpen: true,
+    onread: NodeTcpStream.#onread,
+  };
+
+  /** Pass as the `onread` option when the socket is created: the same for every stream. */
+  get onread(): OnReadOpts {
+    return NodeTcpStream.#onread;
+  }
+
   #socket: Socket | null = null;
   /** The ends, once known; null until first asked for (see attach). */
   #local: Endpoint | null = null;
@@ -117,34 +184,38 @@ export class NodeTcpStream implements TcpStream {
   #shutdownResolve: ((status: NTSTATUS) => void) | null = null;
   /** Completions of pending writes; one shared callback settles them in order. */
   readonly #writes = new WriteQueue();
+  /** The connect in progress on the socket, if any: its failures go there. */
+  connectWaiter: ConnectWaiter | null = null;
 
-  constructor() {
-    this.onread = {
-      buffer: SHARED_RECEIVE_BUFFER,
-      callback: this.#onRead,
-    };
+  /** Take over `socket` (connected, not reading), whose ends are `local` and `remote`. */
+  attach(socket: Socket, local: Endpoint, remote: Endpoint): void {
+    this.listen(socket);
+    this.#local = local;
+    this.#remote = remote;
   }
 
   /**
-   * Take over `socket` (connected, not reading). `local` and `remote` are its
-   * ends; or, when `lazy`, what to report if the socket cannot tell them:
-   * then they are read from the socket when first asked for, or before its
-   * handle goes (a {@linkcode StreamSocket} says when). getsockname after
-   * connect cost a fifth of a connect + close cycle, for addresses most
-   * connections never ask for.
+   * Listen to `socket` (created for this stream, not connected yet): one set
+   * of listeners serves its connect ({@linkcode connectWaiter}) and the stream.
    */
-  attach(socket: Socket, local: Endpoint, remote: Endpoint, lazy = false): void {
+  listen(socket: Socket): void {
     this.#socket = socket;
-    if (lazy) {
-      this.#localFallback = local;
-      this.#remoteFallback = remote;
-    } else {
-      this.#local = local;
-      this.#remote = remote;
-    }
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("close", this.#onClose);
+    (socket as Named)[STREAM] = this;
+    socket.on("end", NodeTcpStream.#onEnd);
+    socket.on("error", NodeTcpStream.#onError);
+    socket.on("close", NodeTcpStream.#onClose);
+  }
+
+  /**
+   * The socket given to {@linkcode listen} connected. Its ends are read from
+   * it when first asked for, or before its handle goes (a
+   * {@linkcode StreamSocket} says when); `local` and `remote` are reported if
+   * it cannot tell. getsockname after connect cost a fifth of a connect +
+   * close cycle, for addresses most connections never ask for.
+   */
+  connected(local: Endpoint, remote: Endpoint): void {
+    this.#localFallback = local;
+    this.#remoteFallback = remote;
   }
 
   /**
@@ -171,7 +242,9 @@ export class NodeTcpStream implements TcpStream {
    * {@linkcode close} released the stream (nobody may ask any more).
    */
   handleClosing(): void {
+    // Released, or never connected: nobody may ask.
     if (this.#state === Local.Closed || this.#socket === null) return;
+    if (this.#remote === null && this.#remoteFallback === null) return;
     void this.localAddress;
     void this.remoteAddress;
   }
@@ -189,7 +262,7 @@ export class NodeTcpStream implements TcpStream {
     if (this.#failure !== null) {
       // The socket failed (say, a write met a reset) before anyone listened:
       // report it, later, so that receive() itself never calls back.
-      queueMicrotask(this.#deliverFailure);
+      queueMicrotask(() => this.#deliverFailure());
       return;
     }
     if (!this.#paused) this.#startReading();
@@ -288,7 +361,7 @@ export class NodeTcpStream implements TcpStream {
     const { promise, resolve } = Promise.withResolvers<NTSTATUS>();
     this.#shutdown = promise;
     this.#shutdownResolve = resolve;
-    this.#socket!.end(this.#onShutdown);
+    this.#socket!.end((error?: Error | null) => this.#onShutdown(error));
     return promise;
   }
 
@@ -312,9 +385,13 @@ export class NodeTcpStream implements TcpStream {
     this.#state = Local.Closed;
     this.#detach(STATUS_CANCELLED);
     const socket = this.#socket;
-    if (socket === null || socket.destroyed) return;
-    if (this.#writeFinished && this.#peerEnded) socket.destroy();
-    else socket.resetAndDestroy();
+    if (socket === null) return;
+    if (!socket.destroyed) {
+      if (this.#writeFinished && this.#peerEnded) socket.destroy();
+      else socket.resetAndDestroy();
+    }
+    // Nothing the socket reports concerns this stream any more.
+    (socket as Named)[STREAM] = null;
   }
 
   /** TCP_NODELAY. */
@@ -359,7 +436,7 @@ export class NodeTcpStream implements TcpStream {
     resolve?.(status);
   }
 
-  #onRead = (length: number, buffer: Uint8Array): boolean => {
+  #read(length: number, buffer: Uint8Array): boolean {
     const receiver = this.#receiver;
     // Nobody to take it (closed meanwhile): stop reading; the bytes are moot.
     if (receiver === null) return false;
@@ -372,7 +449,7 @@ export class NodeTcpStream implements TcpStream {
       this.#inData = false;
     }
     return more !== false || this.#resumeAsked;
-  };
+  }
 
   #onWritten = (error?: Error | null): void => {
     if (!error) {
@@ -389,7 +466,7 @@ export class NodeTcpStream implements TcpStream {
     this.#settleAll(this.#failure);
   };
 
-  #onShutdown = (error?: Error | null): void => {
+  #onShutdown(error?: Error | null): void {
     const resolve = this.#shutdownResolve;
     if (resolve === null) return;
     if (error) {
@@ -404,36 +481,43 @@ export class NodeTcpStream implements TcpStream {
     this.#shutdownResolve = null;
     this.#writeFinished = true;
     resolve(STATUS_SUCCESS);
-  };
+  }
 
-  #onEnd = (): void => {
+  #ended(): void {
     this.#peerEnded = true;
     const receiver = this.#receiver;
     if (receiver === null || this.#finished) return;
     this.#finished = true;
     this.#receiver = null;
     receiver.end();
-  };
+  }
 
-  #onError = (error: Error): void => {
+  #failed(error: Error): void {
+    const waiter = this.connectWaiter;
+    if (waiter !== null) {
+      // Not connected yet: the failure is the connect's.
+      waiter.failed(statusFromError(error));
+      return;
+    }
     const status = this.#failure ??= statusFromError(error);
     this.#settleAll(status);
     if (this.#receiver !== null && !this.#finished) this.#deliverFailure();
-  };
+  }
 
-  #onClose = (): void => {
+  #closed(): void {
+    this.connectWaiter?.failed(STATUS_CONNECTION_ABORTED);
     // Normally node:net closes on its own only after both FINs (end() was
     // delivered by then). Any other close is a connection lost to us.
     if (!this.#finished) this.#failure ??= STATUS_CONNECTION_ABORTED;
     this.#settleAll(this.#failure ?? STATUS_CONNECTION_ABORTED);
     if (this.#receiver !== null) this.#deliverFailure();
-  };
+  }
 
-  #deliverFailure = (): void => {
+  #deliverFailure(): void {
     const receiver = this.#receiver;
     if (receiver === null || this.#finished || this.#failure === null) return;
     this.#finished = true;
     this.#receiver = null;
     receiver.error(this.#failure);
-  };
+  }
 }

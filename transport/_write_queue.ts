@@ -92,6 +92,7 @@ export class WriteQueue {
   settleAll(status: NTSTATUS): void {
     const slots = this.#slots;
     const head = this.#head;
+    if (head >= slots.length) return;
     this.#slots = [];
     this.#head = 0;
     this.#waiting = 0;

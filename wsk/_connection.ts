@@ -24,7 +24,8 @@ import {
   STATUS_SUCCESS,
 } from "../irp/ntstatus.ts";
 import { statusFromError } from "../transport/errors.ts";
-import type { Endpoint, TcpStream } from "../transport/types.ts";
+import { connectTcp, connectTcpWith } from "../transport/_tcp_connect.ts";
+import type { Endpoint, Result, TcpReceiver, TcpStream } from "../transport/types.ts";
 import { fillSockaddr, sockaddrFamily, sockaddrToEndpoint } from "./_address.ts";
 import { checkIrp, failIrp, PendingIrp, succeedIrp, takeIrp } from "./_irp.ts";
 import { BasicDispatch } from "./_basic.ts";
@@ -63,7 +64,7 @@ export class ConnectionSocket extends SocketBase {
   state: State = "open";
   local: Endpoint | null = null;
   stream: TcpStream | null = null;
-  readonly receive: ReceiveQueue = new ReceiveQueue(this);
+  #receive: ReceiveQueue | null = null;
   /** A graceful WskDisconnect was issued: no more sends. */
   sendShutdown = false;
   /** The connection is gone (local abort, peer reset): the status later calls get. */
@@ -72,7 +73,10 @@ export class ConnectionSocket extends SocketBase {
   inspectId: WSK_INSPECT_ID | null = null;
   /** Told when the peer goes away (FIN or reset) while a listening socket still holds this socket. */
   onPeerGone: (() => void) | null = null;
-  #connectAbort: AbortController | null = null;
+  /** The connect in flight, if any. */
+  #opening: Opening | null = null;
+  /** The stream delivers to this socket (see {@linkcode ConnectionSocket.startReceiving}). */
+  #receiving = false;
   /**
    * Sends gathered for one transport write, oldest first, or null. A send
    * issued while other completion routines wait to run (a driver keeping
@@ -96,6 +100,7 @@ export class ConnectionSocket extends SocketBase {
   }
 
   override eventsEnabled(bits: number): void {
+    if (bits & (WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT)) this.startReceiving();
     if (bits & WSK_EVENT_RECEIVE) this.receive.kick();
     if (bits & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
   }
@@ -103,6 +108,8 @@ export class ConnectionSocket extends SocketBase {
   override ioctl(code: number): IoctlResult | null {
     if (code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG || code === SIO_WSK_QUERY_RECEIVE_BACKLOG) {
       if (this.state !== "connected") return { status: STATUS_INVALID_DEVICE_STATE };
+      // The backlog is what this socket read and holds: from now on it reads.
+      if (code === SIO_WSK_QUERY_RECEIVE_BACKLOG) this.startReceiving();
       const output = code === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG
         ? IDEAL_SEND_BACKLOG
         : this.receive.backlog;
@@ -113,6 +120,11 @@ export class ConnectionSocket extends SocketBase {
       return { status: STATUS_SUCCESS, outputObject: { ...this.inspectId } };
     }
     return null;
+  }
+
+  /** The receive side, made when first needed: a connection closed unread never needs one. */
+  get receive(): ReceiveQueue {
+    return this.#receive ??= new ReceiveQueue(this);
   }
 
   get receiveLimit(): number {
@@ -145,6 +157,15 @@ export class ConnectionSocket extends SocketBase {
     this.stream?.setKeepAlive(this.options.keepAlive);
   }
 
+  /**
+   * Applies the options that are on to a new stream, which starts with both
+   * off (TCP's defaults): a connect makes no system call for options nobody set.
+   */
+  #applyOptionsSet(stream: TcpStream): void {
+    if (this.options.noDelay) stream.setNoDelay(true);
+    if (this.options.keepAlive) stream.setKeepAlive(true);
+  }
+
   bind(LocalAddress: SOCKADDR, Flags: number, Irp: IRP): NTSTATUS {
     const local = sockaddrToEndpoint(LocalAddress);
     if (Flags !== 0 || !local || sockaddrFamily(LocalAddress) !== this.family) {
@@ -170,68 +191,112 @@ export class ConnectionSocket extends SocketBase {
       return failIrp(Irp, STATUS_INVALID_PARAMETER);
     }
     const segments = initial && initial.Length > 0 ? wskBufSegments(initial) : [];
-    const abort = new AbortController();
-    const op = new PendingIrp(Irp, this.pending, () => abort.abort());
-    this.open(remote, abort, segments).then((status) => op.complete(status));
+    const op = new PendingIrp(Irp, this.pending, () => this.cancelOpen());
+    this.open(remote, segments, (status) => op.complete(status));
     return STATUS_PENDING;
   }
 
   /**
    * Connects the bound socket to `remote` (then sends `initial`, for
-   * WskConnectEx). Resolves with the status; an aborted attempt leaves the
-   * socket bound, as before the call.
+   * WskConnectEx); `done(status)` follows once, never inside this call. An
+   * attempt cancelled ({@linkcode cancelOpen}) leaves the socket bound, as
+   * before the call.
+   *
+   * Over the real transport this goes through connectTcpWith: no promise and
+   * no AbortSignal per connect (a signal listener alone cost a connect + close
+   * cycle several microseconds). Any other transport (a test's, a user's, the
+   * real one with `connect` replaced) gets its `connect` with a signal.
    */
-  async open(remote: Endpoint, abort: AbortController, initial: Uint8Array[]): Promise<NTSTATUS> {
-    this.#connectAbort = abort;
+  open(remote: Endpoint, initial: Uint8Array[], done: (status: NTSTATUS) => void): void {
     this.state = "connecting";
-    const local = isWildcard(this.local) ? undefined : this.local!;
-    const result = await settledResult(() =>
-      this.client.transport.tcp.connect({ remote, local, signal: abort.signal })
-    );
-    if (this.#connectAbort === abort) this.#connectAbort = null;
-    if (abort.signal.aborted || this.closed) {
-      result.value?.abort();
-      if (!this.closed) this.state = "bound";
-      return STATUS_CANCELLED;
+    const opening = new Opening(this, initial, done);
+    this.#opening = opening;
+    const options = { remote, local: isWildcard(this.local) ? undefined : this.local! };
+    const tcp = this.client.transport.tcp;
+    if (tcp.connect === connectTcp) {
+      opening.attempt = connectTcpWith(options, openedWith, opening);
+      return;
     }
-    if (!result.value) {
-      this.state = "bound";
-      return result.status;
-    }
-    this.attach(result.value);
-    const stream = result.value;
-    return initial.length ? await settledStatus(() => stream.write(initial)) : STATUS_SUCCESS;
+    const abort = new AbortController();
+    opening.attempt = abort;
+    settledResult(() => tcp.connect({ ...options, signal: abort.signal }))
+      .then((result) => openedWith(opening, result));
   }
 
-  /** Makes this socket the owner of a connected stream (after connect, or on accept). */
-  attach(stream: TcpStream): void {
+  /** Cancels the connect in flight, if any: its `done` gets STATUS_CANCELLED. */
+  cancelOpen(): void {
+    const opening = this.#opening;
+    if (opening === null || opening.cancelled) return;
+    opening.cancelled = true;
+    opening.attempt?.abort();
+  }
+
+  /** The transport's connect settled: take the stream, or go back to bound. */
+  opened(opening: Opening, result: Result<TcpStream>): void {
+    if (this.#opening === opening) this.#opening = null;
+    if (opening.cancelled || this.closed) {
+      result.value?.abort();
+      if (!this.closed) this.state = "bound";
+      opening.done(STATUS_CANCELLED);
+      return;
+    }
+    const stream = result.value;
+    if (!stream) {
+      this.state = "bound";
+      opening.done(result.status);
+      return;
+    }
+    this.attach(stream, false);
+    if (opening.initial.length === 0) opening.done(STATUS_SUCCESS);
+    else settledStatus(() => stream.write(opening.initial)).then(opening.done);
+  }
+
+  /**
+   * Makes this socket the owner of a connected stream (after connect, or on
+   * accept). With `readNow` false (a socket this client connected), reading
+   * starts once the connect's completion has run ({@linkcode startReceiving}
+   * from a microtask, or sooner if a receive, an event or the backlog query
+   * asks): a connect that its completion routine closes (a connect rate, a
+   * probe) costs no read at all, and one that lives on reads what arrives as
+   * a Windows socket does. An accepted socket reads at once: its listening
+   * socket must learn when the peer goes away before it is taken.
+   */
+  attach(stream: TcpStream, readNow = true): void {
     this.stream = stream;
     this.state = "connected";
-    this.applyOptions();
-    // Each transport callback ends by running the completion queue: no driver
-    // call is on the stack, and the driver re-posts its receive before the
-    // socket's next read (see drainCompletionQueueNow).
-    stream.receive({
-      data: (bytes) => {
-        const more = this.receive.data(bytes);
-        drainCompletionQueueNow();
-        return more;
-      },
-      end: () => {
-        this.onPeerGone?.();
-        this.receive.end();
-        this.#disconnected(0);
-        drainCompletionQueueNow();
-      },
-      error: (status) => {
-        this.onPeerGone?.();
-        this.broken = status;
-        this.receive.fail(status);
-        this.#disconnected(WSK_FLAG_ABORTIVE);
-        drainCompletionQueueNow();
-      },
-    });
+    this.#applyOptionsSet(stream);
+    if (readNow || this.eventMask & (WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT)) {
+      this.startReceiving();
+    } else {
+      queueMicrotask(() => this.startReceiving());
+    }
     if (this.eventMask & WSK_EVENT_SEND_BACKLOG) this.sendBacklogChanged();
+  }
+
+  /**
+   * Starts delivery from the stream, once: a receive was posted, receive or
+   * disconnect events were enabled, the receive backlog was asked for, or a
+   * graceful disconnect needs the peer's FIN.
+   */
+  startReceiving(): void {
+    if (this.#receiving || this.stream === null || this.closed) return;
+    this.#receiving = true;
+    this.stream.receive(new SocketReceiver(this));
+  }
+
+  /** The peer finished (FIN): pending receives and events learn it. */
+  peerEnded(): void {
+    this.onPeerGone?.();
+    this.receive.end();
+    this.#disconnected(0);
+  }
+
+  /** The connection failed with `status` (reset, timeout). */
+  peerFailed(status: NTSTATUS): void {
+    this.onPeerGone?.();
+    this.broken = status;
+    this.receive.fail(status);
+    this.#disconnected(WSK_FLAG_ABORTIVE);
   }
 
   /** Tells the client the ideal send backlog (WskSendBacklogEvent), if it asked. */
@@ -332,6 +397,7 @@ export class ConnectionSocket extends SocketBase {
 
   receiveCall(Buffer: WSK_BUF, Flags: number, Irp: IRP): NTSTATUS {
     if (this.state !== "connected") return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    this.startReceiving();
     return this.receive.post(Buffer, Flags, Irp);
   }
 
@@ -345,6 +411,8 @@ export class ConnectionSocket extends SocketBase {
       return succeedIrp(Irp);
     }
     if (this.sendShutdown) return failIrp(Irp, STATUS_INVALID_DEVICE_STATE);
+    // The close that follows is graceful only once the peer's FIN was read.
+    this.startReceiving();
     // Sends still gathered go first: the final data and the FIN follow them.
     this.flushGathered();
     const segments = Buffer && Buffer.Length > 0 ? wskBufSegments(Buffer) : [];
@@ -388,9 +456,57 @@ export class ConnectionSocket extends SocketBase {
   }
 
   protected release(): void {
-    this.#connectAbort?.abort();
+    this.cancelOpen();
     this.stream?.close();
-    this.receive.close();
+    this.#receive?.close();
+  }
+}
+
+/** A connect in flight (see {@linkcode ConnectionSocket.open}). */
+class Opening {
+  /** Ends the transport's attempt: connectTcpWith's handle, or an AbortController. */
+  attempt: { abort(): void } | null = null;
+  /** Cancelled by IoCancelIrp or WskCloseSocket: the outcome is STATUS_CANCELLED. */
+  cancelled = false;
+
+  constructor(
+    readonly socket: ConnectionSocket,
+    readonly initial: Uint8Array[],
+    readonly done: (status: NTSTATUS) => void,
+  ) {}
+}
+
+/**
+ * connectTcpWith's report: the end of a transport callback, so the
+ * completion queue runs there (see drainCompletionQueueNow).
+ */
+function openedWith(opening: Opening, result: Result<TcpStream>): void {
+  opening.socket.opened(opening, result);
+  drainCompletionQueueNow();
+}
+
+/**
+ * What the stream delivers to its socket. Each callback ends by running the
+ * completion queue: no driver call is on the stack, and the driver re-posts
+ * its receive before the socket's next read (see drainCompletionQueueNow).
+ */
+class SocketReceiver implements TcpReceiver {
+  constructor(readonly socket: ConnectionSocket) {}
+
+  data(bytes: Uint8Array): boolean {
+    const more = this.socket.receive.data(bytes);
+    drainCompletionQueueNow();
+    return more;
+  }
+
+  end(): void {
+    this.socket.peerEnded();
+    drainCompletionQueueNow();
+  }
+
+  error(status: NTSTATUS): void {
+    this.socket.peerFailed(status);
+    drainCompletionQueueNow();
   }
 }
 

@@ -42,30 +42,30 @@ export function createSocket(
   if (protocol === 0) return STATUS_PROTOCOL_UNREACHABLE;
   const tcp = socketType === SOCK_STREAM && protocol === IPPROTO_TCP;
   const udp = socketType === SOCK_DGRAM && protocol === IPPROTO_UDP;
-  const args = [client, family, socketType, protocol, context, dispatch] as const;
+  // The arguments spelled out for each constructor: no argument array per socket.
   let socket: SocketBase;
   switch (flags) {
     case WSK_FLAG_BASIC_SOCKET:
       if (!tcp && !udp) return STATUS_NOT_SUPPORTED;
       if (dispatch !== null && dispatch !== undefined) return STATUS_INVALID_PARAMETER;
-      socket = new BasicSocket(...args);
+      socket = new BasicSocket(client, family, socketType, protocol, context, dispatch);
       break;
     case WSK_FLAG_LISTEN_SOCKET:
       // A UDP "listening" socket is created, but its bind fails (as observed on Windows).
       if (!tcp && !udp) return STATUS_NOT_SUPPORTED;
-      socket = new ListenSocket(...args);
+      socket = new ListenSocket(client, family, socketType, protocol, context, dispatch);
       break;
     case WSK_FLAG_CONNECTION_SOCKET:
       if (!tcp) return STATUS_NOT_SUPPORTED;
-      socket = new ConnectionSocket(...args);
+      socket = new ConnectionSocket(client, family, socketType, protocol, context, dispatch);
       break;
     case WSK_FLAG_DATAGRAM_SOCKET:
       if (!udp) return STATUS_NOT_SUPPORTED;
-      socket = new DatagramSocket(...args);
+      socket = new DatagramSocket(client, family, socketType, protocol, context, dispatch);
       break;
     case WSK_FLAG_STREAM_SOCKET:
       if (!tcp) return STATUS_NOT_SUPPORTED;
-      socket = new StreamSocket(...args);
+      socket = new StreamSocket(client, family, socketType, protocol, context, dispatch);
       break;
     default:
       return STATUS_INVALID_PARAMETER;

@@ -89,8 +89,11 @@ export class ReceiveQueue {
   #requests: ReceiveRequest[] = [];
   #buffered: Uint8Array[] = [];
   #bufferedBytes = 0;
-  /** Lists the client retained (STATUS_PENDING): their size and the MDLs WskRelease frees. */
-  #retained = new Map<WSK_DATA_INDICATION, { bytes: number; mdls: MDL[] }>();
+  /**
+   * Lists the client retained (STATUS_PENDING): their size and the MDLs
+   * WskRelease frees. Made on the first retained list: most sockets never have one.
+   */
+  #retained: Map<WSK_DATA_INDICATION, { bytes: number; mdls: MDL[] }> | null = null;
   #retainedBytes = 0;
   #ended = false;
   #failure: NTSTATUS = STATUS_SUCCESS;
@@ -175,9 +178,9 @@ export class ReceiveQueue {
 
   /** WskRelease of a list retained by returning STATUS_PENDING from WskReceiveEvent. */
   release(DataIndication: WSK_DATA_INDICATION | null): NTSTATUS {
-    const retained = DataIndication ? this.#retained.get(DataIndication) : undefined;
+    const retained = DataIndication ? this.#retained?.get(DataIndication) : undefined;
     if (retained === undefined || !DataIndication) return STATUS_INVALID_PARAMETER;
-    this.#retained.delete(DataIndication);
+    this.#retained!.delete(DataIndication);
     this.#retainedBytes -= retained.bytes;
     for (const Mdl of retained.mdls) IoFreeMdl(Mdl);
     this.#resumeIfRoom();
@@ -189,6 +192,7 @@ export class ReceiveQueue {
    * stay valid until its WskRelease, as documented for WskCloseSocket.
    */
   close(): void {
+    if (this.#retry === undefined) return;
     clearTimeout(this.#retry);
     this.#retry = undefined;
   }
@@ -341,7 +345,7 @@ export class ReceiveQueue {
       () => callback(this.host.context, WSK_FLAG_AT_DISPATCH_LEVEL, head, total, BytesAccepted),
     );
     if (status === STATUS_PENDING) {
-      this.#retained.set(head, { bytes: total, mdls });
+      (this.#retained ??= new Map()).set(head, { bytes: total, mdls });
       this.#retainedBytes += total;
       this.#resumeIfRoom();
       this.#maybeIndicate();

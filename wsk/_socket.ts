@@ -196,8 +196,11 @@ export abstract class SocketBase implements WSK_SOCKET, ClientResource {
   #teardown(): void {
     this.closed = true;
     // A disable issued from a callback that then closed the socket: it took effect.
-    for (const { op } of this.#disables.splice(0)) op.complete(STATUS_SUCCESS);
-    for (const op of [...this.pending]) op.cancel();
+    if (this.#disables.length > 0) {
+      for (const { op } of this.#disables.splice(0)) op.complete(STATUS_SUCCESS);
+    }
+    // The list iterates a copy: cancelling takes each IRP out of it.
+    if (this.pending.size > 0) { for (const op of this.pending) op.cancel(); }
     this.release();
   }
 }

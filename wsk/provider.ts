@@ -206,9 +206,8 @@ export const WskSocketConnect: PFN_WSK_SOCKET_CONNECT = (
     }
     socket.local = local;
     socket.state = "bound";
-    const abort = new AbortController();
-    const op = new PendingIrp(Irp, null, () => abort.abort());
-    socket.open(remote, abort, []).then((status) => {
+    const op = new PendingIrp(Irp, null, () => socket.cancelOpen());
+    socket.open(remote, [], (status) => {
       if (status === STATUS_SUCCESS && op.complete(STATUS_SUCCESS, socket)) return;
       // Failed or cancelled: the half-made socket disappears with the IRP.
       socket.closed = true;

@@ -16,7 +16,8 @@ import {
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
 import { endpoint, tcpTransport } from "../../transport/tcp.ts";
-import type { TcpStream } from "../../transport/types.ts";
+import type { Result, TcpStream } from "../../transport/types.ts";
+import { connectTcpWith } from "../../transport/_tcp_connect.ts";
 import {
   connectedPair,
   freePort,
@@ -192,6 +193,32 @@ Deno.test("tcpTransport.connect() aborted while connecting reports STATUS_CANCEL
   const result = await connecting;
   assert.equal(result.status, STATUS_CANCELLED);
   assert.equal(result.value, null);
+  listener.close();
+});
+
+Deno.test("connectTcpWith() reports once and never inside the call; abort() ends it with STATUS_CANCELLED", async () => {
+  const listening = await tcpTransport.listen({ local: endpoint("127.0.0.1", 0) });
+  const listener = listening.value!;
+  const reports: [string, number][] = [];
+  const both = Promise.withResolvers<void>();
+  const done = (name: string, result: Result<TcpStream>) => {
+    reports.push([name, result.status]);
+    result.value?.close();
+    if (reports.length === 3) both.resolve();
+  };
+  const connected = connectTcpWith({ remote: listener.localAddress }, done, "connected");
+  const aborted = connectTcpWith({ remote: listener.localAddress }, done, "aborted");
+  aborted.abort();
+  connectTcpWith({ remote: endpoint("not an address", 1) }, done, "refused");
+  assert.deepEqual(reports, [], "nothing reported inside the calls");
+  await both.promise;
+  connected.abort(); // too late: nothing more is reported
+  await Promise.resolve();
+  assert.deepEqual(reports.sort(), [
+    ["aborted", STATUS_CANCELLED],
+    ["connected", STATUS_SUCCESS],
+    ["refused", STATUS_INVALID_PARAMETER],
+  ]);
   listener.close();
 });
 

@@ -9,11 +9,13 @@ import {
   IoAllocateMdl,
   IoCancelIrp,
   IoFreeIrp,
+  IoSetCompletionRoutine,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MmBuildMdlForNonPagedPool,
   SOCK_DGRAM,
   SOCK_STREAM,
+  sockaddr,
   type SOCKADDR_IN,
   sockaddrToString,
   STATUS_CANCELLED,
@@ -24,6 +26,7 @@ import {
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
+  STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_PROTOCOL_UNREACHABLE,
@@ -38,6 +41,8 @@ import {
   WSK_FLAG_OOB,
   WSK_FLAG_WAITALL,
 } from "../../mod.ts";
+import { realTransport, type Transport } from "../../transport/mod.ts";
+import { receiveBacklog } from "./_connected.ts";
 import {
   addr,
   call,
@@ -313,6 +318,45 @@ Deno.test("WskDisconnect(WSK_FLAG_ABORTIVE) sends a real RST that the peer sees 
     await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
   }));
 
+Deno.test("WskCloseSocket() of a connection that never received resets the peer", () =>
+  withConnection(async ({ client, Socket, peer }) => {
+    await client.closeSocket(Socket);
+    await assert.rejects(() => peer.read(new Uint8Array(1)), Deno.errors.ConnectionReset);
+  }));
+
+Deno.test("a peer's reset before any WskReceive fails the sends and the receive after it with STATUS_CONNECTION_RESET", async () => {
+  const accepted = Promise.withResolvers<net.Socket>();
+  const server = net.createServer((s) => accepted.resolve(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const client = new TestClient();
+  const Socket = await client.connected("127.0.0.1", (server.address() as net.AddressInfo).port);
+  const peer = await accepted.promise;
+  const closed = new Promise((r) => peer.once("close", r));
+  peer.resetAndDestroy();
+  await closed;
+  const d = connDispatch(Socket);
+  for (let i = 0; i < 2; i++) {
+    const sent = await call((Irp) => d.WskSend(Socket, wskBuf(text("late")), 0, Irp));
+    assert.equal(sent.Status, STATUS_CONNECTION_RESET);
+  }
+  const got = await call((Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(4)), 0, Irp));
+  assert.equal(got.Status, STATUS_CONNECTION_RESET);
+  await client.closeSocket(Socket);
+  await client.close();
+  await new Promise((r) => server.close(r));
+});
+
+Deno.test("bytes and the FIN the peer sent before any WskReceive all arrive with the receives", () =>
+  withConnection(async ({ Socket, d, peer }) => {
+    await writeAll(peer, text("early"));
+    await peer.closeWrite();
+    const buffer = new Uint8Array(5);
+    const got = await call((Irp) => d.WskReceive(Socket, wskBuf(buffer), WSK_FLAG_WAITALL, Irp));
+    assert.deepEqual([got.Status, got.Information, buffer], [STATUS_SUCCESS, 5, text("early")]);
+    const end = await call((Irp) => d.WskReceive(Socket, wskBuf(new Uint8Array(1)), 0, Irp));
+    assert.deepEqual([end.Status, end.Information], [STATUS_SUCCESS, 0]);
+  }));
+
 Deno.test("a graceful WskDisconnect sends its final buffer then FIN, and later sends are rejected", () =>
   withConnection(async ({ Socket, peer, d }) => {
     const [c, all] = await Promise.all([
@@ -471,3 +515,116 @@ Deno.test("WskSend honours WSK_FLAG_NODELAY and refuses flags it does not suppor
     const oob = await call((Irp) => d.WskSend(Socket, wskBuf(text("!")), WSK_FLAG_OOB, Irp));
     assert.equal(oob.Status, STATUS_NOT_SUPPORTED);
   }));
+
+/**
+ * The real transport, with a note of every stream a connect gave whose
+ * receive was started (the moment wskemu begins reading the socket).
+ */
+function readingTransport(): { transport: Transport; reading: boolean[] } {
+  const reading: boolean[] = [];
+  const tcp = realTransport.tcp;
+  const transport: Transport = {
+    ...realTransport,
+    tcp: {
+      ...tcp,
+      connect: async (options) => {
+        const result = await tcp.connect(options);
+        const stream = result.value;
+        if (stream === null) return result;
+        const at = reading.push(false) - 1;
+        const receive = stream.receive.bind(stream);
+        stream.receive = (receiver) => {
+          reading[at] = true;
+          receive(receiver);
+        };
+        return result;
+      },
+    },
+  };
+  return { transport, reading };
+}
+
+Deno.test("a connected socket reads once its connect completed, so a later backlog query sees what arrived", async () => {
+  const { transport, reading } = readingTransport();
+  const client = new TestClient(transport);
+  const listener = listen();
+  const [Socket, peer] = await Promise.all([
+    client.connected("127.0.0.1", listener.addr.port),
+    listener.accept(),
+  ]);
+  listener.close();
+  assert.deepEqual(reading, [true], "reading started with no receive, event or query");
+  await writeAll(peer, text("hello"));
+  const deadline = Date.now() + 5_000;
+  // The bytes reach wskemu when the event loop polls: yield to it between queries.
+  while (await receiveBacklog(Socket) < 5) {
+    assert.ok(Date.now() < deadline, "backlog stuck");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("a connect its completion routine closes never starts reading, and still resets the peer", async () => {
+  const { transport, reading } = readingTransport();
+  const client = new TestClient(transport);
+  const listener = listen();
+  // The reset may beat the accept (gVisor then fails the accept) or follow it.
+  const sawReset = listener.accept().then(async (peer) => {
+    try {
+      return await peer.read(new Uint8Array(1)).then(
+        () => false,
+        (e) => e instanceof Deno.errors.ConnectionReset,
+      );
+    } finally {
+      peer.close();
+    }
+  }, (e) => e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset);
+  const Socket = await client.socket(
+    AF_INET,
+    WSK_FLAG_CONNECTION_SOCKET,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    null,
+    null,
+  );
+  const d = connDispatch(Socket);
+  assert.equal(
+    (await call((Irp) => d.WskBind(Socket, sockaddr("0.0.0.0", 0)!, 0, Irp))).Status,
+    STATUS_SUCCESS,
+  );
+  const closed = Promise.withResolvers<number>();
+  const closeIrp = IoAllocateIrp(1, false)!;
+  IoSetCompletionRoutine(
+    closeIrp,
+    (_D, Irp) => {
+      closed.resolve(Irp.IoStatus.Status);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
+  const connectIrp = IoAllocateIrp(1, false)!;
+  IoSetCompletionRoutine(
+    connectIrp,
+    () => {
+      d.WskCloseSocket(Socket, closeIrp);
+      return STATUS_MORE_PROCESSING_REQUIRED;
+    },
+    null,
+    true,
+    true,
+    true,
+  );
+  d.WskConnect(Socket, sockaddr("127.0.0.1", listener.addr.port)!, 0, connectIrp);
+  assert.equal(await closed.promise, STATUS_SUCCESS);
+  IoFreeIrp(connectIrp);
+  IoFreeIrp(closeIrp);
+  assert.equal(await sawReset, true, "the peer sees a reset");
+  listener.close();
+  assert.deepEqual(reading, [false]);
+  await client.close();
+});
