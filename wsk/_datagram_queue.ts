@@ -20,7 +20,7 @@ export function chargeOf(datagram: HeldDatagram): number {
 }
 
 /** Above this many slots, an emptied queue lets its storage go. */
-const KEPT_SLOTS = 1024;
+const KEPT_SLOTS = 64;
 
 /**
  * A first-in first-out queue of held datagrams. It keeps its storage when it
