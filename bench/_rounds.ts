@@ -52,7 +52,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs one warm-up round per side (unless told not to), then `rounds` alternating rounds; returns each side's median. */
+/**
+ * Runs one warm-up round per side (unless told not to), then `rounds`
+ * alternating rounds; returns each side's median. The order rotates from
+ * round to round (raw, node, WSK; node, WSK, raw; ...): a side that leaves
+ * garbage for the next round to collect does not always charge the same side.
+ */
 export async function alternate(
   sides: Sides,
   rounds = ROUNDS,
@@ -62,7 +67,10 @@ export async function alternate(
   const figures = new Map<Side, number[]>(entries.map(([side]) => [side, []]));
   if (warmUp) { for (const [, round] of entries) await round(); }
   for (let i = 0; i < rounds; i++) {
-    for (const [side, round] of entries) figures.get(side)!.push(await round());
+    for (let j = 0; j < entries.length; j++) {
+      const [side, round] = entries[(i + j) % entries.length]!;
+      figures.get(side)!.push(await round());
+    }
   }
   if (Deno.args.includes("--verbose")) {
     for (const [side, values] of figures) {

@@ -99,8 +99,9 @@ if (report) {
   const markdown = `# Benchmarks
 
 Measured by \`deno task bench --report\` on ${started.toISOString()}. Every figure
-is the median of ${ROUNDS} rounds per side, the sides alternating (raw, node, WSK, raw, ...) in
-one run, after one warm-up round each (memory: ${MEMORY_ROUNDS} child processes per side; IRP
+is the median of ${ROUNDS} rounds per side, the sides alternating in one run in an order that
+rotates each round (raw, node, WSK; node, WSK, raw; ...; the UDP rows alternate raw and WSK and run
+node:dgram's rounds apart, see bench/udp.ts), after one warm-up round each (memory: ${MEMORY_ROUNDS} child processes per side; IRP
 cycles: ${ROUNDS} rounds in a process of their own); the peer runs in its own Deno process
 (bench/peer.ts).
 The ratio is WSK against raw Deno (\`Deno.Conn\`, \`Deno.listenDatagram\`), oriented so that
