@@ -42,10 +42,15 @@ const MiB = 1024 * KiB;
 export const SIZES: readonly number[] = [KiB, 16 * KiB, 64 * KiB, MiB];
 /** IRPs in flight in the throughput rows. */
 export const OUTSTANDING: readonly number[] = [1, 4, 16];
-/** Bytes moved per round, by buffer size: each round takes a fraction of a second. */
+/**
+ * Bytes moved per round, by buffer size: each round takes a fraction of a
+ * second. Small writes under Nagle switch between two speeds on this kernel
+ * for tens of ms at a time; rounds of 8 MiB at 1 KiB sat in one speed each,
+ * so 1 KiB and 16 KiB rounds are long enough to average over several.
+ */
 const BYTES_PER_ROUND: Record<number, number> = {
-  [KiB]: 8 * MiB,
-  [16 * KiB]: 32 * MiB,
+  [KiB]: 64 * MiB,
+  [16 * KiB]: 128 * MiB,
   [64 * KiB]: 64 * MiB,
   [MiB]: 128 * MiB,
 };
