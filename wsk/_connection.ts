@@ -32,7 +32,7 @@ import { BasicDispatch } from "./_basic.ts";
 import { guardTable } from "./_guard.ts";
 import { ReceiveQueue } from "./_receive.ts";
 import { settledResult, settledStatus } from "./_settled.ts";
-import { type IoctlResult, SocketBase, socketCall } from "./_socket.ts";
+import { type IoctlResult, SocketBase, socketCall, socketFor } from "./_socket.ts";
 import type { SOCKADDR } from "./address.ts";
 import {
   SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
@@ -638,10 +638,15 @@ export const connectionFunctions = {
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(LocalAddress, "local", irp)),
   WskGetRemoteAddress: (Socket, RemoteAddress, Irp) =>
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.address(RemoteAddress, "remote", irp)),
-  WskSend: (Socket, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.send(Buffer, Flags, irp)),
-  WskReceive: (Socket, Buffer, Flags, Irp) =>
-    socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.receiveCall(Buffer, Flags, irp)),
+  // A call per send or receive: socketFor, no closure (as WskSendTo and WskReceiveFrom).
+  WskSend: (Socket, Buffer, Flags, Irp) => {
+    const s = socketFor(Socket, Irp, ConnectionSocket);
+    return typeof s === "number" ? s : s.send(Buffer, Flags, Irp!);
+  },
+  WskReceive: (Socket, Buffer, Flags, Irp) => {
+    const s = socketFor(Socket, Irp, ConnectionSocket);
+    return typeof s === "number" ? s : s.receiveCall(Buffer, Flags, Irp!);
+  },
   WskDisconnect: (Socket, Buffer, Flags, Irp) =>
     socketCall(Socket, Irp, ConnectionSocket, (s, irp) => s.disconnect(Buffer, Flags, irp)),
   WskRelease: (Socket, DataIndication) =>
