@@ -250,6 +250,14 @@ class Events {
   }
 }
 
+/** A loopback datagram socket whose WskReceiveFromEvent records into `events`, its port and a peer. */
+async function eventSocket(client: TestClient) {
+  const peer = await Peer.open();
+  const events = new Events();
+  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+  return { peer, events, Socket, port: await localPort(Socket) };
+}
+
 Deno.test("WskSocket(WSK_FLAG_DATAGRAM_SOCKET) has the datagram table with Basic embedded", async () => {
   const client = new TestClient();
   const Socket = await datagramSocket(client, "127.0.0.1", null, null, false);
@@ -651,11 +659,8 @@ Deno.test("WskReceiveFromEvent: STATUS_PENDING retains the list until WskRelease
 
 Deno.test("a pending WskReceiveFrom takes precedence over WskReceiveFromEvent", async () => {
   const client = new TestClient();
-  const peer = await Peer.open();
-  const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+  const { peer, events, Socket, port } = await eventSocket(client);
   assert.equal(enableEvents(Socket), STATUS_SUCCESS);
-  const port = await localPort(Socket);
   const r = receiveFrom(Socket);
   await peer.send(text("to the IRP"), port);
   await peer.send(text("to the event"), port);
@@ -669,11 +674,8 @@ Deno.test("a pending WskReceiveFrom takes precedence over WskReceiveFromEvent", 
 
 Deno.test("STATUS_DATA_NOT_ACCEPTED disables a SO_WSK_EVENT_CALLBACK event; re-enabling indicates what waited", async () => {
   const client = new TestClient();
-  const peer = await Peer.open();
-  const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
+  const { peer, events, Socket, port } = await eventSocket(client);
   assert.equal(enableEvents(Socket), STATUS_SUCCESS);
-  const port = await localPort(Socket);
   events.reply = () => STATUS_DATA_NOT_ACCEPTED;
   await peer.send(text("refused"), port);
   assert.deepEqual(await events.datagrams(1), ["refused"]);
@@ -700,10 +702,7 @@ Deno.test("static WSK_EVENT_RECEIVE_FROM: delivered without SO_WSK_EVENT_CALLBAC
     client.setStaticEvents(WSK_EVENT_RECEIVE_FROM),
     STATUS_SUCCESS,
   );
-  const peer = await Peer.open();
-  const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
-  const port = await localPort(Socket);
+  const { peer, events, Socket, port } = await eventSocket(client);
   events.reply = () => STATUS_DATA_NOT_ACCEPTED;
   await peer.send(text("first"), port);
   assert.deepEqual(await events.datagrams(1), ["first"]);
@@ -723,10 +722,7 @@ Deno.test("static WSK_EVENT_RECEIVE_FROM: delivered without SO_WSK_EVENT_CALLBAC
 
 Deno.test("no WskReceiveFromEvent runs after WskCloseSocket", async () => {
   const client = new TestClient();
-  const peer = await Peer.open();
-  const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
-  const port = await localPort(Socket);
+  const { peer, events, Socket, port } = await eventSocket(client);
   const receiver = (Socket as unknown as DatagramSocket).receiver;
   await peer.send(text("queued"), port);
   await until(() => receiver.held === 1);
@@ -1090,10 +1086,7 @@ Deno.test("WskSendTo reads RemoteAddress at each call: a SOCKADDR the driver reu
 
 Deno.test("under low resources simulation an indication drops the datagrams whose MDL failed and keeps the order of the rest", async () => {
   const client = new TestClient();
-  const peer = await Peer.open();
-  const events = new Events();
-  const Socket = await datagramSocket(client, "127.0.0.1", null, events.dispatch);
-  const port = await localPort(Socket);
+  const { peer, events, Socket, port } = await eventSocket(client);
   const receiver = (Socket as unknown as DatagramSocket).receiver;
   // Queued before the event is enabled, so that one indication carries them all.
   const sent = Array.from({ length: 64 }, (_, i) => `#${i}`);
