@@ -58,7 +58,11 @@ export interface DriverHostOptions {
   verifier?: DriverVerifierSettings;
   /** The seed of the verifier's random decisions (low resources, completion timing); default 1. */
   seed?: number;
-  /** Record the IRP trace even with every verifier option off. */
+  /**
+   * Record the whole IRP trace (`--trace`), even with every verifier option
+   * off. Without it, a verifier option keeps only the last events, for its
+   * reports.
+   */
   trace?: boolean;
   /** Where bug-check reports and hang reports go as they happen; default console.error. */
   log?: (text: string) => void;
@@ -94,6 +98,9 @@ function parameterValue(text: string): [number, number | string] {
   }
   return [REG_SZ, text];
 }
+
+/** Events a trace kept only for the verifier's reports holds: the bug-check report shows the last 12. */
+const REPORT_EVENTS = 1024;
 
 function anyOn(settings: DriverVerifierSettings): boolean {
   return settings.poolTracking || settings.specialPool || settings.irqlChecking ||
@@ -176,7 +183,14 @@ export class DriverHost {
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
     this.RegistryPath = {} as UNICODE_STRING;
     RtlInitUnicodeString(this.RegistryPath, `${SERVICES_KEY}\\${this.#name}`);
-    this.trace = options.trace || anyOn(this.#settings) ? new TraceRecorder() : null;
+    // Asked for, the trace keeps every event; recorded only for the verifier's
+    // reports (last events, hangs, !irp), it keeps the last REPORT_EVENTS, so
+    // that a long run under the default verifier stays bounded in memory.
+    this.trace = options.trace
+      ? new TraceRecorder()
+      : anyOn(this.#settings)
+      ? new TraceRecorder({ keep: REPORT_EVENTS })
+      : null;
     this.whenBugCheck = new Promise((resolve) => this.#firstBugCheck = resolve);
     const parameters = `${this.RegistryPath.Buffer}\\Parameters`;
     for (const [name, text] of Object.entries(options.parameters ?? {})) {

@@ -67,10 +67,34 @@ interface Open {
   start: number;
 }
 
-/** Records a run's events; the driver host feeds it from the hooks. */
+/** Options for {@linkcode TraceRecorder}. */
+export interface TraceRecorderOptions {
+  /**
+   * Keep only the last `keep` events (track names always stay): a bounded
+   * record for the bug-check report of a long run. Default: every event.
+   */
+  keep?: number;
+}
+
+/**
+ * Records a run's events; the driver host feeds it from the hooks.
+ *
+ * @example A bounded recorder keeps its last events and every track name
+ * ```ts
+ * import { TraceRecorder } from "@wskemu/wsk/host";
+ * import assert from "node:assert/strict";
+ *
+ * const trace = new TraceRecorder({ keep: 2 });
+ * for (let i = 0; i < 5; i++) trace.instant(`event ${i}`, "test", 1);
+ * assert.deepEqual(trace.tail(10).map((e) => e.name), ["event 3", "event 4"]);
+ * assert.equal(trace.events.filter((e) => e.ph === "M").length, 3);
+ * ```
+ */
 export class TraceRecorder {
-  /** Every event so far, in order. */
-  readonly events: TraceEvent[] = [];
+  // Track names, then the other events: a bounded recorder drops only the latter.
+  readonly #metadata: TraceEvent[] = [];
+  #recorded: TraceEvent[] = [];
+  readonly #keep: number;
   readonly #open = new Map<IRP, Open>();
   readonly #spans = new Map<object, Open>();
   readonly #tracks = new Map<object, number>();
@@ -78,7 +102,9 @@ export class TraceRecorder {
   readonly #t0 = performance.now();
   #nextTrack = 10;
 
-  constructor() {
+  /** A recorder; with `keep`, one that holds only the last `keep` events. */
+  constructor(options: TraceRecorderOptions = {}) {
+    this.#keep = options.keep ?? Infinity;
     this.#meta(DRIVER_TRACK, "driver (PASSIVE_LEVEL)");
     this.#meta(QUEUE_TRACK, "completion queue (DISPATCH_LEVEL)");
     this.#meta(CLIENT_TRACK, "WSK client");
@@ -88,8 +114,34 @@ export class TraceRecorder {
     return Math.round((performance.now() - this.#t0) * 1000);
   }
 
+  /** Every event kept, track names first. */
+  get events(): TraceEvent[] {
+    return [...this.#metadata, ...this.#kept()];
+  }
+
+  /** The recorded events a bounded recorder still holds (it trims in batches). */
+  #kept(): TraceEvent[] {
+    const recorded = this.#recorded;
+    return recorded.length > this.#keep ? recorded.slice(-this.#keep) : recorded;
+  }
+
   #meta(tid: number, name: string): void {
-    this.events.push({ name: "thread_name", cat: "", ph: "M", ts: 0, pid: 1, tid, args: { name } });
+    this.#metadata.push({
+      name: "thread_name",
+      cat: "",
+      ph: "M",
+      ts: 0,
+      pid: 1,
+      tid,
+      args: { name },
+    });
+  }
+
+  #record(event: TraceEvent): void {
+    const recorded = this.#recorded;
+    recorded.push(event);
+    // Trimmed in batches, so that a bounded record costs O(1) per event.
+    if (recorded.length >= 2 * this.#keep) this.#recorded = recorded.slice(-this.#keep);
   }
 
   /** The track of a socket (or the client track for anything else). */
@@ -128,7 +180,7 @@ export class TraceRecorder {
     this.#spans.delete(key);
     const dur = Math.max(this.#now() - open.start, 1);
     const name = `${open.call} → ${outcome}`;
-    this.events.push({ name, cat, ph: "X", ts: open.start, dur, pid: 1, tid: open.tid });
+    this.#record({ name, cat, ph: "X", ts: open.start, dur, pid: 1, tid: open.tid });
   }
 
   /**
@@ -232,7 +284,7 @@ export class TraceRecorder {
     }
     this.#open.delete(Irp);
     const information = Irp.IoStatus.Information;
-    this.events.push({
+    this.#record({
       name: `${open.call} → ${status}`,
       cat: "irp",
       ph: "X",
@@ -251,12 +303,12 @@ export class TraceRecorder {
 
   /** An instant event on `tid`. */
   instant(name: string, cat: string, tid: number, args?: Record<string, unknown>): void {
-    this.events.push({ name, cat, ph: "i", ts: this.#now(), pid: 1, tid, s: "t", args });
+    this.#record({ name, cat, ph: "i", ts: this.#now(), pid: 1, tid, s: "t", args });
   }
 
   /** The last `count` events, for the bug-check report. */
   tail(count: number): TraceEvent[] {
-    return this.events.filter((e) => e.ph !== "M").slice(-count);
+    return this.#kept().slice(-count);
   }
 
   /** The trace as Chrome Trace Event JSON. */

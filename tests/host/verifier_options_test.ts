@@ -27,3 +27,19 @@ for (const flags of OPTIONS) {
     assert.equal(report.reason, "clean: DriverEntry succeeded, no bug check, nothing leaked");
   });
 }
+
+Deno.test("a trace kept only for the verifier's reports holds the last events, not every one, however long the run", async () => {
+  const { host, port } = await startEchoServer("standard");
+  // 1 byte at a time: thousands of receives and sends.
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const one = new Uint8Array(1);
+  for (let i = 0; i < 1500; i++) {
+    await conn.write(one);
+    assert.equal(await conn.read(one), 1);
+  }
+  conn.close();
+  const kept = host.trace!.events.filter((e) => e.ph !== "M").length;
+  const report = await host.stop();
+  assert.equal(report.clean, true, report.reason);
+  assert.equal(kept, 1024, `${kept} events kept`);
+});
