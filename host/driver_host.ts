@@ -99,7 +99,7 @@ function parameterValue(text: string): [number, number | string] {
   return [REG_SZ, text];
 }
 
-/** Events a trace kept only for the verifier's reports holds: the bug-check report shows the last 12. */
+/** Events a trace kept only for the verifier's reports holds: the bug-check report shows the last 20. */
 const REPORT_EVENTS = 1024;
 
 function anyOn(settings: DriverVerifierSettings): boolean {
