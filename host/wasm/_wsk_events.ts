@@ -10,7 +10,13 @@ import { BugCheckError } from "../../irp/bugcheck.ts";
 import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, wskBufSegments } from "../../irp/mdl.ts";
 import { STATUS_PENDING, STATUS_SUCCESS } from "../../irp/ntstatus.ts";
 import type {
-  Box,
+  PFN_WSK_ABORT_EVENT,
+  PFN_WSK_ACCEPT_EVENT,
+  PFN_WSK_DISCONNECT_EVENT,
+  PFN_WSK_INSPECT_EVENT,
+  PFN_WSK_RECEIVE_EVENT,
+  PFN_WSK_RECEIVE_FROM_EVENT,
+  PFN_WSK_SEND_BACKLOG_EVENT,
   WSK_CLIENT_CONNECTION_DISPATCH,
   WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_CLIENT_LISTEN_DISPATCH,
@@ -22,7 +28,6 @@ import type {
   WSK_INSPECT_ID,
   WSK_SOCKET,
 } from "../../wsk/structures.ts";
-import type { SOCKADDR } from "../../wsk/address.ts";
 import {
   WSK_FLAG_CONNECTION_SOCKET,
   WSK_FLAG_DATAGRAM_SOCKET,
@@ -215,14 +220,14 @@ export class WskObjects {
   private acceptEvent(routine: number) {
     const name = this.d.table.name(routine);
     const { mem } = this.d;
-    return named(name, (
-      SocketContext: unknown,
-      Flags: number,
-      LocalAddress: SOCKADDR | null,
-      RemoteAddress: SOCKADDR | null,
-      AcceptSocket: WSK_SOCKET | null,
-      AcceptSocketContext: Box<unknown>,
-      AcceptSocketDispatch: Box<WSK_CLIENT_CONNECTION_DISPATCH | null>,
+    return named<PFN_WSK_ACCEPT_EVENT>(name, (
+      SocketContext,
+      Flags,
+      LocalAddress,
+      RemoteAddress,
+      AcceptSocket,
+      AcceptSocketContext,
+      AcceptSocketDispatch,
     ) => {
       const at = this.args();
       let cSocket = 0;
@@ -274,11 +279,11 @@ export class WskObjects {
   private inspectEvent(routine: number) {
     const name = this.d.table.name(routine);
     const { mem } = this.d;
-    return named(name, (
-      SocketContext: unknown,
-      LocalAddress: SOCKADDR | null,
-      RemoteAddress: SOCKADDR | null,
-      InspectID: WSK_INSPECT_ID | null,
+    return named<PFN_WSK_INSPECT_EVENT>(name, (
+      SocketContext,
+      LocalAddress,
+      RemoteAddress,
+      InspectID,
     ) => {
       const at = this.args();
       return this.runCallback(routine, name, () => {
@@ -298,16 +303,16 @@ export class WskObjects {
   /** An event whose arguments are the socket context and one number (Flags, IdealBacklogSize). */
   private contextAndNumberEvent(routine: number) {
     const name = this.d.table.name(routine);
-    return named(
+    return named<PFN_WSK_DISCONNECT_EVENT & PFN_WSK_SEND_BACKLOG_EVENT>(
       name,
-      (SocketContext: unknown, value: number) =>
+      (SocketContext, value) =>
         this.runCallback(routine, name, () => [SocketContext as number, value]),
     );
   }
 
   private abortEvent(routine: number) {
     const name = this.d.table.name(routine);
-    return named(name, (SocketContext: unknown, InspectID: WSK_INSPECT_ID) => {
+    return named<PFN_WSK_ABORT_EVENT>(name, (SocketContext, InspectID) => {
       const at = this.args();
       return this.runCallback(routine, name, () => {
         this.writeInspectId(at, InspectID);
@@ -367,12 +372,12 @@ export class WskObjects {
   private receiveEvent(routine: number) {
     const name = this.d.table.name(routine);
     const { mem } = this.d;
-    return named(name, (
-      SocketContext: unknown,
-      Flags: number,
-      DataIndication: WSK_DATA_INDICATION | null,
-      BytesIndicated: number,
-      BytesAccepted: Box<number>,
+    return named<PFN_WSK_RECEIVE_EVENT>(name, (
+      SocketContext,
+      Flags,
+      DataIndication,
+      BytesIndicated,
+      BytesAccepted,
     ) => {
       const at = this.args();
       let chain = { head: 0, blocks: [] as number[] };
@@ -393,9 +398,9 @@ export class WskObjects {
 
   private receiveFromEvent(routine: number) {
     const name = this.d.table.name(routine);
-    return named(
+    return named<PFN_WSK_RECEIVE_FROM_EVENT>(
       name,
-      (SocketContext: unknown, Flags: number, DataIndication: WSK_DATAGRAM_INDICATION | null) => {
+      (SocketContext, Flags, DataIndication) => {
         let chain = { head: 0, blocks: [] as number[] };
         const status = this.runCallback(routine, name, () => {
           chain = this.buildChain(DataIndication, true);
