@@ -9,6 +9,7 @@
 // passes the caller's location. IoCallDriver from C sends a C IRP (its own
 // IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
 // dispatch routine gets the same C IRP, as on Windows.
+import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import * as irpApi from "../../irp/mod.ts";
 import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
@@ -28,25 +29,13 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
-import { INVOKE_ALL, invokeFlag, type IrpTwins, notInvoked } from "./_irp.ts";
-import type { ExecContext, Machine } from "./_machine.ts";
-import type { CMemory } from "./_memory.ts";
-import type { FunctionTable } from "./_table.ts";
+import { INVOKE_ALL, invokeFlag, notInvoked } from "./_irp.ts";
+import type { ExecContext } from "./_machine.ts";
 import { writeMdl } from "./_wsk_events.ts";
 import { ForeignDevices } from "./_foreign_device.ts";
 
 const DEVICE_TAG = poolTag("cveD"); // 'Devc' in memory
 const IRP_TAG = poolTag(" prI"); // 'Irp ' in memory
-
-/** What the device bridge needs from the host. */
-export interface DeviceDeps {
-  mem: CMemory;
-  machine: Machine;
-  table: FunctionTable;
-  irps: IrpTwins;
-  allocate(size: number, tag: number): number;
-  free(address: number): void;
-}
 
 /** A C routine the host runs inside one of its own calls, where JSPI cannot park the stack. */
 export interface SynchronousRoutine {
@@ -90,7 +79,7 @@ export class DeviceBridge {
   /** Other drivers' devices the C driver opened with IoGetDeviceObjectPointer. */
   readonly foreign: ForeignDevices;
 
-  constructor(private readonly d: DeviceDeps) {
+  constructor(private readonly d: HostParts) {
     d.irps.deviceToC = (device) => this.cDevice.get(device as DEVICE_OBJECT) ?? 0;
     this.foreign = new ForeignDevices(d);
   }

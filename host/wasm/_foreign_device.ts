@@ -5,6 +5,7 @@
 // the C IRP's next stack location into the wskemu twin's (parameters, a view
 // of the SystemBuffer, the MDL chain over C memory), so the TS dispatch
 // routine reads and writes the C driver's buffers in place.
+import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import { IO_TYPE_FILE, METHOD_BUFFERED, METHOD_NEITHER } from "../../irp/ioctl.ts";
 import {
@@ -21,19 +22,12 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
-import type { IrpTwins } from "./_irp.ts";
-import type { CMemory } from "./_memory.ts";
 import { readMdlChain } from "./_wsk_events.ts";
 
 const FOREIGN_TAG = poolTag("nroF"); // 'Forn' in memory
 
 /** What the bridge needs from the host. */
-export interface ForeignDeps {
-  mem: CMemory;
-  irps: IrpTwins;
-  allocate(size: number, tag: number): number;
-  free(address: number): void;
-}
+export type ForeignDeps = Pick<HostParts, "mem" | "irps" | "allocate" | "free">;
 
 /** A C FILE_OBJECT the driver got from IoGetDeviceObjectPointer, and the C stand-in of its device. */
 interface Opened {

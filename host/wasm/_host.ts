@@ -1,6 +1,7 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: one loaded C driver — its instance, memory, runtime and the
 // objects the host keeps for it — and its unload report.
+import type { HostParts } from "./_parts.ts";
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTag, poolTagName } from "../../irp/pool.ts";
@@ -144,41 +145,20 @@ export class DriverHost {
         }
       },
     });
-    this.kernel = new Kernel({
+    const parts: HostParts = {
       mem: this.mem,
       machine: this.machine,
       table: this.table,
       irps: this.irps,
       allocate,
       free,
-      print: options.print,
-    });
-    this.objects = new WskObjects({
-      mem: this.mem,
-      machine: this.machine,
-      table: this.table,
-      allocate,
-      free,
-    });
+    };
+    this.kernel = new Kernel({ ...parts, print: options.print });
+    this.objects = new WskObjects(parts);
     this.irps.informationToC = (information) =>
       typeof information === "number" ? information : this.objects.shell(information as never);
-    this.wsk = new WskBridge({
-      mem: this.mem,
-      machine: this.machine,
-      table: this.table,
-      irps: this.irps,
-      objects: this.objects,
-      allocate,
-      free,
-    });
-    this.devices = new DeviceBridge({
-      mem: this.mem,
-      machine: this.machine,
-      table: this.table,
-      irps: this.irps,
-      allocate,
-      free,
-    });
+    this.wsk = new WskBridge({ ...parts, objects: this.objects });
+    this.devices = new DeviceBridge(parts);
     const devices = this.devices;
     this.impl = {
       ...this.kernel.imports(),

@@ -2,6 +2,7 @@
 // Internal: the kernel routines C drivers import (module "env") and the C
 // runtime's private imports (module "wskemu") other than WSK: IRQL, events and
 // waits, threads and objects, time, IRPs, debug output and bug checks.
+import type { HostParts } from "./_parts.ts";
 import { BugCheckError, IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import { IoAcquireCancelSpinLock, IoReleaseCancelSpinLock } from "../../irp/cancel.ts";
 import { DISPATCH_LEVEL, KeGetCurrentIrql, KeLowerIrql, KeRaiseIrql } from "../../irp/irql.ts";
@@ -17,10 +18,7 @@ import { ZwClose as closeKernelHandle } from "../../irp/registry.ts";
 import { openHandle } from "../../irp/_handles.ts";
 import { queueDpc } from "../../irp/completion.ts";
 import { formatC } from "./_format.ts";
-import type { IrpTwins } from "./_irp.ts";
-import { type ExecContext, type Machine, ThreadExit } from "./_machine.ts";
-import type { CMemory } from "./_memory.ts";
-import type { FunctionTable } from "./_table.ts";
+import { type ExecContext, ThreadExit } from "./_machine.ts";
 
 const THREAD_OBJECT = 6;
 const TIMER_NOTIFICATION_OBJECT = 8;
@@ -45,13 +43,7 @@ export interface CThread {
 }
 
 /** What the kernel imports share with the rest of the host. */
-export interface KernelDeps {
-  mem: CMemory;
-  machine: Machine;
-  table: FunctionTable;
-  irps: IrpTwins;
-  allocate(size: number, tag: number): number;
-  free(address: number): void;
+export interface KernelDeps extends HostParts {
   print(text: string): void;
 }
 

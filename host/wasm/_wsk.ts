@@ -4,6 +4,7 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
+import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import {
   SO_WSK_EVENT_CALLBACK,
@@ -40,11 +41,7 @@ import {
   type WSK_TRANSPORT,
 } from "../../wsk/structures.ts";
 import { WskProviderDispatch } from "../../wsk/provider.ts";
-import type { IrpTwins } from "./_irp.ts";
-import type { Machine } from "./_machine.ts";
-import type { CMemory } from "./_memory.ts";
 import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
-import type { FunctionTable } from "./_table.ts";
 import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
 
 const ADDRINFO_TAG = poolTag("AksW"); // 'WskA' in memory
@@ -52,14 +49,8 @@ const ADDRINFO_TAG = poolTag("AksW"); // 'WskA' in memory
 type Fn = (...args: never[]) => unknown;
 
 /** What the WSK imports need from the host. */
-export interface WskDeps {
-  mem: CMemory;
-  machine: Machine;
-  table: FunctionTable;
-  irps: IrpTwins;
+export interface WskDeps extends HostParts {
   objects: WskObjects;
-  allocate(size: number, tag: number): number;
-  free(address: number): void;
 }
 
 /** The WSK side of a driver: registrations, clients and address-info lists. */

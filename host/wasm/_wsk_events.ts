@@ -4,6 +4,8 @@
 // and the client dispatch tables C gives wskemu, whose event callbacks run in
 // C at DISPATCH_LEVEL on the DPC stack with their arguments built in C memory
 // (data indications are copied into pool and live until WskRelease).
+import type { HostParts } from "./_parts.ts";
+import type { CMemory } from "./_memory.ts";
 import { poolTag } from "../../irp/pool.ts";
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
 import { BugCheckError } from "../../irp/bugcheck.ts";
@@ -34,10 +36,7 @@ import {
   WSK_FLAG_LISTEN_SOCKET,
   WSK_FLAG_STREAM_SOCKET,
 } from "../../wsk/constants.ts";
-import type { Machine } from "./_machine.ts";
-import type { CMemory } from "./_memory.ts";
 import { writeSockaddr } from "./_sockaddr.ts";
-import type { FunctionTable } from "./_table.ts";
 
 const SOCKET_TAG = poolTag("SksW"); // 'WskS' in memory
 const INDICATION_TAG = poolTag("IksW"); // 'WskI' in memory
@@ -72,13 +71,7 @@ interface Retained {
 }
 
 /** What the event side needs from the host. */
-export interface EventDeps {
-  mem: CMemory;
-  machine: Machine;
-  table: FunctionTable;
-  allocate(size: number, tag: number): number;
-  free(address: number): void;
-}
+export type EventDeps = Omit<HostParts, "irps">;
 
 /** Sockets, client dispatch tables and event callbacks. */
 export class WskObjects {
