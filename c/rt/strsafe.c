@@ -38,47 +38,29 @@
 DEFINE_STRSAFE(A, char)
 DEFINE_STRSAFE(W, WCHAR)
 
-NTSTATUS RtlStringCchVPrintfA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszFormat, va_list argList) {
-  if (cchDest == 0 || cchDest > NTSTRSAFE_MAX_CCH) return STATUS_INVALID_PARAMETER;
-  return rtFormat(pszDest, cchDest, 0, pszFormat, argList);
-}
+/* The printf family of one character type: the V form formats, the others gather their arguments. */
+#define DEFINE_STRSAFE_PRINTF(Suffix, TCHAR, Wide)                                                          \
+  NTSTATUS RtlStringCchVPrintf##Suffix(TCHAR *pszDest, size_t cchDest, const TCHAR *pszFormat, va_list argList) { \
+    if (cchDest == 0 || cchDest > NTSTRSAFE_MAX_CCH) return STATUS_INVALID_PARAMETER;                      \
+    return rtFormat(pszDest, cchDest, Wide, pszFormat, argList);                                           \
+  }                                                                                                        \
+  NTSTATUS RtlStringCchPrintf##Suffix(TCHAR *pszDest, size_t cchDest, const TCHAR *pszFormat, ...) {        \
+    va_list Args;                                                                                          \
+    va_start(Args, pszFormat);                                                                             \
+    NTSTATUS Status = RtlStringCchVPrintf##Suffix(pszDest, cchDest, pszFormat, Args);                      \
+    va_end(Args);                                                                                          \
+    return Status;                                                                                         \
+  }                                                                                                        \
+  NTSTATUS RtlStringCbPrintf##Suffix(TCHAR *pszDest, size_t cbDest, const TCHAR *pszFormat, ...) {          \
+    va_list Args;                                                                                          \
+    va_start(Args, pszFormat);                                                                             \
+    NTSTATUS Status = RtlStringCchVPrintf##Suffix(pszDest, cbDest / sizeof(TCHAR), pszFormat, Args);       \
+    va_end(Args);                                                                                          \
+    return Status;                                                                                         \
+  }
 
-NTSTATUS RtlStringCchVPrintfW(NTSTRSAFE_PWSTR pszDest, size_t cchDest, NTSTRSAFE_PCWSTR pszFormat, va_list argList) {
-  if (cchDest == 0 || cchDest > NTSTRSAFE_MAX_CCH) return STATUS_INVALID_PARAMETER;
-  return rtFormat(pszDest, cchDest, 1, pszFormat, argList);
-}
-
-NTSTATUS RtlStringCchPrintfA(NTSTRSAFE_PSTR pszDest, size_t cchDest, NTSTRSAFE_PCSTR pszFormat, ...) {
-  va_list Args;
-  va_start(Args, pszFormat);
-  NTSTATUS Status = RtlStringCchVPrintfA(pszDest, cchDest, pszFormat, Args);
-  va_end(Args);
-  return Status;
-}
-
-NTSTATUS RtlStringCchPrintfW(NTSTRSAFE_PWSTR pszDest, size_t cchDest, NTSTRSAFE_PCWSTR pszFormat, ...) {
-  va_list Args;
-  va_start(Args, pszFormat);
-  NTSTATUS Status = RtlStringCchVPrintfW(pszDest, cchDest, pszFormat, Args);
-  va_end(Args);
-  return Status;
-}
-
-NTSTATUS RtlStringCbPrintfA(NTSTRSAFE_PSTR pszDest, size_t cbDest, NTSTRSAFE_PCSTR pszFormat, ...) {
-  va_list Args;
-  va_start(Args, pszFormat);
-  NTSTATUS Status = RtlStringCchVPrintfA(pszDest, cbDest, pszFormat, Args);
-  va_end(Args);
-  return Status;
-}
-
-NTSTATUS RtlStringCbPrintfW(NTSTRSAFE_PWSTR pszDest, size_t cbDest, NTSTRSAFE_PCWSTR pszFormat, ...) {
-  va_list Args;
-  va_start(Args, pszFormat);
-  NTSTATUS Status = RtlStringCchVPrintfW(pszDest, cbDest / sizeof(WCHAR), pszFormat, Args);
-  va_end(Args);
-  return Status;
-}
+DEFINE_STRSAFE_PRINTF(A, char, 0)
+DEFINE_STRSAFE_PRINTF(W, WCHAR, 1)
 
 NTSTATUS RtlUnicodeStringInit(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszSrc) {
   RtlInitUnicodeString(DestinationString, pszSrc);
