@@ -34,8 +34,11 @@ function filesIn(dir: string, ext: string): string[] {
 /** The `.wasm` of `sources` (paths from the repository root), built once and cached in the temp dir. */
 export async function driverWasm(...sources: string[]): Promise<string> {
   const full = sources.map((s) => ROOT + s);
+  // A source's own folder counts too: what it includes from there (_wsk_setup.h, ksocket.h, a .c).
+  const folders = [...new Set(full.map((s) => s.replace(/\/[^/]*$/, "")))];
   const inputs = [
     ...full,
+    ...folders.flatMap((d) => [...filesIn(d, ".c"), ...filesIn(d, ".h")]),
     ...filesIn(`${ROOT}c/include`, ".h"),
     ...filesIn(`${ROOT}c/rt`, ".c"),
     ...filesIn(`${ROOT}c/rt`, ".h"),

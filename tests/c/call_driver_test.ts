@@ -148,3 +148,47 @@ Deno.test({
     assert.deepEqual(driver.leaks?.(), []);
   },
 });
+
+Deno.test({
+  name:
+    "tests/c/drivers/c_device_client.c: a C driver calls another C driver's device (buffered and over an MDL chain) and passes requests down to it",
+  ignore: !haveToolchain,
+  async fn() {
+    const lines: string[] = [];
+    const print = (line: string) => lines.push(line.trimEnd());
+    const target = await loadWasmDriver(await driverWasm("tests/c/drivers/device.c"), {
+      memoryPages: 32,
+      print,
+    });
+    const TargetObject = new DRIVER_OBJECT("\\Driver\\device");
+    const RegistryPath = { Length: 0, MaximumLength: 0, Buffer: "\\Registry\\x" };
+    assert.equal(await target.DriverEntry(TargetObject, RegistryPath), STATUS_SUCCESS);
+    const client = await loadWasmDriver(await driverWasm("tests/c/drivers/c_device_client.c"), {
+      memoryPages: 32,
+      print,
+    });
+    const ClientObject = new DRIVER_OBJECT("\\Driver\\c_device_client");
+    try {
+      assert.equal(await client.DriverEntry(ClientObject, RegistryPath), STATUS_SUCCESS);
+      const input = new TextEncoder().encode("filter");
+      const filtered = deviceControl(lookupDevice("\\Device\\WskemuFilter")!, IOCTL_REVERSE, input);
+      assert.deepEqual(await filtered.completed, { Status: STATUS_SUCCESS, Information: 6 });
+      assert.equal(new TextDecoder().decode(input), "retlif");
+      await ClientObject.DriverUnload?.(ClientObject);
+    } finally {
+      await TargetObject.DriverUnload?.(TargetObject);
+    }
+    assert.deepEqual(lines, [
+      "IoCreateSymbolicLink: 0x00000000",
+      "open a missing device: 0xC0000034",
+      "open: 0x00000000, stack size 1, file object of it: yes",
+      "DeviceControl call 1: 6 bytes, 0x00000000",
+      'reverse: 0x00000000 6 bytes "lenrek"',
+      "DeviceControl call 2: 7 bytes, 0x00000000",
+      'fill: returned 0x00000000, completed 0x00000000 with 7 bytes "abcabcd"',
+      "DeviceControl call 3: 6 bytes, 0x00000000",
+    ]);
+    assert.deepEqual(client.leaks?.(), []);
+    assert.deepEqual(target.leaks?.(), []);
+  },
+});

@@ -9,6 +9,9 @@
 
 #define IOCTL_REVERSE CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_FILL CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)
+#ifndef TARGET_DEVICE
+#define TARGET_DEVICE L"\\Device\\WskemuTsReverse" /* call_driver_test.ts' TS device */
+#endif
 
 static PDEVICE_OBJECT Filter, Target;
 static PFILE_OBJECT TargetFile;
@@ -82,7 +85,7 @@ static VOID Fill(PDEVICE_OBJECT Device) {
 }
 
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
-  UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\Device\\WskemuTsReverse");
+  UNICODE_STRING Name = RTL_CONSTANT_STRING(TARGET_DEVICE);
   UNICODE_STRING Missing = RTL_CONSTANT_STRING(L"\\Device\\WskemuNothing");
   static UNICODE_STRING FilterName = RTL_CONSTANT_STRING(L"\\Device\\WskemuFilter");
   PFILE_OBJECT File;
