@@ -9,7 +9,6 @@
 // passes the caller's location. IoCallDriver from C sends a C IRP (its own
 // IoAllocateIrp IRP, or a request it passes down) to one of its devices: the
 // dispatch routine gets the same C IRP, as on Windows.
-import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import * as irpApi from "../../irp/mod.ts";
 import { DRIVER_VERIFIER_IOMANAGER_VIOLATION, KeBugCheckEx } from "../../irp/bugcheck.ts";
@@ -33,6 +32,7 @@ import { INVOKE_ALL, invokeFlag, notInvoked } from "./_irp.ts";
 import type { ExecContext } from "./_machine.ts";
 import { writeMdl } from "./_wsk_events.ts";
 import { ForeignDevices } from "./_foreign_device.ts";
+import type { HostParts } from "./_parts.ts";
 
 const DEVICE_TAG = poolTag("cveD"); // 'Devc' in memory
 const IRP_TAG = poolTag(" prI"); // 'Irp ' in memory

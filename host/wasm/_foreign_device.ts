@@ -5,7 +5,6 @@
 // the C IRP's next stack location into the wskemu twin's (parameters, a view
 // of the SystemBuffer, the MDL chain over C memory), so the TS dispatch
 // routine reads and writes the C driver's buffers in place.
-import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import { IO_TYPE_FILE, METHOD_BUFFERED, METHOD_NEITHER } from "../../irp/ioctl.ts";
 import {
@@ -23,6 +22,7 @@ import {
   STATUS_SUCCESS,
 } from "../../irp/ntstatus.ts";
 import { readMdlChain } from "./_wsk_events.ts";
+import type { HostParts } from "./_parts.ts";
 
 const FOREIGN_TAG = poolTag("nroF"); // 'Forn' in memory
 

@@ -1,7 +1,6 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: one loaded C driver — its instance, memory, runtime and the
 // objects the host keeps for it — and its unload report.
-import type { HostParts } from "./_parts.ts";
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "../../irp/bugcheck.ts";
 import type { LeakEntry } from "../driver_module.ts";
 import { poolTag, poolTagName } from "../../irp/pool.ts";
@@ -16,6 +15,7 @@ import { CRegistry } from "./_registry.ts";
 import { functionNames, FunctionTable } from "./_table.ts";
 import { WskBridge } from "./_wsk.ts";
 import { WskObjects } from "./_wsk_events.ts";
+import type { HostParts } from "./_parts.ts";
 
 const REGISTRY_TAG = poolTag(" geR"); // 'Reg ' in memory
 const QUERY_ROUTINE_ADVICE = "wskemu runs QueryRoutines synchronously inside " +

@@ -2,7 +2,6 @@
 // Internal: the kernel routines C drivers import (module "env") and the C
 // runtime's private imports (module "wskemu") other than WSK: IRQL, events and
 // waits, threads and objects, time, IRPs, debug output and bug checks.
-import type { HostParts } from "./_parts.ts";
 import { BugCheckError, IRQL_NOT_LESS_OR_EQUAL, KeBugCheckEx } from "../../irp/bugcheck.ts";
 import { IoAcquireCancelSpinLock, IoReleaseCancelSpinLock } from "../../irp/cancel.ts";
 import { DISPATCH_LEVEL, KeGetCurrentIrql, KeLowerIrql, KeRaiseIrql } from "../../irp/irql.ts";
@@ -19,6 +18,7 @@ import { openHandle } from "../../irp/_handles.ts";
 import { queueDpc } from "../../irp/completion.ts";
 import { formatC } from "./_format.ts";
 import { type ExecContext, ThreadExit } from "./_machine.ts";
+import type { HostParts } from "./_parts.ts";
 
 const THREAD_OBJECT = 6;
 const TIMER_NOTIFICATION_OBJECT = 8;

@@ -4,7 +4,6 @@
 // "wskemu" imports). Each converts C arguments to wskemu's objects, takes the
 // IRP (sync point 1) and registers what must be written back into C memory
 // when the IRP completes (sync point 2).
-import type { HostParts } from "./_parts.ts";
 import { poolTag } from "../../irp/pool.ts";
 import {
   SO_WSK_EVENT_CALLBACK,
@@ -43,6 +42,7 @@ import {
 import { WskProviderDispatch } from "../../wsk/provider.ts";
 import { readSockaddr, writeSockaddr } from "./_sockaddr.ts";
 import { OpaqueHandles, readMdlChain, type WskObjects } from "./_wsk_events.ts";
+import type { HostParts } from "./_parts.ts";
 
 const ADDRINFO_TAG = poolTag("AksW"); // 'WskA' in memory
 

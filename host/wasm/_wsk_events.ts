@@ -4,7 +4,6 @@
 // and the client dispatch tables C gives wskemu, whose event callbacks run in
 // C at DISPATCH_LEVEL on the DPC stack with their arguments built in C memory
 // (data indications are copied into pool and live until WskRelease).
-import type { HostParts } from "./_parts.ts";
 import type { CMemory } from "./_memory.ts";
 import { poolTag } from "../../irp/pool.ts";
 import { PAGE_FAULT_IN_NONPAGED_AREA } from "../../irp/bugcheck.ts";
@@ -37,6 +36,7 @@ import {
   WSK_FLAG_STREAM_SOCKET,
 } from "../../wsk/constants.ts";
 import { writeSockaddr } from "./_sockaddr.ts";
+import type { HostParts } from "./_parts.ts";
 
 const SOCKET_TAG = poolTag("SksW"); // 'WskS' in memory
 const INDICATION_TAG = poolTag("IksW"); // 'WskI' in memory
