@@ -9,12 +9,7 @@
  *
  * @module
  */
-import {
-  BugCheckError,
-  formatAddress,
-  KMODE_EXCEPTION_NOT_HANDLED,
-  objectAddress,
-} from "../irp/bugcheck.ts";
+import { BugCheckError, formatAddress, objectAddress } from "../irp/bugcheck.ts";
 import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
 import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
@@ -235,15 +230,7 @@ export class DriverHost {
     this.#cleanup.push(onBugCheck((error) => this.#bugCheck(error)));
     const unhandled = (event: PromiseRejectionEvent) => {
       event.preventDefault();
-      const reason = event.reason;
-      this.#bugCheck(
-        reason instanceof BugCheckError ? reason : new BugCheckError(
-          KMODE_EXCEPTION_NOT_HANDLED,
-          [0xE06D7363, 0, 0, 0],
-          `the driver's code threw and nobody handled it: ${reason?.stack ?? reason}`,
-          { cause: reason },
-        ),
-      );
+      this.#bugCheck(asBugCheck(event.reason, "the driver's code"));
     };
     globalThis.addEventListener("unhandledrejection", unhandled);
     this.#cleanup.push(() => globalThis.removeEventListener("unhandledrejection", unhandled));
