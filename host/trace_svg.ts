@@ -63,10 +63,9 @@ const GAP_WIDTH = 36;
  * instant), not the inside of a span: a receive that waits through a quiet
  * minute is drawn across the narrowed gap instead of keeping it wide.
  */
-function timeAxis(timed: readonly TraceEvent[], width: number): Piece[] {
+function timeAxis(timed: readonly TraceEvent[], end: number, width: number): Piece[] {
   const points = timed.flatMap((e) => e.dur === undefined ? [e.ts] : [e.ts, e.ts + e.dur])
     .sort((a, b) => a - b);
-  const end = Math.max(1, ...points);
   const busy: [number, number][] = [];
   for (const at of points) {
     const last = busy[busy.length - 1];
@@ -115,8 +114,9 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
   for (const e of events) if (e.ph === "M") names.set(e.tid, String(e.args?.name ?? e.tid));
   const tids = [...names.keys()].sort((a, b) => a - b);
   const timed = events.filter((e) => e.ph !== "M" && names.has(e.tid));
-  const end = Math.max(1, ...timed.map((e) => e.ts + (e.dur ?? 0)));
-  const pieces = timeAxis(timed, WIDTH - LABEL - 20);
+  // A loop, not Math.max(...): a long run's trace has more events than a call takes arguments.
+  const end = timed.reduce((last, e) => Math.max(last, e.ts + (e.dur ?? 0)), 1);
+  const pieces = timeAxis(timed, end, WIDTH - LABEL - 20);
   const x = (ts: number) => place(pieces, ts);
   const { laneOf, rows } = layout(tids, timed);
   const axisY = rows.length ? rows[rows.length - 1]!.y + rows[rows.length - 1]!.height : TOP;
