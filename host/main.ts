@@ -118,12 +118,14 @@ export function parseRunArgs(args: string[]): RunArgs {
       case "--verifier":
         out.verifier = parseVerifierFlags(value(args, i++, arg));
         break;
-      case "--seed":
-        out.seed = Number(value(args, i++, arg));
-        if (!/^-?\d+$/.test(args[i]!) || !Number.isSafeInteger(out.seed)) {
+      case "--seed": {
+        const text = value(args, i++, arg);
+        out.seed = Number(text);
+        if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(out.seed)) {
           throw new UsageError("--seed needs an integer");
         }
         break;
+      }
       case "--trace":
         out.trace = value(args, i++, arg);
         break;
