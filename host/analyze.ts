@@ -121,7 +121,7 @@ export function driverFrame(stack: string | undefined): string | null {
  * bug check raised after a routine returned has no driver frame on the stack;
  * this finds the routine's definition instead.
  */
-export function routineSite(rule: string, source: { path: string; text: string }): string | null {
+export function routineSite(rule: string, source: DriverSource): string | null {
   const name = /\b(?:routine|callback|work item) ([A-Za-z_$][\w$]*)/.exec(rule)?.[1];
   if (!name) return null;
   const definition = new RegExp(
@@ -130,6 +130,31 @@ export function routineSite(rule: string, source: { path: string; text: string }
   const lines = source.text.split("\n");
   const at = lines.findIndex((line) => definition.test(line));
   return at < 0 ? null : `${name} ${source.path}:${at + 1}`;
+}
+
+/** A driver's source file, read once for {@linkcode bugCheckFrame}; undefined when unreadable. */
+export interface DriverSource {
+  path: string;
+  text: string;
+}
+
+/** Reads `path` as a driver's source, or undefined (no path, or unreadable). */
+export function readDriverSource(path: string | undefined): DriverSource | undefined {
+  if (!path) return undefined;
+  try {
+    return { path, text: Deno.readTextFileSync(path) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where in the driver a bug check happened: its first driver frame, or, for
+ * one raised after a routine returned, that routine's definition in `source`;
+ * null when neither is known. The report and `--json` both use it.
+ */
+export function bugCheckFrame(error: BugCheckError, source?: DriverSource): string | null {
+  return driverFrame(error.stack) ?? (source ? routineSite(error.rule, source) : null);
 }
 
 /** One event of the trace, for humans. */
@@ -163,7 +188,7 @@ export function analyzeBugCheck(
   error: BugCheckError,
   trace: readonly TraceEvent[],
   irpDump?: string,
-  source?: { path: string; text: string },
+  source?: DriverSource,
 ): string {
   const code = error.BugCheckCode;
   const info = PARAMETERS.get(code);
@@ -180,12 +205,7 @@ export function analyzeBugCheck(
     ),
     "",
     `RULE BROKEN: ${error.rule || error.message}`,
-    `DRIVER FRAME: ${
-      relativeSite(
-        driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
-          "(not in the driver's code)",
-      )
-    }`,
+    `DRIVER FRAME: ${relativeSite(bugCheckFrame(error, source) ?? "(not in the driver's code)")}`,
     `BUGCHECK_STR: 0x${code.toString(16).toUpperCase()}_${
       error.BugCheckParameters[0].toString(16).toUpperCase()
     }`,
