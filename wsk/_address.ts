@@ -48,13 +48,16 @@ export function sockaddrAddressOf(ep: Endpoint, family: number): SockaddrAddress
   const v4 = parseIPv4(ep.hostname);
   if (family === AF_INET && v4) return v4[0]! | (v4[1]! << 8) | (v4[2]! << 16) | (v4[3]! << 24);
   const [address, zone] = ep.hostname.split("%", 2) as [string, string | undefined];
-  let bytes = parseIPv6(address);
-  if (!bytes && v4) {
-    bytes = new Uint8Array(16);
-    bytes[10] = bytes[11] = 0xff;
-    bytes.set(v4, 12);
-  }
-  return { bytes: bytes ?? new Uint8Array(16), scope: zone ? Number(zone) || 0 : 0 };
+  const bytes = parseIPv6(address) ?? (v4 ? v4Mapped(v4) : new Uint8Array(16));
+  return { bytes, scope: zone ? Number(zone) || 0 : 0 };
+}
+
+/** The 16 bytes of IPv4 address `v4` as v4-mapped IPv6 (`::ffff:a.b.c.d`). */
+export function v4Mapped(v4: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes[10] = bytes[11] = 0xff;
+  bytes.set(v4, 12);
+  return bytes;
 }
 
 /** An AF_INET s_addr, or a SOCKADDR_IN6's address bytes and scope id (see sockaddrAddressOf). */

@@ -9,6 +9,7 @@ import {
   type SockaddrAddress,
   sockaddrAddressOf,
   sockaddrToEndpoint,
+  v4Mapped,
   writeSockaddr,
 } from "./_address.ts";
 import type { SOCKADDR, SOCKADDR_IN } from "./address.ts";
@@ -26,12 +27,7 @@ export function sizeofSockaddr(family: number): number {
  */
 function addressBytes(hostname: string): Uint8Array | null {
   const v4 = parseIPv4(hostname);
-  if (v4) {
-    const mapped = new Uint8Array(16);
-    mapped[10] = mapped[11] = 0xff;
-    mapped.set(v4, 12);
-    return mapped;
-  }
+  if (v4) return v4Mapped(v4);
   return parseIPv6(hostname.split("%", 1)[0]!);
 }
 
