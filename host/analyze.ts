@@ -188,7 +188,7 @@ export function analyzeBugCheck(
   error: BugCheckError,
   trace: readonly TraceEvent[],
   irpDump?: string,
-  source?: DriverSource,
+  source?: { path: string; text: string },
 ): string {
   const code = error.BugCheckCode;
   const info = PARAMETERS.get(code);
