@@ -203,7 +203,7 @@ export class IrpTwins {
     if (address === 0) return null;
     const twin = this.twin(address, "a WSK call");
     this.taken = twin;
-    const { mem, Irp } = { mem: this.mem, Irp: twin.Irp };
+    const { mem } = this, { Irp } = twin;
     const current = mem.byte(address + mem.off("IRP.CurrentLocation")) << 24 >> 24;
     // A driver that took a location of its own IRP (IoSetNextIrpStackLocation in C) owns it in the
     // twin too, with the completion routine it set there.
