@@ -54,32 +54,9 @@ export class Ledger {
   }
 }
 
-/** A status as a person reads it, for assertion messages. */
-export function named(status: NTSTATUS): string {
-  return formatNtStatus(status);
-}
-
 /** Asserts `actual` is `expected`, showing both by name. */
 export function assertStatus(actual: NTSTATUS, expected: NTSTATUS, what: string): void {
-  assert.equal(named(actual), named(expected), what);
-}
-
-/** Deterministic bytes, fast enough for tens of MiB (xorshift32 words). */
-export function patternBytes(length: number, seed: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, length);
-}
-
-/** SHA-256 hex of `bytes`. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  assert.equal(formatNtStatus(actual), formatNtStatus(expected), what);
 }
 
 /**
