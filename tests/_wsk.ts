@@ -351,6 +351,25 @@ export async function listening(
   return { Socket, d, port };
 }
 
+/** A WSK socket of `client` connected to a Deno peer on `host`; the listener is closed once it accepted. */
+export async function connectedToDeno(
+  client: TestClient,
+  host = "127.0.0.1",
+  context: unknown = null,
+  dispatch: unknown = null,
+): Promise<{ Socket: WSK_SOCKET; peer: Deno.TcpConn }> {
+  const listener = listen(host);
+  try {
+    const [Socket, peer] = await Promise.all([
+      client.connected(host, listener.addr.port, context, dispatch),
+      listener.accept(),
+    ]);
+    return { Socket, peer };
+  } finally {
+    listener.close();
+  }
+}
+
 /** What {@linkcode withConnection} hands a test. */
 export interface ConnectionFixture {
   /** The registered client. */
@@ -365,19 +384,15 @@ export interface ConnectionFixture {
 
 /**
  * Runs `body` with a WSK socket connected to a Deno peer on `host`, then closes
- * whatever the test left open (peer, socket, client, listener).
+ * whatever the test left open (peer, socket, client).
  */
 export async function withConnection(
   body: (fixture: ConnectionFixture) => Promise<void>,
   host = "127.0.0.1",
 ): Promise<void> {
-  const listener = listen(host);
   const client = new TestClient();
   try {
-    const [Socket, peer] = await Promise.all([
-      client.connected(host, listener.addr.port),
-      listener.accept(),
-    ]);
+    const { Socket, peer } = await connectedToDeno(client, host);
     try {
       await body({ client, Socket, d: connDispatch(Socket), peer });
     } finally {
@@ -389,7 +404,6 @@ export async function withConnection(
     }
   } finally {
     await client.close();
-    listener.close();
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type WSK_SOCKET,
 } from "../../mod.ts";
 import type { Transport } from "../../transport/types.ts";
-import { connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
+import { connDispatch, connectedToDeno, TestClient, wskBuf } from "../_wsk.ts";
 import { IrpLedger, type IrpStatus } from "./_fuzz.ts";
 
 /** One IRP issued through a {@linkcode Ledger}. */
@@ -148,11 +148,7 @@ export interface Connected {
 /** Connects a client (over `transport`, else the real network) to a fresh loopback peer. */
 export async function connectedToPeer(transport?: Transport): Promise<Connected> {
   const client = new TestClient(transport);
-  const listener = listen();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]).finally(() => listener.close());
+  const { Socket, peer } = await connectedToDeno(client);
   const ledger = new Ledger();
   return {
     client,
