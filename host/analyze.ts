@@ -29,6 +29,16 @@ import { firstDriverFrame } from "../irp/_tracking.ts";
 import { relativeSite } from "./report.ts";
 import type { TraceEvent } from "./trace.ts";
 
+// The parameters of a bad memory reference (0x50, 0xCC, 0xCE share them).
+const FAULT_ARGS = [
+  "memory referenced",
+  "0: read, 1: write",
+  "address that referenced it",
+  "reserved",
+];
+// The parameters of a code whose P1 names the check and the rest depend on it.
+const SUB_CODE_ARGS = ["sub-code", "depends on P1", "depends on P1", "depends on P1"];
+
 // What each parameter means, for the codes a WSK client meets.
 const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new Map([
   [IRQL_NOT_LESS_OR_EQUAL, {
@@ -53,7 +63,7 @@ const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new
   }],
   [PAGE_FAULT_IN_NONPAGED_AREA, {
     meaning: "A reference to memory that does not exist.",
-    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+    args: FAULT_ARGS,
   }],
   [SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, {
     meaning: "Special pool found a write outside a block (P4 0x24: past its end).",
@@ -61,12 +71,12 @@ const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new
   }],
   [BAD_POOL_CALLER, {
     meaning: "A bad pool request (P1 says which: 0x07 double free, 0x0A wrong tag, ...).",
-    args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
+    args: SUB_CODE_ARGS,
   }],
   [DRIVER_VERIFIER_DETECTED_VIOLATION, {
     meaning: "A Driver Verifier check failed (P1 is the check; 0x62 pool leaked at unload; " +
       "0x2xxxx a DDI compliance rule).",
-    args: ["sub-code", "depends on P1", "depends on P1", "depends on P1"],
+    args: SUB_CODE_ARGS,
   }],
   [DRIVER_VERIFIER_IOMANAGER_VIOLATION, {
     meaning: "An I/O Verification check failed (P1 is the check).",
@@ -74,12 +84,12 @@ const PARAMETERS: ReadonlyMap<number, { meaning: string; args: string[] }> = new
   }],
   [PAGE_FAULT_IN_FREED_SPECIAL_POOL, {
     meaning: "Special pool was used after it was freed.",
-    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+    args: FAULT_ARGS,
   }],
   [DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, {
     meaning: "The driver unloaded with operations still pending: something will call into " +
       "its code after it is gone.",
-    args: ["memory referenced", "0: read, 1: write", "address that referenced it", "reserved"],
+    args: FAULT_ARGS,
   }],
   [DRIVER_IRQL_NOT_LESS_OR_EQUAL, {
     meaning: "A driver touched an invalid address (often NULL) at DISPATCH_LEVEL.",
@@ -111,7 +121,7 @@ export function driverFrame(stack: string | undefined): string | null {
  * bug check raised after a routine returned has no driver frame on the stack;
  * this finds the routine's definition instead.
  */
-export function routineSite(rule: string, source: { path: string; text: string }): string | null {
+export function routineSite(rule: string, source: DriverSource): string | null {
   const name = /\b(?:routine|callback|work item) ([A-Za-z_$][\w$]*)/.exec(rule)?.[1];
   if (!name) return null;
   const definition = new RegExp(
@@ -120,6 +130,31 @@ export function routineSite(rule: string, source: { path: string; text: string }
   const lines = source.text.split("\n");
   const at = lines.findIndex((line) => definition.test(line));
   return at < 0 ? null : `${name} ${source.path}:${at + 1}`;
+}
+
+/** A driver's source file, read once for {@linkcode bugCheckFrame}; undefined when unreadable. */
+export interface DriverSource {
+  path: string;
+  text: string;
+}
+
+/** Reads `path` as a driver's source, or undefined (no path, or unreadable). */
+export function readDriverSource(path: string | undefined): DriverSource | undefined {
+  if (!path) return undefined;
+  try {
+    return { path, text: Deno.readTextFileSync(path) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where in the driver a bug check happened: its first driver frame, or, for
+ * one raised after a routine returned, that routine's definition in `source`;
+ * null when neither is known. The report and `--json` both use it.
+ */
+export function bugCheckFrame(error: BugCheckError, source?: DriverSource): string | null {
+  return driverFrame(error.stack) ?? (source ? routineSite(error.rule, source) : null);
 }
 
 /** One event of the trace, for humans. */
@@ -170,12 +205,7 @@ export function analyzeBugCheck(
     ),
     "",
     `RULE BROKEN: ${error.rule || error.message}`,
-    `DRIVER FRAME: ${
-      relativeSite(
-        driverFrame(error.stack) ?? (source && routineSite(error.rule, source)) ??
-          "(not in the driver's code)",
-      )
-    }`,
+    `DRIVER FRAME: ${relativeSite(bugCheckFrame(error, source) ?? "(not in the driver's code)")}`,
     `BUGCHECK_STR: 0x${code.toString(16).toUpperCase()}_${
       error.BugCheckParameters[0].toString(16).toUpperCase()
     }`,

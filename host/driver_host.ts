@@ -9,12 +9,7 @@
  *
  * @module
  */
-import {
-  BugCheckError,
-  formatAddress,
-  KMODE_EXCEPTION_NOT_HANDLED,
-  objectAddress,
-} from "../irp/bugcheck.ts";
+import { BugCheckError, formatAddress, objectAddress } from "../irp/bugcheck.ts";
 import { completionQueueIdle, onBugCheck } from "../irp/completion.ts";
 import { DO_DEVICE_INITIALIZING, DRIVER_OBJECT } from "../irp/device.ts";
 import { dumpIrp } from "../irp/dump.ts";
@@ -38,7 +33,7 @@ import { hooks } from "../irp/_hooks.ts";
 import { unhandledException } from "../irp/_unhandled.ts";
 import { trackedIrps, trackedMdls, trackedPool } from "../irp/_tracking.ts";
 import { RtlInitUnicodeString, type UNICODE_STRING } from "../wsk/structures.ts";
-import { analyzeBugCheck } from "./analyze.ts";
+import { analyzeBugCheck, type DriverSource, readDriverSource } from "./analyze.ts";
 import type { DriverModule } from "./driver_module.ts";
 import { type Baseline, baseline, collect } from "./leaks.ts";
 import { formatUnloadReport, relativeSite, type UnloadReport, verdict } from "./report.ts";
@@ -153,7 +148,7 @@ export class DriverHost {
   readonly #settings: DriverVerifierSettings;
   readonly #log: (text: string) => void;
   readonly #seed: number;
-  readonly #source: { path: string; text: string } | undefined;
+  readonly #source: DriverSource | undefined;
   readonly #hangs: string[] = [];
   readonly #hangReported = new WeakSet<IRP>();
   readonly #unloadTimeoutMs: number;
@@ -177,7 +172,7 @@ export class DriverHost {
     this.#settings = { ...(options.verifier ?? VERIFIER_STANDARD) };
     this.#log = options.log ?? ((text) => console.error(text));
     this.#seed = options.seed ?? 1;
-    this.#source = readSource(options.source);
+    this.#source = readDriverSource(options.source);
     this.#unloadTimeoutMs = options.unloadTimeoutMs ??
       (this.#settings.hangThresholdMs || UNLOAD_TIMEOUT_MS);
     this.DriverObject = new DRIVER_OBJECT(`\\Driver\\${this.#name}`);
@@ -235,15 +230,7 @@ export class DriverHost {
     this.#cleanup.push(onBugCheck((error) => this.#bugCheck(error)));
     const unhandled = (event: PromiseRejectionEvent) => {
       event.preventDefault();
-      const reason = event.reason;
-      this.#bugCheck(
-        reason instanceof BugCheckError ? reason : new BugCheckError(
-          KMODE_EXCEPTION_NOT_HANDLED,
-          [0xE06D7363, 0, 0, 0],
-          `the driver's code threw and nobody handled it: ${reason?.stack ?? reason}`,
-          { cause: reason },
-        ),
-      );
+      this.#bugCheck(asBugCheck(event.reason, "the driver's code"));
     };
     globalThis.addEventListener("unhandledrejection", unhandled);
     this.#cleanup.push(() => globalThis.removeEventListener("unhandledrejection", unhandled));
@@ -438,15 +425,6 @@ function describe(value: unknown): string {
 }
 
 /** The driver's source text, when it is a readable file. */
-function readSource(path: string | undefined): { path: string; text: string } | undefined {
-  if (!path) return undefined;
-  try {
-    return { path, text: Deno.readTextFileSync(path) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whatever a driver entry point threw, as the bug check it stands for. */
 function asBugCheck(error: unknown, where: string): BugCheckError {
   if (error instanceof BugCheckError) return error;

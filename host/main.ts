@@ -17,7 +17,7 @@
  * @module
  */
 import { type BugCheckError, bugCheckName, formatAddress } from "../irp/bugcheck.ts";
-import { driverFrame } from "./analyze.ts";
+import { bugCheckFrame, type DriverSource, readDriverSource } from "./analyze.ts";
 import { NT_SUCCESS, ntStatusName } from "../irp/ntstatus.ts";
 import { DriverHost } from "./driver_host.ts";
 import { DriverLoadError, loadDriver } from "./load.ts";
@@ -118,12 +118,14 @@ export function parseRunArgs(args: string[]): RunArgs {
       case "--verifier":
         out.verifier = parseVerifierFlags(value(args, i++, arg));
         break;
-      case "--seed":
-        out.seed = Number(value(args, i++, arg));
-        if (!/^-?\d+$/.test(args[i]!) || !Number.isSafeInteger(out.seed)) {
+      case "--seed": {
+        const text = value(args, i++, arg);
+        out.seed = Number(text);
+        if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(out.seed)) {
           throw new UsageError("--seed needs an integer");
         }
         break;
+      }
       case "--trace":
         out.trace = value(args, i++, arg);
         break;
@@ -163,25 +165,34 @@ export function parseRunArgs(args: string[]): RunArgs {
   return out;
 }
 
+/** The driver's source file, when it is one (a TS module; a .wasm has none to read). */
+function sourcePath(args: RunArgs): string | undefined {
+  return args.driver.endsWith(".wasm") ? undefined : args.driver;
+}
+
+function driverSource(args: RunArgs): DriverSource | undefined {
+  return readDriverSource(sourcePath(args));
+}
+
 /** A bug check in the `--json` summary. */
-function bugCheckSummary(b: BugCheckError): Record<string, unknown> {
+function bugCheckSummary(b: BugCheckError, source?: DriverSource): Record<string, unknown> {
   return {
     code: b.BugCheckCode,
     name: bugCheckName(b.BugCheckCode),
     parameters: b.BugCheckParameters.map(formatAddress),
     rule: b.rule,
-    frame: driverFrame(b.stack),
+    frame: bugCheckFrame(b, source),
   };
 }
 
 /** The machine-readable summary `--json` prints. */
-function summary(report: UnloadReport): Record<string, unknown> {
+function summary(report: UnloadReport, source?: DriverSource): Record<string, unknown> {
   return {
     driver: report.name,
     clean: report.clean,
     reason: report.reason,
     entryStatus: report.entryStatus === null ? null : ntStatusName(report.entryStatus),
-    bugChecks: report.bugChecks.map(bugCheckSummary),
+    bugChecks: report.bugChecks.map((b) => bugCheckSummary(b, source)),
     unloadBugCheck: report.unloadBugCheck,
     leaks: report.leaks,
     pending: report.pendingDumps.length,
@@ -238,7 +249,7 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
     verifier: args.verifier,
     seed: args.seed,
     trace: args.trace !== null || args.traceSvg !== null,
-    source: args.driver.endsWith(".wasm") ? undefined : args.driver,
+    source: sourcePath(args),
   });
   const status = await host.start();
   if (NT_SUCCESS(status) && host.bugChecks.length === 0) {
@@ -251,7 +262,8 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
     if (unwritten) console.error(unwritten);
     const line = `FAILED: bug check ${host.bugChecks[0]!.message}`;
     if (args.json) {
-      const bugChecks = host.bugChecks.map(bugCheckSummary);
+      const source = driverSource(args);
+      const bugChecks = host.bugChecks.map((b) => bugCheckSummary(b, source));
       console.log(JSON.stringify({ driver: args.name, clean: false, reason: line, bugChecks }));
     }
     console.error(line);
@@ -261,7 +273,7 @@ export async function run(argv: string[], loaded?: DriverModule): Promise<number
   const unwritten = await writeTraces(args, host);
   if (args.json) {
     console.error(formatUnloadReport(report));
-    console.log(JSON.stringify(summary(report)));
+    console.log(JSON.stringify(summary(report, driverSource(args))));
   } else {
     console.log(formatUnloadReport(report));
   }

@@ -31,16 +31,23 @@ function escape(text: string): string {
   );
 }
 
+// The bar colours, which the legend lists.
+const SUCCESS = "#3a9d5d";
+const CANCELLED = "#9a9a9a";
+const WARNING = "#e0a526";
+const FAILURE = "#d0453c";
+const NOT_AN_IRP = "#5b7fbf";
+
 function colour(e: TraceEvent): string {
   // A thread's life, DriverEntry, DriverUnload: not an IRP, so no status colour.
   const status = e.args?.status;
-  if (e.cat !== "irp" || typeof status !== "number") return "#5b7fbf";
-  if (status === STATUS_CANCELLED) return "#9a9a9a";
+  if (e.cat !== "irp" || typeof status !== "number") return NOT_AN_IRP;
+  if (status === STATUS_CANCELLED) return CANCELLED;
   // The severity bits: success, informational (PENDING, TIMEOUT), warning, error.
-  if (status === STATUS_SUCCESS) return "#3a9d5d";
-  if (status >>> 30 === 3) return "#d0453c";
-  if (status >>> 30 === 0 && status < STATUS_TIMEOUT) return "#3a9d5d";
-  return "#e0a526";
+  if (status === STATUS_SUCCESS) return SUCCESS;
+  if (status >>> 30 === 3) return FAILURE;
+  if (status >>> 30 === 0 && status < STATUS_TIMEOUT) return SUCCESS;
+  return WARNING;
 }
 
 /** A piece of the time axis: `[from, to]` in µs drawn from pixel `x` with `scale` px/µs. */
@@ -63,10 +70,9 @@ const GAP_WIDTH = 36;
  * instant), not the inside of a span: a receive that waits through a quiet
  * minute is drawn across the narrowed gap instead of keeping it wide.
  */
-function timeAxis(timed: readonly TraceEvent[], width: number): Piece[] {
+function timeAxis(timed: readonly TraceEvent[], end: number, width: number): Piece[] {
   const points = timed.flatMap((e) => e.dur === undefined ? [e.ts] : [e.ts, e.ts + e.dur])
     .sort((a, b) => a - b);
-  const end = Math.max(1, ...points);
   const busy: [number, number][] = [];
   for (const at of points) {
     const last = busy[busy.length - 1];
@@ -115,8 +121,9 @@ export function renderTraceSvg(events: readonly TraceEvent[]): string {
   for (const e of events) if (e.ph === "M") names.set(e.tid, String(e.args?.name ?? e.tid));
   const tids = [...names.keys()].sort((a, b) => a - b);
   const timed = events.filter((e) => e.ph !== "M" && names.has(e.tid));
-  const end = Math.max(1, ...timed.map((e) => e.ts + (e.dur ?? 0)));
-  const pieces = timeAxis(timed, WIDTH - LABEL - 20);
+  // A loop, not Math.max(...): a long run's trace has more events than a call takes arguments.
+  const end = timed.reduce((last, e) => Math.max(last, e.ts + (e.dur ?? 0)), 1);
+  const pieces = timeAxis(timed, end, WIDTH - LABEL - 20);
   const x = (ts: number) => place(pieces, ts);
   const { laneOf, rows } = layout(tids, timed);
   const axisY = rows.length ? rows[rows.length - 1]!.y + rows[rows.length - 1]!.height : TOP;
@@ -248,11 +255,11 @@ function axisLabels(pieces: readonly Piece[], end: number, axisY: number): strin
 
 function legend(y: number): string[] {
   const keys = [
-    ["success", "#3a9d5d"],
-    ["cancelled", "#9a9a9a"],
-    ["warning / timeout", "#e0a526"],
-    ["failure", "#d0453c"],
-    ["DriverEntry, DriverUnload, threads", "#5b7fbf"],
+    ["success", SUCCESS],
+    ["cancelled", CANCELLED],
+    ["warning / timeout", WARNING],
+    ["failure", FAILURE],
+    ["DriverEntry, DriverUnload, threads", NOT_AN_IRP],
   ];
   return keys.flatMap(([label, fill], i) => [
     `<rect x="${LABEL + i * 150}" y="${y - 10}" width="12" height="12" fill="${fill}"/>`,

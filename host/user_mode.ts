@@ -277,10 +277,9 @@ export async function DeviceIoControl(
   );
   const information = typeof IoStatus.Information === "number" ? IoStatus.Information : 0;
   const BytesReturned = Math.min(information, nOutBufferSize);
-  const buffered: Uint8Array | null = SystemBuffer;
-  if (method === METHOD_BUFFERED && buffered !== null) {
-    OutBuffer.set((buffered as Uint8Array).subarray(0, BytesReturned));
-  }
+  // Set inside fill(), which TypeScript's narrowing cannot see.
+  const buffered = SystemBuffer as Uint8Array | null;
+  if (method === METHOD_BUFFERED && buffered) OutBuffer.set(buffered.subarray(0, BytesReturned));
   lastStatus = IoStatus.Status;
   return { Status: IoStatus.Status, BytesReturned, OutBuffer };
 }

@@ -1,7 +1,8 @@
 // Copyright 2026 the wskemu authors. MIT license.
 // Internal: a JavaScript exception that nobody caught, as the bug check it
-// stands for. Queued work, system threads and the WSK entry points all turn
-// such exceptions into KMODE_EXCEPTION_NOT_HANDLED with the same text.
+// stands for. Queued work and system threads turn such exceptions into
+// KMODE_EXCEPTION_NOT_HANDLED with the same text; the WSK entry points share
+// errorText but report a bad pointer (STATUS_ACCESS_VIOLATION, wsk/_guard.ts).
 import { BugCheckError, KMODE_EXCEPTION_NOT_HANDLED } from "./bugcheck.ts";
 
 // The code MSVC raises for a thrown C++ exception: the closest kernel-mode

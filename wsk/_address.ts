@@ -40,24 +40,74 @@ export function sockaddrFamily(sa: SOCKADDR | null | undefined): number {
 }
 
 /**
+ * How `ep`'s address shows in a socket of `family`: an AF_INET s_addr, or the
+ * bytes and scope id of a SOCKADDR_IN6 (an IPv4 peer of an AF_INET6 socket is
+ * v4-mapped, as on Windows).
+ */
+export function sockaddrAddressOf(ep: Endpoint, family: number): SockaddrAddress {
+  const v4 = parseIPv4(ep.hostname);
+  if (family === AF_INET && v4) return v4[0]! | (v4[1]! << 8) | (v4[2]! << 16) | (v4[3]! << 24);
+  const [address, zone] = ep.hostname.split("%", 2) as [string, string | undefined];
+  const bytes = parseIPv6(address) ?? (v4 ? v4Mapped(v4) : new Uint8Array(16));
+  return { bytes, scope: zone ? Number(zone) || 0 : 0 };
+}
+
+/** The 16 bytes of IPv4 address `v4` as v4-mapped IPv6 (`::ffff:a.b.c.d`). */
+export function v4Mapped(v4: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes[10] = bytes[11] = 0xff;
+  bytes.set(v4, 12);
+  return bytes;
+}
+
+/** An AF_INET s_addr, or a SOCKADDR_IN6's address bytes and scope id (see sockaddrAddressOf). */
+export type SockaddrAddress = number | { bytes: Uint8Array; scope: number };
+
+/**
  * Fills `out` in place with `ep`, as the socket of `family` reports it: an
  * IPv4 peer of an AF_INET6 socket shows as a v4-mapped SOCKADDR_IN6, as on Windows.
  */
 export function fillSockaddr(out: SOCKADDR, ep: Endpoint, family: number): void {
-  for (const key of Object.keys(out)) delete out[key as keyof typeof out];
-  const v4 = parseIPv4(ep.hostname);
-  if (family === AF_INET && v4) {
-    fillIn4(out as SOCKADDR_IN, v4[0]! | (v4[1]! << 8) | (v4[2]! << 16) | (v4[3]! << 24), ep.port);
+  writeSockaddr(out, sockaddrAddressOf(ep, family), ep.port, newBytes);
+}
+
+const newBytes = (length: number): Uint8Array => new Uint8Array(length);
+
+/**
+ * Writes `address` and `port` into `out`, taking fresh zeroed bytes (sin_zero,
+ * sin6_addr) from `bytesOf`. A structure that is a SOCKADDR_IN already and
+ * stays one (the driver's structure of its last call, mostly) is overwritten
+ * in place, as C overwrites it; any other is emptied first. Deleting the fields
+ * of every structure would turn each into a slow dictionary object for good.
+ */
+export function writeSockaddr(
+  out: SOCKADDR,
+  address: SockaddrAddress,
+  port: number,
+  bytesOf: (length: number) => Uint8Array,
+): void {
+  if (typeof address === "number" && isSockaddrIn(out)) {
+    out.sin_zero.fill(0);
+    fillIn4(out, address, port, out.sin_zero);
     return;
   }
-  const [address, zone] = ep.hostname.split("%", 2) as [string, string | undefined];
-  let bytes = parseIPv6(address);
-  if (!bytes && v4) {
-    bytes = new Uint8Array(16);
-    bytes[10] = bytes[11] = 0xff;
-    bytes.set(v4, 12);
+  for (const key in out) delete out[key as keyof typeof out];
+  if (typeof address === "number") fillIn4(out as SOCKADDR_IN, address, port, bytesOf(8));
+  else {
+    const bytes = bytesOf(16);
+    bytes.set(address.bytes);
+    fillIn6(out as SOCKADDR_IN6, bytes, port, address.scope);
   }
-  fillIn6(out as SOCKADDR_IN6, bytes ?? new Uint8Array(16), ep.port, zone ? Number(zone) || 0 : 0);
+}
+
+/**
+ * Whether `sa` has a SOCKADDR_IN's fields and none of a SOCKADDR_IN6's: then
+ * writing those fields is all a fill takes.
+ */
+function isSockaddrIn(sa: SOCKADDR): sa is SOCKADDR_IN {
+  const four = sa as Partial<SOCKADDR_IN>;
+  return four.sin_family === AF_INET && typeof four.sin_addr === "object" &&
+    four.sin_zero instanceof Uint8Array && four.sin_zero.length === 8 && !("sin6_family" in sa);
 }
 
 /** `zero` lets a caller that fills many SOCKADDR_INs supply sin_zero from a slab of its own. */

@@ -4,14 +4,15 @@
 // each time.
 import type { Endpoint } from "../transport/types.ts";
 import {
-  fillIn4,
-  fillIn6,
-  fillSockaddr,
   parseIPv4,
   parseIPv6,
+  type SockaddrAddress,
+  sockaddrAddressOf,
   sockaddrToEndpoint,
+  v4Mapped,
+  writeSockaddr,
 } from "./_address.ts";
-import type { SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from "./address.ts";
+import type { SOCKADDR, SOCKADDR_IN } from "./address.ts";
 import { slabBytes } from "./_datagram_slab.ts";
 import { AF_INET, AF_INET6 } from "./constants.ts";
 
@@ -26,12 +27,7 @@ export function sizeofSockaddr(family: number): number {
  */
 function addressBytes(hostname: string): Uint8Array | null {
   const v4 = parseIPv4(hostname);
-  if (v4) {
-    const mapped = new Uint8Array(16);
-    mapped[10] = mapped[11] = 0xff;
-    mapped.set(v4, 12);
-    return mapped;
-  }
+  if (v4) return v4Mapped(v4);
   return parseIPv6(hostname.split("%", 1)[0]!);
 }
 
@@ -52,10 +48,7 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
 export class SenderAddresses {
   readonly #family: number;
   #hostname: string | null = null;
-  /** The last sender as an AF_INET s_addr, or null when it was filled as SOCKADDR_IN6. */
-  #sAddr: number | null = null;
-  #bytes = new Uint8Array(16);
-  #scope = 0;
+  #address: SockaddrAddress = 0;
 
   /** Senders as a socket of `family` reports them (see fillSockaddr). */
   constructor(family: number) {
@@ -65,48 +58,11 @@ export class SenderAddresses {
   /** Fills `out` in place with `from`, as fillSockaddr does. */
   fill(out: SOCKADDR, from: Endpoint): void {
     if (from.hostname !== this.#hostname) {
-      const parsed: SOCKADDR = {};
-      fillSockaddr(parsed, from, this.#family);
-      this.#remember(parsed, from.hostname);
+      this.#address = sockaddrAddressOf(from, this.#family);
+      this.#hostname = from.hostname;
     }
-    if (this.#sAddr !== null && isSockaddrIn(out)) {
-      // The driver's SOCKADDR_IN of its last receive, mostly: overwritten in
-      // place, as C overwrites it. Deleting its fields (what any other
-      // structure needs) would turn it into a slow dictionary object for good.
-      out.sin_zero.fill(0);
-      fillIn4(out, this.#sAddr, from.port, out.sin_zero);
-      return;
-    }
-    for (const key in out) delete out[key as keyof typeof out];
-    if (this.#sAddr !== null) fillIn4(out as SOCKADDR_IN, this.#sAddr, from.port, slabBytes(8));
-    else {
-      const bytes = slabBytes(16);
-      bytes.set(this.#bytes);
-      fillIn6(out as SOCKADDR_IN6, bytes, from.port, this.#scope);
-    }
+    writeSockaddr(out, this.#address, from.port, slabBytes);
   }
-
-  #remember(out: SOCKADDR, hostname: string): void {
-    this.#hostname = hostname;
-    if ("sin_addr" in out) {
-      this.#sAddr = (out as SOCKADDR_IN).sin_addr.s_addr;
-    } else {
-      const six = out as SOCKADDR_IN6;
-      this.#sAddr = null;
-      this.#bytes = six.sin6_addr.u.Byte.slice();
-      this.#scope = six.sin6_scope_id;
-    }
-  }
-}
-
-/**
- * Whether `sa` has a SOCKADDR_IN's fields and none of a SOCKADDR_IN6's: then
- * writing those fields is all a fill takes.
- */
-function isSockaddrIn(sa: SOCKADDR): sa is SOCKADDR_IN {
-  const four = sa as Partial<SOCKADDR_IN>;
-  return four.sin_family === AF_INET && typeof four.sin_addr === "object" &&
-    four.sin_zero instanceof Uint8Array && four.sin_zero.length === 8 && !("sin6_family" in sa);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   IPPROTO_UDP,
   type IRP,
   MAKE_WSK_VERSION,
+  type NTSTATUS,
   sizeofWskTransport,
   SOCK_DGRAM,
   type SOCKADDR_IN,
@@ -32,9 +33,9 @@ export function attach(Registration: WSK_REGISTRATION, ProviderNpi: WSK_PROVIDER
 }
 
 /** WSK_TRANSPORT_LIST_QUERY on `Irp`: the provider takes it and completes it from the queue. */
-export function queryTransports(ProviderNpi: WSK_PROVIDER_NPI, Irp: IRP): void {
+export function queryTransports(ProviderNpi: WSK_PROVIDER_NPI, Irp: IRP): NTSTATUS {
   const Transports = new Uint8Array(4 * sizeofWskTransport);
-  ProviderNpi.Dispatch!.WskControlClient(
+  return ProviderNpi.Dispatch!.WskControlClient(
     ProviderNpi.Client,
     WSK_TRANSPORT_LIST_QUERY,
     0,

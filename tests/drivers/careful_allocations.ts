@@ -11,7 +11,6 @@ import {
   type NTSTATUS,
   POOL_FLAG_NON_PAGED,
   poolTag,
-  STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
@@ -32,10 +31,7 @@ export async function DriverEntry(DriverObject: DRIVER_OBJECT): Promise<NTSTATUS
     if (Buffer) ExFreePoolWithTag(Buffer, TAG);
     const Irp = IoAllocateIrp(1, false);
     if (!Irp) continue;
-    await syncCall(Irp, (Irp) => {
-      queryTransports(ProviderNpi, Irp);
-      return STATUS_PENDING;
-    });
+    await syncCall(Irp, (Irp) => queryTransports(ProviderNpi, Irp));
     IoFreeIrp(Irp);
   }
   DriverObject.DriverUnload = async () => {

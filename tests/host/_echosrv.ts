@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { DriverHost, parseVerifierFlags } from "../../host/mod.ts";
 import * as echosrv from "../../examples/echosrv.ts";
 import { STATUS_SUCCESS } from "../../irp/mod.ts";
+import { readAll, writeAll } from "../_wsk.ts";
 
 /**
  * Loads echosrv with `--verifier flags` (seeded with `seed`) on port 0;
@@ -37,15 +38,13 @@ export async function echo(port: number, size: number): Promise<Uint8Array> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const sent = new Uint8Array(size).map((_, i) => i * 7 + (i >> 8));
   const writing = (async () => {
-    await conn.write(sent);
+    await writeAll(conn, sent);
     await conn.closeWrite();
   })();
-  const back = new Uint8Array(size + 1);
-  let got = 0;
-  for (let n; got < back.length && (n = await conn.read(back.subarray(got))) !== null;) got += n;
+  const back = await readAll(conn);
   await writing;
   conn.close();
-  assert.equal(got, size, "every byte comes back, and no more");
-  assert.deepEqual(back.subarray(0, size), sent, "in order and unchanged");
-  return back.subarray(0, size);
+  assert.equal(back.length, size, "every byte comes back, and no more");
+  assert.deepEqual(back, sent, "in order and unchanged");
+  return back;
 }

@@ -71,3 +71,16 @@ Deno.test("--json after a bug check gives its code, parameters, rule and the dri
   assert.equal(bugCheck.parameters[3], "0x24");
   assert.match(bugCheck.frame, /^DriverEntry .*tests\/drivers\/overrun\.ts:19:3$/);
 });
+
+Deno.test("--json names the same driver frame as the report for a bug check raised after the routine returned", async () => {
+  const { code, stdout } = await driver(
+    "run",
+    "tests/drivers/wait_at_dispatch.ts",
+    "--json",
+    "--for",
+    "0",
+  );
+  assert.equal(code, 1);
+  const [bugCheck] = JSON.parse(stdout).bugChecks;
+  assert.match(bugCheck.frame, /^QueryComplete .*tests\/drivers\/wait_at_dispatch\.ts:28$/);
+});

@@ -5,10 +5,10 @@
 // (or bug checks while it waits) does not hang the host.
 import assert from "node:assert/strict";
 import { DriverHost } from "../../host/mod.ts";
+import { KeBugCheckEx, queueDpc, STATUS_SUCCESS } from "../../irp/mod.ts";
 import { echo, startEchoServer } from "./_echosrv.ts";
 
 const quiet = { log: () => {} };
-import { KeBugCheckEx, queueDpc, STATUS_SUCCESS } from "../../irp/mod.ts";
 
 Deno.test("under forcepending, echosrv serves clients and unloads clean, round after round", async () => {
   for (let round = 1; round <= 4; round++) {

@@ -82,6 +82,23 @@ Deno.test("a DriverEntry that throws is 0x1E in one line, no stack trace", async
   assertNoStackTrace(stderr);
 });
 
+Deno.test("a promise the driver rejects and never handles is 0x1E in one line, no stack trace", async () => {
+  const { code, stderr } = await driver(
+    ["run", "hostile.ts", "--for", "1"],
+    module(() => {
+      Promise.reject(new RangeError("late boom"));
+      return STATUS_SUCCESS;
+    }),
+  );
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim().split("\n").at(-1),
+    "FAILED: bug check KMODE_EXCEPTION_NOT_HANDLED (0x1E): the driver's code threw an exception " +
+      "nobody handled: RangeError: late boom",
+  );
+  assertNoStackTrace(stderr);
+});
+
 for (
   const [returned, text] of [
     [undefined, "undefined"],

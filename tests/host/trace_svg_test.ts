@@ -98,3 +98,10 @@ Deno.test("--trace-svg: a bar's colour comes from its numeric status's severity,
     "#3a9d5d", // success
   ]);
 });
+
+Deno.test("--trace-svg: a long run's trace, more events than a call takes arguments, still renders", () => {
+  const events = [track(10, "socket 0x1000")];
+  for (let i = 0; i < 150_000; i++) events.push(span(10, "WskSend", i * 10, 5));
+  const svg = renderTraceSvg(events);
+  assert.match(svg, /\(1500\.0 ms, 150000 IRPs\)/);
+});

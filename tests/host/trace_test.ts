@@ -3,6 +3,7 @@
 // --seed makes low-resources and completion-timing runs replay exactly.
 import assert from "node:assert/strict";
 import { runExample, startServer } from "../examples/_spawn.ts";
+import { readAll } from "../_wsk.ts";
 import { DriverHost, type TraceEvent, VERIFIER_OFF } from "../../host/mod.ts";
 import {
   type DRIVER_OBJECT,
@@ -92,16 +93,14 @@ Deno.test("--trace: event callbacks are instant events with what they returned",
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
     await conn.write(new TextEncoder().encode("ping"));
     await conn.closeWrite();
-    const reply = new Uint8Array(16);
-    let got = 0;
-    for (let n; (n = await conn.read(reply.subarray(got))) !== null;) got += n;
+    const reply = await readAll(conn);
     conn.close();
     assert.equal((await server.stop()).code, 0);
     const events: TraceEvent[] = JSON.parse(await Deno.readTextFile(file)).traceEvents;
     const callbacks = events.filter((e) => e.cat === "callback").map((e) => e.name);
     assert.ok(callbacks.includes("WskAcceptEvent → STATUS_SUCCESS"), callbacks.join(", "));
     assert.ok(callbacks.some((name) => /^WskReceiveEvent → /.test(name)), callbacks.join(", "));
-    assert.equal(got, 4);
+    assert.equal(reply.length, 4);
   } finally {
     await Deno.remove(file);
   }
