@@ -71,3 +71,22 @@ export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGener
     }
   }
 }
+
+/**
+ * Fills `into` from `conn`; false if the stream ended first. (The peer process
+ * stays free of the library, so these raw-socket loops live here, not in
+ * tests/_wsk.ts.)
+ */
+export async function readExactly(conn: Deno.Conn, into: Uint8Array): Promise<boolean> {
+  for (let at = 0; at < into.length;) {
+    const n = await conn.read(into.subarray(at));
+    if (n === null) return false;
+    at += n;
+  }
+  return true;
+}
+
+/** Writes all of `bytes` to `conn`. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}

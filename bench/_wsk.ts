@@ -13,7 +13,6 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   type IRP,
-  MAKE_WSK_VERSION,
   NPI_WSK_INTERFACE_ID,
   ntohs,
   type NTSTATUS,
@@ -30,32 +29,18 @@ import {
   type WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_EVENT_RECEIVE_FROM,
   WSK_FLAG_DATAGRAM_SOCKET,
-  WSK_INFINITE_WAIT,
   type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_PROVIDER_DATAGRAM_DISPATCH,
-  WSK_PROVIDER_NPI,
-  WSK_REGISTRATION,
+  type WSK_PROVIDER_NPI,
   type WSK_SOCKET,
-  WskCaptureProviderNPI,
-  WskRegister,
-  wskRegisterWithTransport,
   WskSetOption,
 } from "../mod.ts";
 import type { Transport } from "../transport/types.ts";
-import { call, connDispatch as connection } from "../tests/_wsk.ts";
+import { call, connDispatch as connection, TestClient } from "../tests/_wsk.ts";
 
 /** Registers a WSK client, over `transport` when given, and returns its provider NPI. */
 export function register(transport?: Transport): WSK_PROVIDER_NPI {
-  const registration = new WSK_REGISTRATION();
-  const provider = new WSK_PROVIDER_NPI();
-  const client = {
-    ClientContext: null,
-    Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null },
-  };
-  if (transport) wskRegisterWithTransport(client, registration, transport);
-  else WskRegister(client, registration);
-  WskCaptureProviderNPI(registration, WSK_INFINITE_WAIT, provider);
-  return provider;
+  return new TestClient(transport).npi;
 }
 
 /** The provider NPI of the bench's WSK client over the real network. */

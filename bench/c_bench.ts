@@ -17,6 +17,7 @@ import { loadWasmDriver } from "../host/wasm/mod.ts";
 import { DRIVER_OBJECT } from "../irp/device.ts";
 import { echoesBack } from "../tests/c/_clients.ts";
 import { driverWasm, startDriver } from "../tests/c/_driver.ts";
+import { median } from "./_rounds.ts";
 import { buf, call, close, connect, connection } from "./_wsk.ts";
 
 const CLIENTS = 8;
@@ -95,13 +96,6 @@ async function tsClientExchange(port: number): Promise<number> {
   await close(Socket);
   if (received !== EXCHANGE) throw new Error(`received ${received}`);
   return took;
-}
-
-/** The median of `values`. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

@@ -29,23 +29,10 @@
  *
  * @module
  */
-import { readLines } from "./_peer.ts";
+import { readExactly, readLines, writeAll } from "./_peer.ts";
 
 const HOST = "127.0.0.1";
 const KiB = 1024;
-
-async function readExactly(conn: Deno.Conn, into: Uint8Array): Promise<boolean> {
-  for (let at = 0; at < into.length;) {
-    const n = await conn.read(into.subarray(at));
-    if (n === null) return false;
-    at += n;
-  }
-  return true;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-}
 
 /**
  * Every connection of `listener`, until it is closed. A connection reset

@@ -31,7 +31,7 @@ import {
   type WSK_PROVIDER_BASIC_DISPATCH,
   type WSK_SOCKET,
 } from "../mod.ts";
-import type { Peer } from "./_peer.ts";
+import { type Peer, readExactly, writeAll } from "./_peer.ts";
 import { alternate, type Figures, type Measured, rowRunner, timed } from "./_rounds.ts";
 import { buf, close, connect, connection, mustCall, npi, Pump } from "./_wsk.ts";
 
@@ -66,16 +66,9 @@ function header(length: number): Uint8Array {
   return bytes;
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-}
-
-async function readExactly(conn: Deno.Conn, into: Uint8Array): Promise<void> {
-  for (let at = 0; at < into.length;) {
-    const n = await conn.read(into.subarray(at));
-    if (n === null) throw new Error("the peer closed early");
-    at += n;
-  }
+/** Fills `into` from the peer, which must not close first. */
+async function mustRead(conn: Deno.Conn, into: Uint8Array): Promise<void> {
+  if (!await readExactly(conn, into)) throw new Error("the peer closed early");
 }
 
 async function rawConnect(port: number, noDelay = false): Promise<Deno.TcpConn> {
@@ -179,7 +172,7 @@ async function sendRow(
           while (left-- > 0) await writeAll(raw, chunk);
         };
         await Promise.all(Array.from({ length: outstanding }, writer));
-        await readExactly(raw, ack);
+        await mustRead(raw, ack);
       }).then(rate(total)),
     node: () =>
       timed(async () => {
@@ -306,7 +299,7 @@ async function roundTripRow(peer: Peer): Promise<Figures> {
       timed(async () => {
         for (let i = 0; i < ROUND_TRIPS; i++) {
           await writeAll(raw, ping);
-          await readExactly(raw, pong);
+          await mustRead(raw, pong);
         }
       }).then(microseconds),
     node: () =>

@@ -15,6 +15,8 @@ import { DriverHost, parseVerifierFlags, VERIFIER_OFF } from "../host/mod.ts";
 import * as echosrv from "../examples/echosrv.ts";
 import type { DriverVerifierSettings } from "../irp/verifier.ts";
 import { median, ROUNDS, timed } from "./_rounds.ts";
+// The driver binds its Port parameter itself: a port free a moment ago.
+import { freePort } from "../tests/transport/_tcp_helpers.ts";
 
 const CLIENTS = 4;
 const PER_CLIENT = 4 * 1024 * 1024;
@@ -40,14 +42,6 @@ async function client(port: number): Promise<void> {
   await writer;
   conn.close();
   if (got !== PER_CLIENT) throw new Error(`echoed ${got} of ${PER_CLIENT} bytes`);
-}
-
-/** A port that was free a moment ago (from port 0), for the driver's Port parameter. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Loads echosrv with `verifier` (and the trace, if asked); returns the echo's seconds alone. */

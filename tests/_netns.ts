@@ -18,3 +18,31 @@ export function probeInNamespace(ns: string, script: URL): Promise<Deno.CommandO
     stderr: "inherit",
   }).output();
 }
+
+/**
+ * Whether this machine lets us build a namespace (root, iproute2, the right to
+ * mount) and, when `inside` is given, run that command in it (e.g. iptables).
+ */
+export async function namespacesWork(...inside: string[]): Promise<boolean> {
+  if (Deno.uid() !== 0) return false;
+  const ns = `wskemu-probe-${crypto.randomUUID().slice(0, 8)}`;
+  const ok = (...args: string[]) => ip(...args).then(() => true, () => false);
+  if (!(await ok("netns", "add", ns))) return false;
+  try {
+    return inside.length === 0 || await ok("netns", "exec", ns, ...inside);
+  } finally {
+    await ok("netns", "del", ns);
+  }
+}
+
+/** Runs `body` with a fresh namespace whose loopback is up; removes the namespace after. */
+export async function withNamespace<T>(body: (ns: string) => Promise<T>): Promise<T> {
+  const ns = `wskemu-${crypto.randomUUID().slice(0, 8)}`;
+  await ip("netns", "add", ns);
+  try {
+    await ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    return await body(ns);
+  } finally {
+    await ip("netns", "del", ns).catch(() => {});
+  }
+}

@@ -294,17 +294,17 @@ export async function sha256(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Deterministic pseudo-random bytes. */
+/** Deterministic pseudo-random bytes, fast enough for tens of MiB (xorshift32 words). */
 export function randomBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
+  const words = new Uint32Array(Math.ceil(n / 4));
   let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    out[i] = x & 0xff;
+    words[i] = x >>> 0;
   }
-  return out;
+  return new Uint8Array(words.buffer, 0, n);
 }
 
 /** Resolves a SOCKADDR for host:port or fails the test. */
@@ -351,6 +351,25 @@ export async function listening(
   return { Socket, d, port };
 }
 
+/** A WSK socket of `client` connected to a Deno peer on `host`; the listener is closed once it accepted. */
+export async function connectedToDeno(
+  client: TestClient,
+  host = "127.0.0.1",
+  context: unknown = null,
+  dispatch: unknown = null,
+): Promise<{ Socket: WSK_SOCKET; peer: Deno.TcpConn }> {
+  const listener = listen(host);
+  try {
+    const [Socket, peer] = await Promise.all([
+      client.connected(host, listener.addr.port, context, dispatch),
+      listener.accept(),
+    ]);
+    return { Socket, peer };
+  } finally {
+    listener.close();
+  }
+}
+
 /** What {@linkcode withConnection} hands a test. */
 export interface ConnectionFixture {
   /** The registered client. */
@@ -365,19 +384,15 @@ export interface ConnectionFixture {
 
 /**
  * Runs `body` with a WSK socket connected to a Deno peer on `host`, then closes
- * whatever the test left open (peer, socket, client, listener).
+ * whatever the test left open (peer, socket, client).
  */
 export async function withConnection(
   body: (fixture: ConnectionFixture) => Promise<void>,
   host = "127.0.0.1",
 ): Promise<void> {
-  const listener = listen(host);
   const client = new TestClient();
   try {
-    const [Socket, peer] = await Promise.all([
-      client.connected(host, listener.addr.port),
-      listener.accept(),
-    ]);
+    const { Socket, peer } = await connectedToDeno(client, host);
     try {
       await body({ client, Socket, d: connDispatch(Socket), peer });
     } finally {
@@ -389,7 +404,6 @@ export async function withConnection(
     }
   } finally {
     await client.close();
-    listener.close();
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type WSK_SOCKET,
 } from "../../mod.ts";
 import type { Transport } from "../../transport/types.ts";
-import { connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
+import { connDispatch, connectedToDeno, TestClient, wskBuf } from "../_wsk.ts";
 import { IrpLedger, type IrpStatus } from "./_fuzz.ts";
 
 /** One IRP issued through a {@linkcode Ledger}. */
@@ -54,32 +54,9 @@ export class Ledger {
   }
 }
 
-/** A status as a person reads it, for assertion messages. */
-export function named(status: NTSTATUS): string {
-  return formatNtStatus(status);
-}
-
 /** Asserts `actual` is `expected`, showing both by name. */
 export function assertStatus(actual: NTSTATUS, expected: NTSTATUS, what: string): void {
-  assert.equal(named(actual), named(expected), what);
-}
-
-/** Deterministic bytes, fast enough for tens of MiB (xorshift32 words). */
-export function patternBytes(length: number, seed: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, length);
-}
-
-/** SHA-256 hex of `bytes`. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  assert.equal(formatNtStatus(actual), formatNtStatus(expected), what);
 }
 
 /**
@@ -171,11 +148,7 @@ export interface Connected {
 /** Connects a client (over `transport`, else the real network) to a fresh loopback peer. */
 export async function connectedToPeer(transport?: Transport): Promise<Connected> {
   const client = new TestClient(transport);
-  const listener = listen();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]).finally(() => listener.close());
+  const { Socket, peer } = await connectedToDeno(client);
   const ledger = new Ledger();
   return {
     client,

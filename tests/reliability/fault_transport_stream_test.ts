@@ -10,6 +10,7 @@ import {
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
 } from "../../mod.ts";
+import { Pacer } from "../../testing/_pacer.ts";
 import { FaultTransport } from "../../testing/mod.ts";
 import { endpoint, realTransport } from "../../transport/mod.ts";
 import type { TcpListener, TcpStream } from "../../transport/types.ts";
@@ -136,6 +137,19 @@ Deno.test("a listener set to die after 2 connections delivers both, reports once
   for (const peer of peers) peer.close();
   for (const stream of accepted) stream.close();
   listener.close();
+});
+
+Deno.test("the bandwidth cap spaces pieces by their size, after the latency, in order", () => {
+  // Pieces that arrive together: each may move on its own size's worth of time after the one before.
+  const capped = new Pacer(50, 1000);
+  const before = performance.now();
+  const first = capped.due(1000);
+  assert.ok(first >= before + 50 + 1000, "the first piece waits out the latency and its own bytes");
+  const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-6);
+  near(capped.due(500) - first, 500);
+  near(capped.due(2000) - first, 500 + 2000);
+  assert.equal(new Pacer(0, 0).immediate, true);
+  assert.equal(new Pacer(0, 1).immediate, false);
 });
 
 Deno.test("options out of range are refused with a RangeError", () => {

@@ -21,16 +21,18 @@ import {
   wskRegisterWithTransport,
 } from "../../mod.ts";
 import { FaultTransport } from "../../testing/mod.ts";
-import { addr, call, connDispatch, listen, listening, TestClient, wskBuf } from "../_wsk.ts";
 import {
-  assertStatus,
-  connectedToPeer,
-  patternBytes,
-  readToEnd,
-  receiveAll,
-  sendAll,
-  sha256Hex,
-} from "./_faults.ts";
+  addr,
+  call,
+  connDispatch,
+  listen,
+  listening,
+  randomBytes,
+  sha256,
+  TestClient,
+  wskBuf,
+} from "../_wsk.ts";
+import { assertStatus, connectedToPeer, readToEnd, receiveAll, sendAll } from "./_faults.ts";
 
 const MiB = 1024 * 1024;
 
@@ -47,14 +49,14 @@ Deno.test("64 MiB each way through random slices and latency arrive SHA-256-exac
   const faults = new FaultTransport({ seed: 11, latencyMs: 2, maxSliceBytes: 48 * 1024 });
   const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
   const echoed = echo(peer);
-  const data = patternBytes(64 * MiB, 7);
+  const data = randomBytes(64 * MiB, 7);
   const [sent, received] = await Promise.all([
     sendAll(ledger, Socket, data, 4 * MiB),
     receiveAll(ledger, Socket, data.length),
   ]);
   assertStatus(sent, STATUS_SUCCESS, "every WskSend");
   assert.equal(received.length, data.length);
-  assert.equal(received.sha256, sha256Hex(data));
+  assert.equal(received.sha256, await sha256(data));
   assertStatus((await call((Irp) => d.WskDisconnect(Socket, null, 0, Irp))).Status, 0, "FIN");
   await echoed;
   await finish();
@@ -71,10 +73,10 @@ Deno.test("a reset at byte N delivers exactly N bytes, then STATUS_CONNECTION_RE
     (Irp) => d.WskSend(Socket, wskBuf(new Uint8Array(32 * MiB)), 0, Irp),
   );
   assert.equal(big.returned, STATUS_PENDING);
-  const peerWrite = peer.write(patternBytes(4 * N, 1)).catch((error) => error);
+  const peerWrite = peer.write(randomBytes(4 * N, 1)).catch((error) => error);
   const received = await receiveAll(ledger, Socket);
   assert.equal(received.length, N, "exactly N bytes before the reset");
-  assert.equal(received.sha256, sha256Hex(patternBytes(4 * N, 1).subarray(0, N)));
+  assert.equal(received.sha256, await sha256(randomBytes(4 * N, 1).subarray(0, N)));
   assertStatus(received.ending, STATUS_CONNECTION_RESET, "the receive after byte N");
   assertStatus((await big.done).Status, STATUS_CONNECTION_RESET, "the send in flight");
   const later = ledger.start(
@@ -242,7 +244,7 @@ Deno.test("WAITALL receives fill exactly over 1-to-13-byte slices, for 8 seeds",
   for (let seed = 1; seed <= 8; seed++) {
     const faults = new FaultTransport({ seed, maxSliceBytes: 13 });
     const { Socket, d, peer, ledger, finish } = await connectedToPeer(faults);
-    const data = patternBytes(size, seed);
+    const data = randomBytes(size, seed);
     const writing = peer.write(data);
     const buffer = new Uint8Array(size);
     for (let at = 0; at < size;) {
@@ -256,7 +258,7 @@ Deno.test("WAITALL receives fill exactly over 1-to-13-byte slices, for 8 seeds",
       at += want;
     }
     await writing;
-    assert.equal(sha256Hex(buffer), sha256Hex(data), `seed ${seed}`);
+    assert.equal(await sha256(buffer), await sha256(data), `seed ${seed}`);
     await finish();
   }
 });

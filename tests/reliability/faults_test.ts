@@ -13,7 +13,7 @@ import {
   STATUS_SUCCESS,
   WSK_FLAG_ABORTIVE,
 } from "../../mod.ts";
-import { ip, probeInNamespace } from "../_netns.ts";
+import { namespacesWork, probeInNamespace, withNamespace } from "../_netns.ts";
 import { connDispatch, listening, TestClient, wskBuf } from "../_wsk.ts";
 import { assertStatus, connectedToPeer, Ledger, readToEnd, receiveAll } from "./_faults.ts";
 
@@ -153,28 +153,13 @@ Deno.test("closing a listening socket with 100 accepts pending cancels them in p
   await client.close();
 });
 
-/** Root, iproute2 that can make a namespace, and iptables inside it. */
-async function canDropInNamespace(): Promise<boolean> {
-  if (Deno.uid() !== 0) return false;
-  const probe = `wskemu-drop-probe-${Deno.pid}`;
-  const ok = (...args: string[]) => ip(...args).then(() => true, () => false);
-  if (!(await ok("netns", "add", probe))) return false;
-  try {
-    return await ok("netns", "exec", probe, "iptables", "-S");
-  } finally {
-    await ok("netns", "del", probe);
-  }
-}
-
 Deno.test({
   name:
     "iptables DROP in our own namespace, then IoCancelIrp: cancelled IRPs STATUS_CANCELLED, the rest aborted",
-  ignore: !(await canDropInNamespace()),
+  // Root, iproute2 that can make a namespace, and iptables inside it.
+  ignore: !(await namespacesWork("iptables", "-S")),
   async fn() {
-    const ns = `wskemu-drop-${Deno.pid}`;
-    await ip("netns", "add", ns);
-    try {
-      await ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    await withNamespace(async (ns) => {
       const probe = await probeInNamespace(ns, new URL("./_drop_probe.ts", import.meta.url));
       assert.ok(probe.success, "the probe ran and every IRP completed exactly once");
       assert.deepEqual(JSON.parse(new TextDecoder().decode(probe.stdout)), {
@@ -183,8 +168,6 @@ Deno.test({
         send: "STATUS_CANCELLED (0xC0000120)",
         behind: "STATUS_CONNECTION_ABORTED (0xC0000241)",
       });
-    } finally {
-      await ip("netns", "del", ns).catch(() => {});
-    }
+    });
   },
 });

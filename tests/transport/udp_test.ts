@@ -89,6 +89,30 @@ Deno.test("an IPv6-only bind is served by node:dgram on the wildcard, by Deno's 
   loopback.value.close();
 });
 
+Deno.test("without --unstable-net every bind goes to node:dgram, and a datagram still arrives", async () => {
+  // --no-config leaves out deno.json's unstable net: what a user's `deno run` without the flag gets.
+  const script = `
+    import { createUdpTransport, udpBackend } from ${
+    JSON.stringify(import.meta.resolve("../../transport/udp.ts"))
+  };
+    const local = { hostname: "127.0.0.1", port: 0, family: 4 };
+    const udp = createUdpTransport();
+    const [a, b] = [(await udp.bind({ local })).value, (await udp.bind({ local })).value];
+    const arrived = new Promise((resolve) => b.receive((d) => resolve(new TextDecoder().decode(d.data))));
+    await a.send([new TextEncoder().encode("ping")], b.localAddress);
+    console.log(JSON.stringify([udpBackend(), a.constructor.name, await arrived]));
+    a.close();
+    b.close();
+  `;
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script],
+    stderr: "inherit",
+  }).output();
+  assert.equal(child.code, 0);
+  const seen = JSON.parse(decode(child.stdout));
+  assert.deepEqual(seen, ["node:dgram", NodeUdpSocket.name, "ping"]);
+});
+
 Deno.test("broadcast destinations: the limited one, loopback's, each local subnet's, v4-mapped too", () => {
   const v4 = (hostname: string): Endpoint => ({ hostname, port: 9, family: 4 });
   assert.ok(isBroadcast(v4("255.255.255.255")));

@@ -10,7 +10,7 @@ import {
   type WSK_SOCKET,
   WskIoctl,
 } from "../../mod.ts";
-import { call, concatBytes, connDispatch, listen, type TestClient } from "../_wsk.ts";
+import { call, concatBytes, connDispatch, connectedToDeno, type TestClient } from "../_wsk.ts";
 
 /** A socket connected to a Deno peer, with `events` as its connection callbacks (the rest NULL). */
 export async function connectedWithEvents(
@@ -18,19 +18,13 @@ export async function connectedWithEvents(
   events: Partial<WSK_CLIENT_CONNECTION_DISPATCH>,
   context: unknown = null,
 ): Promise<{ Socket: WSK_SOCKET; peer: Deno.TcpConn }> {
-  const listener = listen();
   const dispatch = {
     WskReceiveEvent: null,
     WskDisconnectEvent: null,
     WskSendBacklogEvent: null,
     ...events,
   };
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port, context, dispatch),
-    listener.accept(),
-  ]);
-  listener.close();
-  return { Socket, peer };
+  return await connectedToDeno(client, "127.0.0.1", context, dispatch);
 }
 
 /** The bytes of an indication chain, concatenated; throws on an element without a mapped MDL. */

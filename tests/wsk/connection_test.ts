@@ -47,6 +47,7 @@ import {
   addr,
   call,
   connDispatch,
+  connectedToDeno,
   enableEvents,
   listen,
   readAll,
@@ -547,12 +548,7 @@ function readingTransport(): { transport: Transport; reading: boolean[] } {
 Deno.test("a connected socket reads once its connect completed, so a later backlog query sees what arrived", async () => {
   const { transport, reading } = readingTransport();
   const client = new TestClient(transport);
-  const listener = listen();
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
-  listener.close();
+  const { Socket, peer } = await connectedToDeno(client);
   assert.deepEqual(reading, [true], "reading started with no receive, event or query");
   await writeAll(peer, text("hello"));
   const deadline = Date.now() + 5_000;

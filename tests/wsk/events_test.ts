@@ -11,6 +11,7 @@ import {
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
+  STATUS_UNSUCCESSFUL,
   type WSK_CLIENT_LISTEN_DISPATCH,
   type WSK_DATA_INDICATION,
   WSK_EVENT_ACCEPT,
@@ -35,6 +36,7 @@ import {
   writeAll,
   wskBuf,
 } from "../_wsk.ts";
+import { within } from "../reliability/_fuzz.ts";
 import { bytesOf, connectedWithEvents, receiveBacklog } from "./_connected.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -89,6 +91,50 @@ Deno.test("WskReceiveEvent returning STATUS_PENDING keeps the list until WskRele
     STATUS_SUCCESS,
     "released once only",
   );
+  peer.close();
+  await client.closeSocket(Socket);
+  await client.close();
+});
+
+Deno.test("a list retained with STATUS_PENDING stays readable after WskCloseSocket, until WskRelease", async () => {
+  const client = new TestClient();
+  const held = Promise.withResolvers<WSK_DATA_INDICATION>();
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data) => {
+      held.resolve(data!);
+      return STATUS_PENDING;
+    },
+  });
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
+  await writeAll(peer, text("kept"));
+  const list = await held.promise;
+  peer.close();
+  await client.closeSocket(Socket);
+  assert.deepEqual(bytesOf(list), text("kept"), "the close did not release it");
+  connDispatch(Socket).WskRelease(Socket, list);
+  await client.close();
+});
+
+Deno.test("a WskReceiveEvent return other than SUCCESS, PENDING or DATA_NOT_ACCEPTED counts as SUCCESS", async () => {
+  const client = new TestClient();
+  const seen: string[] = [];
+  let next = Promise.withResolvers<void>();
+  const { Socket, peer } = await connectedWithEvents(client, {
+    WskReceiveEvent: (_ctx, _flags, data) => {
+      seen.push(new TextDecoder().decode(bytesOf(data)));
+      next.resolve();
+      return STATUS_UNSUCCESSFUL;
+    },
+  });
+  enableEvents(Socket, WSK_EVENT_RECEIVE);
+  await writeAll(peer, text("one"));
+  await next.promise;
+  next = Promise.withResolvers<void>();
+  await writeAll(peer, text("two"));
+  await within(next.promise, 5000, "the next indication (none comes if the data was refused)");
+  // Taken, as with SUCCESS: not indicated again, not left for a WskReceive.
+  assert.deepEqual(seen, ["one", "two"]);
+  assert.equal(await receiveBacklog(Socket), 0);
   peer.close();
   await client.closeSocket(Socket);
   await client.close();

@@ -72,6 +72,12 @@ Deno.test("WskDeregister() settles only once every NPI is released and every soc
   assert.equal(settled, true);
 });
 
+Deno.test("the captured provider dispatch table is WSK 1.0", async () => {
+  const client = new TestClient();
+  assert.equal(client.npi.Dispatch!.Version, MAKE_WSK_VERSION(1, 0));
+  await client.close();
+});
+
 Deno.test("WskCaptureProviderNPI() refuses a client asking for WSK 2.0 with STATUS_NOINTERFACE", async () => {
   const reg = new WSK_REGISTRATION();
   WskRegister({ ClientContext: null, Dispatch: { ...v1, Version: MAKE_WSK_VERSION(2, 0) } }, reg);

@@ -24,7 +24,7 @@ import {
   type UdpSocket,
   type UdpTransport,
 } from "../../transport/mod.ts";
-import { call, connDispatch, listen, TestClient, wskBuf } from "../_wsk.ts";
+import { call, connDispatch, connectedToDeno, TestClient, wskBuf } from "../_wsk.ts";
 
 /** An error as node:net reports one, with its errno code. */
 function failure(code: string): Error {
@@ -84,17 +84,13 @@ Deno.test("a rejected transport connect completes WskConnect with the mapped sta
 });
 
 Deno.test("rejected writes complete WskSend and WskDisconnect with the mapped status, one after another", async () => {
-  const listener = listen();
   const client = new TestClient(faulty({
     connect: async (options) => {
       const result = await realTransport.tcp.connect(options);
       return { ...result, value: result.value && rejectingWrites(result.value) };
     },
   }));
-  const [Socket, peer] = await Promise.all([
-    client.connected("127.0.0.1", listener.addr.port),
-    listener.accept(),
-  ]);
+  const { Socket, peer } = await connectedToDeno(client);
   const d = connDispatch(Socket);
   const bytes = wskBuf(new Uint8Array(8));
   const sends = await Promise.all(
@@ -106,7 +102,6 @@ Deno.test("rejected writes complete WskSend and WskDisconnect with the mapped st
   await client.closeSocket(Socket);
   peer.close();
   await client.close();
-  listener.close();
 });
 
 Deno.test("a rejected listen completes WskBind on a listening socket with the mapped status", async () => {

@@ -4,30 +4,14 @@
 // (root and iproute2 needed; skipped otherwise). Everything stays on the
 // namespace's own loopback: no packet leaves it.
 import assert from "node:assert/strict";
-import { ip, probeInNamespace } from "../_netns.ts";
-
-/** Whether this machine lets us make (and remove) a network namespace: root, iproute2, the right to mount. */
-async function canBuildNamespaces(): Promise<boolean> {
-  if (Deno.uid() !== 0) return false;
-  const probe = `wskemu-probe-${Deno.pid}`;
-  try {
-    await ip("netns", "add", probe);
-    await ip("netns", "del", probe);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ip, namespacesWork, probeInNamespace, withNamespace } from "../_netns.ts";
 
 Deno.test({
   name: "unreachable hosts and networks, and connect timeouts, complete with their NTSTATUS",
-  ignore: !(await canBuildNamespaces()),
+  ignore: !(await namespacesWork()),
   async fn() {
-    const ns = `wskemu-${Deno.pid}`;
-    await ip("netns", "add", ns);
-    try {
+    await withNamespace(async (ns) => {
       const inside = (...args: string[]) => ip("netns", "exec", ns, ...args);
-      await inside("ip", "link", "set", "lo", "up");
       // Only 127.0.0.1 stays local; 127.9.9.9 gets an "unreachable" route and 127.8.8.8 none.
       await inside("ip", "route", "del", "local", "127.0.0.0/8", "dev", "lo", "table", "local");
       await inside("ip", "route", "replace", "local", "127.0.0.1", "dev", "lo", "table", "local");
@@ -41,8 +25,6 @@ Deno.test({
         network: "STATUS_NETWORK_UNREACHABLE (0xC000023C)",
         timeout: "STATUS_IO_TIMEOUT (0xC00000B5)",
       });
-    } finally {
-      await ip("netns", "del", ns);
-    }
+    });
   },
 });
